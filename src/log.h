@@ -1,0 +1,32 @@
+/*
+ * log.h: the logging vocabulary of OpenBSD's daemons.
+ *
+ * log_warn appends strerror(errno); the x variants do not.  fatal and
+ * fatalx are for start-up and impossible states only: a bad packet never
+ * ends the daemon.  Until log_init() is called everything goes to stderr.
+ */
+#ifndef BRISKDNS_LOG_H
+#define BRISKDNS_LOG_H
+
+#include <stdarg.h>
+
+#define BD_PRINTF(f, a) __attribute__((__format__(__printf__, f, a)))
+#define BD_DEAD __attribute__((__noreturn__))
+
+/* to_stderr: 1 logs to stderr (-d), 0 to syslog.  verbose: log_debug too. */
+void	log_init(int to_stderr, int verbose);
+void	log_setverbose(int verbose);
+int	log_getverbose(void);
+
+void	log_warn(const char *, ...) BD_PRINTF(1, 2);
+void	log_warnx(const char *, ...) BD_PRINTF(1, 2);
+void	log_info(const char *, ...) BD_PRINTF(1, 2);
+void	log_debug(const char *, ...) BD_PRINTF(1, 2);
+
+/* Exit with status EXIT_OTHER (5), or with the given status. */
+void	fatal(const char *, ...) BD_PRINTF(1, 2) BD_DEAD;
+void	fatalx(const char *, ...) BD_PRINTF(1, 2) BD_DEAD;
+void	fatal_status(int status, const char *, ...) BD_PRINTF(2, 3) BD_DEAD;
+void	fatalx_status(int status, const char *, ...) BD_PRINTF(2, 3) BD_DEAD;
+
+#endif

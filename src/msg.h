@@ -1,0 +1,131 @@
+/*
+ * msg.h: DNS messages on the wire.  The only code that reads raw bytes
+ * from clients and upstreams.
+ *
+ * Queries are parsed by hand (the hot path): msg_parse_query() turns
+ * untrusted bytes into a small validated struct query or a precise error.
+ * Upstream answers are checked (ID, question echoed, structure through
+ * ldns) before anything of theirs reaches a client.  Every answer briskdns
+ * makes itself is built here, in the caller's buffer; nothing allocates
+ * except msg_check_answer's ldns validation.
+ *
+ * All loops over packet data are bounded by the packet's length and by a
+ * hop count for compression pointers.
+ */
+#ifndef BRISKDNS_MSG_H
+#define BRISKDNS_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "briskdns.h"
+
+struct query {
+	uint16_t	 id;
+	uint16_t	 flags;			/* the query's header flags */
+	uint16_t	 qtype;
+	uint16_t	 qclass;
+	uint8_t		 qname[DNS_MAXNAME];	/* wire form, lower-cased */
+	uint8_t		 qname_case[DNS_MAXNAME]; /* as the client wrote it */
+	size_t		 qname_len;		/* incl. the root label */
+	int		 edns;			/* the query had an OPT RR */
+	uint16_t	 edns_size;		/* its UDP size, at least 512 */
+	int		 edns_do;		/* DO bit */
+	uint8_t		 edns_opts[512];	/* its options, passed upstream */
+	size_t		 edns_opts_len;
+};
+
+enum msg_status {
+	MSG_OK = 0,
+	MSG_DROP,		/* no readable header, or QR set: no answer */
+	MSG_FORMERR,		/* header readable, rest malformed */
+	MSG_NOTIMP,		/* opcode other than QUERY */
+	MSG_BADVERS,		/* EDNS version other than 0 */
+};
+
+/*
+ * Parse a query: header, exactly one question (QDCOUNT must be 1, ANCOUNT
+ * and NSCOUNT 0), an optional single OPT RR in the additional section
+ * (other additional records are skipped).  Options longer than
+ * sizeof(edns_opts) make the query FORMERR.
+ */
+enum msg_status	msg_parse_query(const uint8_t *pkt, size_t len,
+		    struct query *q);
+
+/* Largest UDP answer the client takes: 512, or its EDNS size. */
+size_t		msg_udp_limit(const struct query *q);
+
+/*
+ * The answers briskdns makes itself.  Each returns the length written, or
+ * 0 if buf is too small (DNS_MAXMSG always suffices; 512 suffices for all
+ * but the largest names with EDNS).
+ *
+ * msg_reply_error: header echoing ID, opcode, RD and CD of pkt; QR and RA
+ *   set; rcode; no question.  For MSG_FORMERR and MSG_NOTIMP, where no
+ *   struct query exists.  pkt must have at least DNS_HDRLEN bytes.
+ * msg_reply_rcode: rcode (SERVFAIL, REFUSED, BADVERS via MSG_BADVERS...)
+ *   with the question echoed in the client's case, OPT if the query had
+ *   EDNS.  ede: an Extended DNS Error code to add (with EDNS), or -1.
+ * msg_reply_empty: the empty answer of INTERFACE.md: NOERROR (or
+ *   NXDOMAIN), question echoed, SOA for the query name in the authority
+ *   section with TTL and MINIMUM ttl, MNAME "localhost.", RNAME
+ *   "nobody.invalid.", AA clear, RA set; EDE ede when the query had EDNS.
+ */
+size_t	msg_reply_error(const uint8_t *pkt, size_t len, int rcode,
+	    uint8_t *buf, size_t bufsz);
+size_t	msg_reply_rcode(const struct query *q, int rcode, int ede,
+	    uint8_t *buf, size_t bufsz);
+size_t	msg_reply_badvers(const struct query *q, uint8_t *buf, size_t bufsz);
+size_t	msg_reply_empty(const struct query *q, int rcode, uint32_t ttl,
+	    int ede, uint8_t *buf, size_t bufsz);
+
+/*
+ * The query briskdns sends upstream for q: ID id, the client's RD and CD,
+ * the question in lower case, an OPT RR offering DNS_EDNS_OFFER with the
+ * client's DO bit and options (always sent, whether or not the client
+ * used EDNS; msg_finish_answer strips it again).  tcp: prefix the 2-byte
+ * length.  Returns the length, or 0 if buf is too small.
+ */
+size_t	msg_build_forward(const struct query *q, uint16_t id, int tcp,
+	    uint8_t *buf, size_t bufsz);
+
+/* What an upstream answer is, from msg_check_answer(). */
+enum msg_answer {
+	ANSWER_OK = 0,		/* well formed, matches */
+	ANSWER_TRUNCATED,	/* matches, TC set: retry over TCP */
+	ANSWER_MISMATCH,	/* ID or question do not match: spoof, drop */
+	ANSWER_MALFORMED,	/* matches, but does not parse */
+};
+
+/*
+ * Check an upstream answer to the query q sent with ID id: QR set, ID,
+ * opcode QUERY, QDCOUNT 1 and the question equal to q's (name compared
+ * without regard to case), then (unless TC) the whole message through
+ * ldns.  *rcode gets the answer's rcode when the result is not MISMATCH.
+ */
+enum msg_answer	msg_check_answer(const uint8_t *ans, size_t len,
+		    uint16_t id, const struct query *q, int *rcode);
+
+/*
+ * Turn a checked upstream answer into the client's answer, in place: the
+ * client's ID, the question in the client's letter case, the OPT RR
+ * removed if the client had no EDNS, and if the result is longer than
+ * limit, truncated (header and question, plus OPT for an EDNS client, TC
+ * set).  Returns the new length (never more than len).
+ */
+size_t	msg_finish_answer(uint8_t *ans, size_t len, const struct query *q,
+	    size_t limit);
+
+/* Helpers for logs: a wire name as text ("example.com."), a type name. */
+void		 msg_name_text(const uint8_t *wire, size_t len, char *buf,
+		    size_t bufsz);
+const char	*msg_type_text(uint16_t type, char *buf, size_t bufsz);
+const char	*msg_rcode_text(int rcode);
+
+/*
+ * Skip a (possibly compressed) name at pkt[off]; return the offset after
+ * it, or 0 if malformed.  Shared by the parsers here and in tests.
+ */
+size_t	msg_skip_name(const uint8_t *pkt, size_t len, size_t off);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * policy.h: the decision for one query, a pure function of the query, the
+ * configuration and whether the host has a global IPv6 route.  Both doors
+ * (stub listener, interception) call it, so they never disagree.
+ */
+#ifndef BRISKDNS_POLICY_H
+#define BRISKDNS_POLICY_H
+
+#include "config.h"
+#include "msg.h"
+
+enum policy_action {
+	POLICY_FORWARD = 0,	/* to route's servers (NULL route: defaults) */
+	POLICY_EMPTY,		/* the empty AAAA answer, made locally */
+	POLICY_NXDOMAIN,	/* server=/dom/ (local only): NXDOMAIN */
+};
+
+struct policy_decision {
+	enum policy_action		 action;
+	/* With POLICY_FORWARD: the domain of the server= lines that route
+	 * this query (longest match), or NULL for the default servers. */
+	const struct config_domain	*route;
+};
+
+/*
+ * have_global_v6: for aaaa-mode=auto, whether the host has a route to
+ * 2000::/3 right now.
+ */
+void	policy_decide(const struct config *conf, int have_global_v6,
+	    const struct query *q, struct policy_decision *d);
+
+/* Whether name (wire, lower case) equals dom or lies below it. */
+int	policy_name_in_domain(const uint8_t *name, size_t namelen,
+	    const struct config_domain *dom);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * query.h: the one path every query takes, whichever door it came in by:
+ * parse (msg) -> policy -> answer locally, or forward (upstream) -> reply.
+ */
+#ifndef BRISKDNS_QUERY_H
+#define BRISKDNS_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "listen.h"
+
+struct config;
+struct event_base;
+
+/* The running configuration and state the path reads. */
+void	query_set_config(const struct config *);
+void	query_set_global_v6(int have);	/* from route6.c */
+
+/* A query from a door.  See listen.h for the reply contract. */
+void	query_input(const uint8_t *pkt, size_t len, const struct origin *o);
+
+struct query_stats {
+	uint64_t	 queries;
+	uint64_t	 dropped;		/* no answer: QR set, no header */
+	uint64_t	 formerr;
+	uint64_t	 notimp;
+	uint64_t	 local_empty;		/* AAAA answered empty */
+	uint64_t	 local_other;		/* NXDOMAIN for local domains */
+	uint64_t	 forwarded;
+	uint64_t	 servfail;		/* no useful upstream answer */
+	uint64_t	 refused_busy;		/* dns-forward-max reached */
+};
+extern struct query_stats query_stats;
+
+void	query_log_stats(void);
+
+#endif
