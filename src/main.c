@@ -1,1 +1,405 @@
-int main(void) { return 0; }
+/*
+ * main.c: start-up, signals, the resolv-file watch, daemonizing and
+ * dropping privileges.
+ *
+ * Order of start-up, so that every configuration error is reported (exit
+ * 1) before any socket is bound, and every bind error (exit 2) before the
+ * daemon detaches: parse -> load -> bind -> detach -> pid file -> drop
+ * privileges -> loop.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "briskdns.h"
+#include "config.h"
+#include "listen.h"
+#include "log.h"
+#include "query.h"
+#include "route6.h"
+#include "upstream.h"
+
+#define RESOLV_POLL_SEC	1
+
+static struct event_base	*base;
+static struct config_args	*args;
+static struct config		*conf;
+static int			 route6_started;
+
+/* What the resolv-file looked like when it was last read. */
+static struct {
+	int		 exists;
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtime;
+	struct timespec	 ctime;
+} resolv_seen;
+
+static int
+uses_resolv(const struct config *c)
+{
+	size_t	 i;
+
+	if (c->no_resolv)
+		return 0;
+	for (i = 0; i < c->nservers; i++)
+		if (!c->servers[i].has_domain)
+			return 0;	/* default servers given: not needed */
+	return 1;
+}
+
+/* Read resolv-file (when in use) and hand the server list on. */
+static void
+servers_load(void)
+{
+	struct config_server	*rs = NULL;
+	struct stat		 st;
+	int			 n = 0;
+
+	if (uses_resolv(conf)) {
+		memset(&resolv_seen, 0, sizeof(resolv_seen));
+		if (stat(conf->resolv_file, &st) == 0) {
+			resolv_seen.exists = 1;
+			resolv_seen.dev = st.st_dev;
+			resolv_seen.ino = st.st_ino;
+			resolv_seen.size = st.st_size;
+			resolv_seen.mtime = st.st_mtim;
+			resolv_seen.ctime = st.st_ctim;
+		}
+		n = config_read_resolv(conf->resolv_file, conf->listen,
+		    conf->nlisten, conf->port, &rs);
+		if (n == -1) {
+			log_warn("cannot read resolv-file %s",
+			    conf->resolv_file);
+			n = 0;
+		} else if (n == 0)
+			log_warnx("resolv-file %s names no usable server",
+			    conf->resolv_file);
+		else
+			log_info("using %d nameserver%s from %s", n,
+			    n == 1 ? "" : "s", conf->resolv_file);
+	}
+	if (upstream_set_servers(conf, rs, (size_t)n) == -1)
+		log_warnx("server list not changed");
+	free(rs);
+}
+
+static void
+resolv_poll(int fd, short ev, void *arg)
+{
+	struct stat	 st;
+	int		 exists;
+
+	if (!uses_resolv(conf))
+		return;
+	exists = stat(conf->resolv_file, &st) == 0;
+	if (exists == resolv_seen.exists && (!exists ||
+	    (st.st_dev == resolv_seen.dev && st.st_ino == resolv_seen.ino &&
+	    st.st_size == resolv_seen.size &&
+	    st.st_mtim.tv_sec == resolv_seen.mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == resolv_seen.mtime.tv_nsec &&
+	    st.st_ctim.tv_sec == resolv_seen.ctime.tv_sec &&
+	    st.st_ctim.tv_nsec == resolv_seen.ctime.tv_nsec)))
+		return;
+	log_info("resolv-file %s changed, reading it again",
+	    conf->resolv_file);
+	servers_load();
+}
+
+static void
+route6_changed(int have)
+{
+	query_set_global_v6(have);
+}
+
+static void
+route6_follow(void)
+{
+	if (conf->aaaa_mode != AAAA_AUTO || route6_started)
+		return;
+	if (route6_init(base, route6_changed) == -1) {
+		log_warnx("aaaa-mode auto: cannot follow routes, "
+		    "forwarding AAAA");
+		query_set_global_v6(1);
+		return;
+	}
+	route6_started = 1;
+}
+
+static void
+reload(void)
+{
+	struct config_errors	 errs = { 0 };
+	struct config		*nc, *old;
+	char			 which[256];
+	size_t			 i;
+
+	log_info("SIGHUP: reading the configuration again");
+	if ((nc = config_load(args, &errs)) == NULL) {
+		for (i = 0; i < errs.n; i++)
+			log_warnx("%s", errs.msg[i]);
+		log_warnx("configuration rejected, the running one stays");
+		config_errors_clear(&errs);
+		return;
+	}
+	config_errors_clear(&errs);
+	if (config_restart_keys_differ(conf, nc, which, sizeof(which))) {
+		log_warnx("changes to %s need a restart; old values kept",
+		    which);
+		/* Keep what is bound and what we are. */
+		free(nc->listen);
+		nc->listen = conf->listen;
+		nc->nlisten = conf->nlisten;
+		conf->listen = NULL;
+		conf->nlisten = 0;
+		nc->port = conf->port;
+		free(nc->user);
+		nc->user = conf->user;
+		conf->user = NULL;
+		free(nc->group);
+		nc->group = conf->group;
+		conf->group = NULL;
+		free(nc->pid_file);
+		nc->pid_file = conf->pid_file;
+		conf->pid_file = NULL;
+	}
+	old = conf;
+	conf = nc;
+	query_set_config(conf);
+	servers_load();
+	route6_follow();
+	if (conf->aaaa_mode == AAAA_AUTO)
+		query_set_global_v6(route6_have_global());
+	config_free(old);
+}
+
+static void
+on_signal(int sig, short ev, void *arg)
+{
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("exiting on signal %d", sig);
+		event_base_loopbreak(base);
+		break;
+	case SIGHUP:
+		reload();
+		break;
+	case SIGUSR1:
+		query_log_stats();
+		upstream_log_stats();
+		log_info("listener: udp %llu, tcp %llu, tcp connections %llu, "
+		    "refused at the bound %llu, send errors %llu",
+		    (unsigned long long)listen_stats.udp_in,
+		    (unsigned long long)listen_stats.tcp_in,
+		    (unsigned long long)listen_stats.tcp_conns,
+		    (unsigned long long)listen_stats.tcp_refused,
+		    (unsigned long long)listen_stats.send_errors);
+		break;
+	}
+}
+
+/*
+ * Detach.  The parent waits on a pipe for the child to say it started,
+ * so that a failure after fork (pid file, privileges) still gives the
+ * right exit status.  Returns the write end for daemon_ready().
+ */
+static int
+daemon_start(void)
+{
+	int	 p[2], fd, wstatus;
+	pid_t	 pid;
+	char	 status;
+
+	if (pipe(p) == -1)
+		fatal("pipe");
+	switch ((pid = fork())) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		close(p[1]);
+		if (read(p[0], &status, 1) != 1) {
+			/* The child died before it was ready: its status. */
+			if (waitpid(pid, &wstatus, 0) == pid &&
+			    WIFEXITED(wstatus))
+				status = (char)WEXITSTATUS(wstatus);
+			else
+				status = EXIT_OTHER;
+		}
+		_exit(status);
+	}
+	close(p[0]);
+	if (setsid() == -1)
+		fatal("setsid");
+	if (chdir("/") == -1)
+		fatal("chdir");
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return p[1];
+}
+
+static void
+daemon_ready(int fd)
+{
+	char	 ok = 0;
+
+	if (fd == -1)
+		return;
+	if (write(fd, &ok, 1) != 1)
+		log_warn("daemon_ready");
+	close(fd);
+}
+
+static void
+pidfile_write(const char *path)
+{
+	FILE	*fp;
+
+	if (path == NULL)
+		return;
+	if ((fp = fopen(path, "w")) == NULL)
+		fatal_status(EXIT_FS, "pid-file %s", path);
+	fprintf(fp, "%ld\n", (long)getpid());
+	if (fclose(fp) == EOF)
+		fatal_status(EXIT_FS, "pid-file %s", path);
+}
+
+/*
+ * Become user/group, when started as root.  Names are looked up here, at
+ * start, never on the query path.  A target equal to who we are already
+ * (user=root, or a user namespace) changes nothing.
+ */
+static void
+drop_privileges(const char *user, const char *group)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	uid_t		 uid;
+	gid_t		 gid;
+
+	if (geteuid() != 0 || user == NULL || *user == '\0')
+		return;
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx_status(EXIT_CONFIG, "user %s: no such user", user);
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	if (group != NULL && *group != '\0') {
+		if ((gr = getgrnam(group)) == NULL)
+			fatalx_status(EXIT_CONFIG, "group %s: no such group",
+			    group);
+		gid = gr->gr_gid;
+	}
+	if (uid == geteuid() && gid == getegid())
+		return;
+	if (setgroups(1, &gid) == -1 && errno != EPERM)
+		fatal("setgroups");
+	if (setresgid(gid, gid, gid) == -1)
+		fatal("setresgid %s", group ? group : "");
+	if (setresuid(uid, uid, uid) == -1)
+		fatal("setresuid %s", user);
+	log_debug("running as %s:%s", user, group ? group : "");
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config_errors	 errs = { 0 };
+	enum config_action	 action;
+	struct event		*sigs[4];
+	struct event		*resolv_ev;
+	struct timeval		 tv = { RESOLV_POLL_SEC, 0 };
+	const int		 signo[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	int			 ready_fd = -1, i;
+
+	if (config_args_parse(argc, argv, &args, &action, &errs) == -1) {
+		config_errors_print(stderr, &errs);
+		fprintf(stderr, "Try '%s --help'.\n", argv[0]);
+		return EXIT_CONFIG;
+	}
+	if (action == CONFIG_HELP) {
+		config_usage(stdout, argv[0]);
+		return 0;
+	}
+	if (action == CONFIG_VERSION) {
+		printf("briskdns %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if ((conf = config_load(args, &errs)) == NULL) {
+		config_errors_print(stderr, &errs);
+		return EXIT_CONFIG;
+	}
+	if (conf->test) {
+		config_print(stdout, conf);
+		printf("briskdns: syntax check OK.\n");
+		return 0;
+	}
+
+	log_init(1, getenv("BRISKDNS_DEBUG") != NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	query_set_config(conf);
+	if (listen_init(base, conf) == -1)
+		fatalx_status(EXIT_NET, "cannot listen, exiting");
+	if (upstream_init(base) == -1)
+		fatalx("upstream_init");
+
+	if (!conf->no_daemon && !conf->keep_in_foreground)
+		ready_fd = daemon_start();
+	if (!conf->no_daemon)
+		log_init(0, log_getverbose());
+	pidfile_write(conf->pid_file);
+	drop_privileges(conf->user, conf->group);
+
+	servers_load();
+	route6_follow();
+	for (i = 0; i < 4; i++) {
+		sigs[i] = evsignal_new(base, signo[i], on_signal, NULL);
+		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) == -1)
+			fatalx("signal");
+	}
+	resolv_ev = event_new(base, -1, EV_PERSIST, resolv_poll, NULL);
+	if (resolv_ev == NULL || event_add(resolv_ev, &tv) == -1)
+		fatalx("resolv-file timer");
+
+	log_info("started, version %s, aaaa-mode %s", PACKAGE_VERSION,
+	    conf->aaaa_mode == AAAA_EMPTY ? "empty" :
+	    conf->aaaa_mode == AAAA_FORWARD ? "forward" : "auto");
+	daemon_ready(ready_fd);
+
+	event_base_dispatch(base);
+
+	upstream_shutdown();
+	listen_shutdown();
+	if (route6_started)
+		route6_shutdown();
+	for (i = 0; i < 4; i++)
+		event_free(sigs[i]);
+	event_free(resolv_ev);
+	if (conf->pid_file != NULL)
+		(void)unlink(conf->pid_file);
+	config_free(conf);
+	config_args_free(args);
+	event_base_free(base);
+	return 0;
+}

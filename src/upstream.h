@@ -1,0 +1,78 @@
+/*
+ * upstream.h: the servers briskdns forwards to, and the transactions with
+ * them.
+ *
+ * One transaction (struct uquery) per forwarded client query.  It sends
+ * the query to the best server of its group (by smoothed round-trip time,
+ * or in configured order with strict-order; to all of them with
+ * all-servers), retransmits to the next one when the retransmission
+ * timer fires, retries over TCP when an answer is truncated, and ends in
+ * exactly one call of its callback: a checked, useful answer, the last
+ * not-useful one (SERVFAIL, REFUSED...), or nothing, at the overall
+ * deadline (UPSTREAM_DEADLINE_MS, well before glibc's 5-second retry).
+ *
+ * Every transmission uses its own socket (a fresh random source port,
+ * chosen by the kernel, and connect()ed, so the kernel drops datagrams
+ * from any other address or port) and its own random ID; an answer whose
+ * ID or question does not match is counted and dropped, and the real one
+ * is still awaited (RFC 5452).
+ *
+ * Servers are reference-counted: a SIGHUP or a resolv-file change builds
+ * a new server list, and transmissions still in flight keep theirs alive.
+ */
+#ifndef BRISKDNS_UPSTREAM_H
+#define BRISKDNS_UPSTREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct config;
+struct config_domain;
+struct config_server;
+struct query;
+struct uquery;
+
+#define UPSTREAM_DEADLINE_MS	3500	/* then SERVFAIL: glibc retries at 5 s */
+#define UPSTREAM_RTO_INIT_MS	400	/* a server never measured */
+#define UPSTREAM_RTO_MIN_MS	100
+#define UPSTREAM_RTO_MAX_MS	1200
+#define UPSTREAM_MAX_XMIT	8	/* transmissions alive per query */
+#define UPSTREAM_MAX_SERVERS	64	/* servers in one group */
+
+/*
+ * The result of a transaction.  ans points into a buffer that is valid
+ * only during the callback; the callback may modify it in place (up to
+ * len bytes).  ans is NULL when no server answered at all.
+ */
+typedef void (*upstream_done_cb)(void *arg, uint8_t *ans, size_t len);
+
+int	upstream_init(struct event_base *);
+void	upstream_shutdown(void);
+
+/*
+ * Replace the server list: the config's server= lines plus, when given,
+ * the servers read from resolv-file.  Servers that stay keep their
+ * statistics.  0 or -1 (out of memory; the old list stays).
+ */
+int	upstream_set_servers(const struct config *conf,
+	    const struct config_server *resolv, size_t nresolv);
+
+/*
+ * Start a transaction for q (which must stay valid until the callback or
+ * upstream_cancel), routed to the servers of route (NULL: the default
+ * servers).  Returns NULL when no transaction can start: *busy is set
+ * when dns-forward-max transactions are already in flight, clear when
+ * the group has no server.
+ */
+struct uquery	*upstream_query(const struct query *q,
+		    const struct config_domain *route, upstream_done_cb cb,
+		    void *arg, int *busy);
+/* End a transaction without calling its callback. */
+void		 upstream_cancel(struct uquery *);
+
+/* Transactions in flight now. */
+size_t		 upstream_inflight(void);
+void		 upstream_log_stats(void);
+
+#endif
