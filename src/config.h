@@ -1,0 +1,143 @@
+/*
+ * config.h: the configuration, from /etc/briskdns.conf (dnsmasq syntax) and
+ * the command line.
+ *
+ * One table of keys (config.c) drives the file parser, getopt_long, --help
+ * and the print-back of --test.  The module is pure: it reads the files it
+ * is told to read and does no other I/O; errors are collected in a
+ * struct config_errors, never printed, so the caller decides (stderr before
+ * start, the log on SIGHUP).
+ *
+ * Merging: file lines are applied first, command-line options after them,
+ * so for a single-valued key the command line wins and the values of a
+ * repeatable key (server, listen-address, aaaa-forward) are combined.
+ */
+#ifndef BRISKDNS_CONFIG_H
+#define BRISKDNS_CONFIG_H
+
+#include <sys/socket.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_DEFAULT_FILE	SYSCONFDIR "/briskdns.conf"
+
+enum aaaa_mode {
+	AAAA_EMPTY = 0,		/* answer locally, at once */
+	AAAA_FORWARD,		/* forward like any other type */
+	AAAA_AUTO		/* EMPTY while no global IPv6 route, else FORWARD */
+};
+
+/* A domain in wire form, lower-cased, with its length (root: "\0", 1). */
+struct config_domain {
+	uint8_t		 wire[255];
+	size_t		 len;
+};
+
+enum server_kind {
+	SERVER_ADDR = 0,	/* forward to addr */
+	SERVER_LOCAL,		/* server=/dom/ : answered locally, NXDOMAIN */
+	SERVER_DEFAULT		/* server=/dom/# : use the servers without domain */
+};
+
+/* One server= line, expanded: a /a/b/ADDR line becomes one entry per domain. */
+struct config_server {
+	enum server_kind	 kind;
+	int			 has_domain;	/* 0: a default upstream */
+	struct config_domain	 domain;
+	struct sockaddr_storage	 addr;		/* port filled in (53 default) */
+	socklen_t		 addrlen;
+	int			 from_resolv;	/* came from resolv-file */
+};
+
+struct config_addr {
+	struct sockaddr_storage	 addr;		/* port 0: the listener sets it */
+	socklen_t		 addrlen;
+};
+
+struct config {
+	char			*conf_file;	/* NULL: default, missing is fine */
+	int			 conf_file_given;
+	int			 test;
+	int			 no_daemon;
+	int			 keep_in_foreground;
+	uint16_t		 port;		/* 0: no stub listener */
+	struct config_addr	*listen;	/* default 127.0.0.1 and ::1 */
+	size_t			 nlisten;
+	struct config_server	*servers;	/* server= lines, in order */
+	size_t			 nservers;
+	char			*resolv_file;
+	int			 no_resolv;
+	int			 strict_order;
+	int			 all_servers;
+	unsigned int		 dns_forward_max;
+	enum aaaa_mode		 aaaa_mode;
+	struct config_domain	*aaaa_forward;
+	size_t			 naaaa_forward;
+	uint32_t		 local_ttl;
+	int			 log_queries;
+	char			*pid_file;
+	char			*user;
+	char			*group;
+};
+
+/* Errors, each a full line: "file:line: what" or "option --key: what". */
+struct config_errors {
+	char			**msg;
+	size_t			 n;
+};
+
+/* The command line, kept so that SIGHUP can apply it again on top. */
+struct config_args;
+
+/*
+ * Parse argv (getopt_long over the key table).  Fills *args; "--help" and
+ * "--version" set *action.  Returns 0, or -1 with errors in *errs.
+ */
+enum config_action { CONFIG_RUN = 0, CONFIG_HELP, CONFIG_VERSION };
+int	config_args_parse(int argc, char *argv[], struct config_args **args,
+	    enum config_action *action, struct config_errors *errs);
+void	config_args_free(struct config_args *);
+
+/*
+ * Build a configuration: defaults, then the file (args' conf-file, or the
+ * default file, whose absence is no error), then args on top, then checks
+ * across keys.  Returns NULL with every error in *errs.
+ */
+struct config	*config_load(const struct config_args *args,
+		    struct config_errors *errs);
+/* The same from a file path and no args (tests, fuzzing): NULL on errors. */
+struct config	*config_load_file(const char *path, struct config_errors *errs);
+/* The same from a buffer, errors named "name:line" (fuzzing). */
+struct config	*config_load_buffer(const char *name, const char *buf,
+		    size_t len, struct config_errors *errs);
+void		 config_free(struct config *);
+
+/* Print the effective configuration, one key=value a line, table order. */
+void	config_print(FILE *, const struct config *);
+/* --help text, from the table. */
+void	config_usage(FILE *, const char *progname);
+
+void	config_errors_clear(struct config_errors *);
+void	config_errors_print(FILE *, const struct config_errors *);
+
+/*
+ * resolv-file: the nameserver lines, as SERVER_ADDR default servers with
+ * from_resolv set, leaving out any address in `self` (briskdns's own
+ * listen addresses on port 53).  Returns the count (0 is possible), or -1
+ * if the file cannot be read.  *out is malloc'ed.
+ */
+int	config_read_resolv(const char *path, const struct config_addr *self,
+	    size_t nself, uint16_t self_port, struct config_server **out);
+
+/* Parse "ADDR[#PORT]" (port default 53).  0 or -1. */
+int	config_parse_addr(const char *s, struct sockaddr_storage *,
+	    socklen_t *);
+/* Domain text to lower-cased wire form.  0 or -1. */
+int	config_domain_from_text(const char *s, struct config_domain *);
+
+/* Keys that need a restart (SIGHUP keeps their old values). */
+int	config_restart_keys_differ(const struct config *old,
+	    const struct config *new, char *which, size_t whichlen);
+
+#endif
