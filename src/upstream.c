@@ -481,7 +481,7 @@ uquery_advance(struct uquery *uq)
 	return 1;
 }
 
-/* A SERVFAIL, REFUSED...: kept, in case no server does better. */
+/* A SERVFAIL: kept, in case no server does better. */
 static void
 uquery_keep_fallback(struct uquery *uq, const uint8_t *ans, size_t len)
 {
@@ -543,7 +543,10 @@ xmit_answer(struct xmit *x, uint8_t *ans, size_t len, int tcp)
 			return 1;
 		}
 		s->notuseful++;
-		uquery_keep_fallback(uq, ans, len);
+		/* An upstream's SERVFAIL may carry its reason (EDE); any
+		 * other rcode is ours to turn into SERVFAIL. */
+		if (rcode == DNS_RCODE_SERVFAIL)
+			uquery_keep_fallback(uq, ans, len);
 		break;
 	}
 	xmit_close(x);

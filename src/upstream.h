@@ -7,9 +7,10 @@
  * or in configured order with strict-order; to all of them with
  * all-servers), retransmits to the next one when the retransmission
  * timer fires, retries over TCP when an answer is truncated, and ends in
- * exactly one call of its callback: a checked, useful answer, the last
- * not-useful one (SERVFAIL, REFUSED...), or nothing, at the overall
- * deadline (UPSTREAM_DEADLINE_MS, well before glibc's 5-second retry).
+ * exactly one call of its callback: a checked, useful answer (NOERROR or
+ * NXDOMAIN), else an upstream's SERVFAIL, else nothing (the client gets
+ * SERVFAIL), at the latest at the overall deadline (UPSTREAM_DEADLINE_MS,
+ * well before glibc's 5-second retry).
  *
  * Every transmission uses its own socket (a fresh random source port,
  * chosen by the kernel, and connect()ed, so the kernel drops datagrams
