@@ -1,1 +1,741 @@
-/* placeholder: being written */
+/*
+ * listen.c: the stub door.  UDP and TCP sockets on every listen address,
+ * bound one by one (never the wildcard).  This file only moves bytes: each
+ * UDP datagram or TCP message goes to query_input() with a struct origin,
+ * and comes back, answered or not, through listen_reply().
+ *
+ * UDP: datagrams are read with recvmmsg() in batches; one that does not
+ * fit LISTEN_UDP_SLOT bytes (MSG_TRUNC) is no query of ours and is
+ * dropped.  Replies are sent at once with sendto(); a reply that cannot
+ * be sent is counted and dropped (UDP is lossy, the client retries).
+ *
+ * TCP (RFC 7766): 2-byte length-prefixed messages, several per connection,
+ * answered in whatever order the answers come.  Each connection is a
+ * struct tcp_conn owning a bufferevent.
+ *
+ * Invariants of struct tcp_conn:
+ * - c->owed counts the query_input() calls not yet answered by
+ *   listen_reply().  It is raised BEFORE query_input() is called, since
+ *   the answer may come back before query_input() returns.
+ * - The struct is freed only when owed is 0 and no callback of ours is
+ *   running on it (c->busy).  A connection that is closed early (error,
+ *   timeout, eviction, output bound) loses its bufferevent and socket at
+ *   once but stays allocated, "closing", until the replies still owed
+ *   have come back; listen_reply() on a closing connection only counts.
+ * - Open connections are on tcp_conns, oldest activity first, so the
+ *   oldest idle one is found from the head; closing ones wait for their
+ *   owed replies on tcp_closing.
+ *
+ * After listen_shutdown() listen_reply() does nothing, so query.c may
+ * answer (or drop) the requests it still holds in either order.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "config.h"
+#include "listen.h"
+#include "log.h"
+#include "query.h"
+
+#define LISTEN_UDP_SLOT		4096	/* bigger is not a query of ours */
+#define LISTEN_UDP_ROUNDS	4	/* batches per callback: fairness */
+#define LISTEN_TCP_ACCEPTS	16	/* accepts per callback */
+#define LISTEN_TCP_BACKLOG	128
+#define LISTEN_TCP_MSGS		64	/* messages per read callback */
+#define LISTEN_TCP_MSGMAX	65535
+#define LISTEN_ACCEPT_PAUSE	1	/* seconds of no accept after EMFILE */
+
+struct listen_sock {
+	TAILQ_ENTRY(listen_sock) entry;
+	int			 fd;
+	int			 tcp;
+	struct event		*ev;
+	struct event		*ev_pause;	/* TCP: accept paused */
+	char			 name[INET6_ADDRSTRLEN + 16];
+};
+TAILQ_HEAD(listen_socks, listen_sock);
+
+struct tcp_conn {
+	TAILQ_ENTRY(tcp_conn)	 entry;		/* tcp_conns, tcp_closing */
+	struct bufferevent	*bev;		/* NULL once closing */
+	struct event		*ev_idle;
+	struct event		*ev_resume;	/* read again below the bound */
+	struct sockaddr_storage	 peer;
+	socklen_t		 peerlen;
+	unsigned int		 owed;		/* replies still owed */
+	int			 busy;		/* inside our read loop */
+	int			 eof;		/* client sent FIN */
+	int			 closing;	/* socket gone, owed > 0 */
+};
+TAILQ_HEAD(tcp_conns, tcp_conn);
+
+struct listen_stats listen_stats;
+
+static struct event_base	*listen_base;
+static struct listen_socks	 listen_socks =
+				    TAILQ_HEAD_INITIALIZER(listen_socks);
+static struct tcp_conns		 tcp_conns = TAILQ_HEAD_INITIALIZER(tcp_conns);
+static struct tcp_conns		 tcp_closing =
+				    TAILQ_HEAD_INITIALIZER(tcp_closing);
+static unsigned int		 tcp_nconns;
+static int			 listen_down;	/* after listen_shutdown() */
+
+/* recvmmsg() slots; static, each datagram is handed on before the next. */
+static uint8_t			 udp_buf[LISTEN_UDP_BATCH][LISTEN_UDP_SLOT];
+static struct sockaddr_storage	 udp_peer[LISTEN_UDP_BATCH];
+static struct iovec		 udp_iov[LISTEN_UDP_BATCH];
+static struct mmsghdr		 udp_msg[LISTEN_UDP_BATCH];
+
+static int	listen_bind(const struct config_addr *, uint16_t, int);
+static void	listen_sock_free(struct listen_sock *);
+static void	listen_udp_cb(evutil_socket_t, short, void *);
+static void	listen_accept_cb(evutil_socket_t, short, void *);
+static void	listen_unpause_cb(evutil_socket_t, short, void *);
+static void	udp_reply(const struct origin *, const uint8_t *, size_t);
+static void	tcp_reply(struct tcp_conn *, const uint8_t *, size_t);
+static struct tcp_conn *tcp_conn_new(int, const struct sockaddr_storage *,
+		    socklen_t);
+static void	tcp_conn_close(struct tcp_conn *);
+static void	tcp_conn_maybe_free(struct tcp_conn *);
+static void	tcp_conn_free(struct tcp_conn *);
+static void	tcp_conn_process(struct tcp_conn *);
+static void	tcp_conn_settle(struct tcp_conn *);
+static int	tcp_make_room(void);
+static void	tcp_read_cb(struct bufferevent *, void *);
+static void	tcp_write_cb(struct bufferevent *, void *);
+static void	tcp_event_cb(struct bufferevent *, short, void *);
+static void	tcp_idle_cb(evutil_socket_t, short, void *);
+static void	tcp_resume_cb(evutil_socket_t, short, void *);
+static const char *addr_str(const struct sockaddr *, char *, size_t);
+
+static const char *
+addr_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const void	*a;
+
+	if (sa->sa_family == AF_INET)
+		a = &((const struct sockaddr_in *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	else
+		a = NULL;
+	if (a == NULL || inet_ntop(sa->sa_family, a, buf, len) == NULL)
+		(void)snprintf(buf, len, "?");
+	return buf;
+}
+
+/*
+ * Bind one socket, UDP or TCP, on addr at port.  Returns 0 (the socket is
+ * on listen_socks with its event added) or -1, logged.
+ */
+static int
+listen_bind(const struct config_addr *ca, uint16_t port, int tcp)
+{
+	struct sockaddr_storage	 ss;
+	struct listen_sock	*ls;
+	char			 abuf[INET6_ADDRSTRLEN];
+	const char		*proto = tcp ? "tcp" : "udp";
+	int			 fd, on = 1, family, save;
+
+	memcpy(&ss, &ca->addr, sizeof(ss));
+	family = ss.ss_family;
+	if (family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+	else if (family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+	else {
+		log_warnx("listen: address family %d not supported", family);
+		return -1;
+	}
+	addr_str((struct sockaddr *)&ss, abuf, sizeof(abuf));
+
+	if ((ls = calloc(1, sizeof(*ls))) == NULL) {
+		log_warn("listen: calloc");
+		return -1;
+	}
+	ls->fd = -1;
+	ls->tcp = tcp;
+	if (family == AF_INET6)
+		(void)snprintf(ls->name, sizeof(ls->name), "[%s]:%u", abuf,
+		    port);
+	else
+		(void)snprintf(ls->name, sizeof(ls->name), "%s:%u", abuf,
+		    port);
+
+	fd = socket(family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_warn("listen: socket %s %s", proto, ls->name);
+		goto fail;
+	}
+	ls->fd = fd;
+	if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+	    &on, sizeof(on)) == -1) {
+		log_warn("listen: IPV6_V6ONLY %s %s", proto, ls->name);
+		goto fail;
+	}
+	if (tcp && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+	    sizeof(on)) == -1) {
+		log_warn("listen: SO_REUSEADDR %s %s", proto, ls->name);
+		goto fail;
+	}
+	if (bind(fd, (struct sockaddr *)&ss, ca->addrlen) == -1) {
+		log_warn("listen: cannot bind %s %s", proto, ls->name);
+		goto fail;
+	}
+	if (tcp && listen(fd, LISTEN_TCP_BACKLOG) == -1) {
+		log_warn("listen: listen %s", ls->name);
+		goto fail;
+	}
+	ls->ev = event_new(listen_base, fd, EV_READ | EV_PERSIST,
+	    tcp ? listen_accept_cb : listen_udp_cb, ls);
+	if (ls->ev == NULL || event_add(ls->ev, NULL) == -1) {
+		log_warnx("listen: cannot add event for %s %s", proto,
+		    ls->name);
+		goto fail;
+	}
+	if (tcp && (ls->ev_pause = evtimer_new(listen_base, listen_unpause_cb,
+	    ls)) == NULL) {
+		log_warnx("listen: evtimer_new");
+		goto fail;
+	}
+	TAILQ_INSERT_TAIL(&listen_socks, ls, entry);
+	log_debug("listening on %s %s", proto, ls->name);
+	return 0;
+
+fail:
+	save = errno;
+	listen_sock_free(ls);
+	errno = save;
+	return -1;
+}
+
+static void
+listen_sock_free(struct listen_sock *ls)
+{
+	if (ls == NULL)
+		return;
+	if (ls->ev != NULL)
+		event_free(ls->ev);
+	if (ls->ev_pause != NULL)
+		event_free(ls->ev_pause);
+	if (ls->fd != -1)
+		close(ls->fd);
+	free(ls);
+}
+
+int
+listen_init(struct event_base *base, const struct config *conf)
+{
+	size_t	i;
+
+	listen_base = base;
+	listen_down = 0;
+	if (conf->port == 0)
+		return 0;
+	for (i = 0; i < LISTEN_UDP_BATCH; i++) {
+		udp_iov[i].iov_base = udp_buf[i];
+		udp_iov[i].iov_len = sizeof(udp_buf[i]);
+	}
+	for (i = 0; i < conf->nlisten; i++) {
+		if (listen_bind(&conf->listen[i], conf->port, 0) == -1 ||
+		    listen_bind(&conf->listen[i], conf->port, 1) == -1) {
+			listen_shutdown();
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+listen_shutdown(void)
+{
+	struct listen_sock	*ls;
+	struct tcp_conn		*c;
+
+	while ((ls = TAILQ_FIRST(&listen_socks)) != NULL) {
+		TAILQ_REMOVE(&listen_socks, ls, entry);
+		listen_sock_free(ls);
+	}
+	/*
+	 * Every connection goes now, owed replies or not: from here on
+	 * listen_reply() does not look at its origin.
+	 */
+	while ((c = TAILQ_FIRST(&tcp_conns)) != NULL)
+		tcp_conn_free(c);
+	while ((c = TAILQ_FIRST(&tcp_closing)) != NULL)
+		tcp_conn_free(c);
+	tcp_nconns = 0;
+	listen_down = 1;
+}
+
+void
+listen_reply(const struct origin *o, const uint8_t *buf, size_t len)
+{
+	if (listen_down)
+		return;
+	if (o->door == DOOR_UDP)
+		udp_reply(o, buf, len);
+	else
+		tcp_reply(o->conn, buf, len);
+}
+
+/* ---- UDP --------------------------------------------------------------- */
+
+static void
+listen_udp_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct origin	 o;
+	int		 n, i, round;
+
+	for (round = 0; round < LISTEN_UDP_ROUNDS; round++) {
+		for (i = 0; i < LISTEN_UDP_BATCH; i++) {
+			memset(&udp_msg[i], 0, sizeof(udp_msg[i]));
+			udp_msg[i].msg_hdr.msg_name = &udp_peer[i];
+			udp_msg[i].msg_hdr.msg_namelen = sizeof(udp_peer[i]);
+			udp_msg[i].msg_hdr.msg_iov = &udp_iov[i];
+			udp_msg[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(fd, udp_msg, LISTEN_UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				log_warn("listen: recvmmsg");
+			return;
+		}
+		for (i = 0; i < n; i++) {
+			if (udp_msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				log_debug("listen: udp datagram over %d bytes "
+				    "dropped", LISTEN_UDP_SLOT);
+				continue;
+			}
+			memset(&o, 0, sizeof(o));
+			o.door = DOOR_UDP;
+			o.fd = fd;
+			memcpy(&o.peer, &udp_peer[i], sizeof(o.peer));
+			o.peerlen = udp_msg[i].msg_hdr.msg_namelen;
+			o.conn = NULL;
+			listen_stats.udp_in++;
+			query_input(udp_buf[i], udp_msg[i].msg_len, &o);
+			if (listen_down)
+				return;
+		}
+		if (n < LISTEN_UDP_BATCH)
+			return;
+	}
+}
+
+/* The seam for batching replies with sendmmsg() later. */
+static void
+udp_reply(const struct origin *o, const uint8_t *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	if (sendto(o->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+	    (const struct sockaddr *)&o->peer, o->peerlen) == -1) {
+		listen_stats.send_errors++;
+		log_debug("listen: udp sendto: %s", strerror(errno));
+	}
+}
+
+/* ---- TCP: accepting ---------------------------------------------------- */
+
+static void
+listen_accept_cb(evutil_socket_t lfd, short ev, void *arg)
+{
+	struct listen_sock	*ls = arg;
+	struct sockaddr_storage	 peer;
+	socklen_t		 peerlen;
+	struct timeval		 tv = { LISTEN_ACCEPT_PAUSE, 0 };
+	int			 fd, i;
+
+	for (i = 0; i < LISTEN_TCP_ACCEPTS; i++) {
+		peerlen = sizeof(peer);
+		fd = accept4(lfd, (struct sockaddr *)&peer, &peerlen,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			switch (errno) {
+			case EAGAIN:
+#if EAGAIN != EWOULDBLOCK
+			case EWOULDBLOCK:
+#endif
+			case EINTR:
+			case ECONNABORTED:
+				return;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				/* Readable until we accept: pause a while. */
+				log_warn("listen: accept %s, pausing",
+				    ls->name);
+				event_del(ls->ev);
+				evtimer_add(ls->ev_pause, &tv);
+				return;
+			default:
+				log_warn("listen: accept %s", ls->name);
+				return;
+			}
+		}
+		if (tcp_nconns >= LISTEN_TCP_MAX_CONNS &&
+		    tcp_make_room() == -1) {
+			listen_stats.tcp_refused++;
+			close(fd);
+			continue;
+		}
+		if (tcp_conn_new(fd, &peer, peerlen) == NULL) {
+			close(fd);
+			continue;
+		}
+		listen_stats.tcp_conns++;
+	}
+}
+
+static void
+listen_unpause_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct listen_sock	*ls = arg;
+
+	if (event_add(ls->ev, NULL) == -1)
+		log_warnx("listen: cannot resume accepting on %s", ls->name);
+}
+
+/* At the connection bound: close the oldest idle connection.  0 or -1. */
+static int
+tcp_make_room(void)
+{
+	struct tcp_conn	*c;
+
+	TAILQ_FOREACH(c, &tcp_conns, entry) {
+		if (c->owed == 0 && !c->busy) {
+			log_debug("listen: tcp connection bound reached, "
+			    "closing the oldest idle one");
+			tcp_conn_close(c);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static struct tcp_conn *
+tcp_conn_new(int fd, const struct sockaddr_storage *peer, socklen_t peerlen)
+{
+	struct tcp_conn	*c;
+	struct timeval	 tv = { LISTEN_TCP_IDLE_SEC, 0 };
+	int		 on = 1;
+
+	/* Answers go out one by one as they come: no Nagle delay. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("listen: calloc");
+		return NULL;
+	}
+	memcpy(&c->peer, peer, sizeof(c->peer));
+	c->peerlen = peerlen;
+	c->bev = bufferevent_socket_new(listen_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->ev_idle = evtimer_new(listen_base, tcp_idle_cb, c);
+	c->ev_resume = event_new(listen_base, -1, 0, tcp_resume_cb, c);
+	if (c->bev == NULL || c->ev_idle == NULL || c->ev_resume == NULL) {
+		log_warnx("listen: cannot set up a tcp connection");
+		if (c->bev != NULL) {
+			/* It owns fd now; the caller must not close it. */
+			bufferevent_setfd(c->bev, -1);
+			bufferevent_free(c->bev);
+		}
+		if (c->ev_idle != NULL)
+			event_free(c->ev_idle);
+		if (c->ev_resume != NULL)
+			event_free(c->ev_resume);
+		free(c);
+		return NULL;
+	}
+	bufferevent_setcb(c->bev, tcp_read_cb, tcp_write_cb, tcp_event_cb, c);
+	/* Keep at most one whole message (and a bit) in memory. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+	    2 * (2 + LISTEN_TCP_MSGMAX));
+	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1 ||
+	    evtimer_add(c->ev_idle, &tv) == -1) {
+		log_warnx("listen: cannot enable a tcp connection");
+		bufferevent_setfd(c->bev, -1);
+		bufferevent_free(c->bev);
+		event_free(c->ev_idle);
+		event_free(c->ev_resume);
+		free(c);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&tcp_conns, c, entry);
+	tcp_nconns++;
+	return c;
+}
+
+/*
+ * Close the socket now (it is gone for the client).  The struct lives on
+ * while replies are owed or our read loop runs on it.
+ */
+static void
+tcp_conn_close(struct tcp_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	TAILQ_REMOVE(&tcp_conns, c, entry);
+	TAILQ_INSERT_TAIL(&tcp_closing, c, entry);
+	tcp_nconns--;
+	evtimer_del(c->ev_idle);
+	event_del(c->ev_resume);
+	if (c->bev != NULL)
+		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	tcp_conn_maybe_free(c);
+}
+
+static void
+tcp_conn_maybe_free(struct tcp_conn *c)
+{
+	if (!c->closing || c->busy)
+		return;
+	if (c->bev != NULL) {
+		bufferevent_free(c->bev);
+		c->bev = NULL;
+	}
+	if (c->owed == 0)
+		tcp_conn_free(c);
+}
+
+/* Free unconditionally (listen_shutdown, or closing with nothing owed). */
+static void
+tcp_conn_free(struct tcp_conn *c)
+{
+	if (c->closing)
+		TAILQ_REMOVE(&tcp_closing, c, entry);
+	else {
+		TAILQ_REMOVE(&tcp_conns, c, entry);
+		tcp_nconns--;
+	}
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	event_free(c->ev_idle);
+	event_free(c->ev_resume);
+	free(c);
+}
+
+/* ---- TCP: reading ------------------------------------------------------ */
+
+/*
+ * Hand every whole message in the input buffer to query_input(), as long
+ * as fewer than LISTEN_TCP_MAX_PENDING replies are owed.  Called from the
+ * read callback and from the resume event, never from listen_reply().
+ */
+static void
+tcp_conn_process(struct tcp_conn *c)
+{
+	struct evbuffer	*in;
+	struct origin	 o;
+	uint8_t		 hdr[2], *p;
+	size_t		 len, mlen;
+	int		 n;
+
+	c->busy = 1;
+	for (n = 0; n < LISTEN_TCP_MSGS; n++) {
+		if (c->closing || c->owed >= LISTEN_TCP_MAX_PENDING)
+			break;
+		in = bufferevent_get_input(c->bev);
+		len = evbuffer_get_length(in);
+		if (len < 2)
+			break;
+		if (evbuffer_copyout(in, hdr, 2) != 2)
+			break;
+		mlen = ((size_t)hdr[0] << 8) | hdr[1];
+		if (len < 2 + mlen)
+			break;
+		if ((p = evbuffer_pullup(in, 2 + mlen)) == NULL) {
+			log_warnx("listen: evbuffer_pullup failed");
+			tcp_conn_close(c);
+			break;
+		}
+		memset(&o, 0, sizeof(o));
+		o.door = DOOR_TCP;
+		o.fd = -1;
+		memcpy(&o.peer, &c->peer, sizeof(o.peer));
+		o.peerlen = c->peerlen;
+		o.conn = c;
+		/* A message read: the connection is busy, not idle. */
+		evtimer_del(c->ev_idle);
+		TAILQ_REMOVE(&tcp_conns, c, entry);
+		TAILQ_INSERT_TAIL(&tcp_conns, c, entry);
+		/* Before the call: the reply may come before it returns. */
+		c->owed++;
+		listen_stats.tcp_in++;
+		query_input(p + 2, mlen, &o);
+		if (listen_down)
+			return;		/* c is gone with everything */
+		/* c->bev is kept while busy, even if c was closed. */
+		evbuffer_drain(in, 2 + mlen);
+	}
+	c->busy = 0;
+	if (c->closing) {
+		tcp_conn_maybe_free(c);
+		return;
+	}
+	tcp_conn_settle(c);
+}
+
+/*
+ * After any change on an open connection: read or not, messages left
+ * whole in the input buffer (the per-call bound, or the pending bound
+ * lifted), idle timer, and close when the client has gone and nothing is
+ * owed, left to read or unsent.
+ */
+static void
+tcp_conn_settle(struct tcp_conn *c)
+{
+	struct timeval	 tv = { LISTEN_TCP_IDLE_SEC, 0 };
+	struct evbuffer	*in, *out;
+	uint8_t		 hdr[2];
+	size_t		 len;
+	int		 whole = 0;
+
+	if (c->closing || c->busy)
+		return;
+	in = bufferevent_get_input(c->bev);
+	out = bufferevent_get_output(c->bev);
+	len = evbuffer_get_length(in);
+	if (len >= 2 && evbuffer_copyout(in, hdr, 2) == 2)
+		whole = len >= 2 + (((size_t)hdr[0] << 8) | hdr[1]);
+
+	if (whole && c->owed < LISTEN_TCP_MAX_PENDING)
+		event_active(c->ev_resume, EV_TIMEOUT, 1);
+	if (c->eof) {
+		if (c->owed == 0 && !whole &&
+		    evbuffer_get_length(out) == 0) {
+			tcp_conn_close(c);
+			return;
+		}
+	} else if (c->owed >= LISTEN_TCP_MAX_PENDING)
+		bufferevent_disable(c->bev, EV_READ);
+	else
+		bufferevent_enable(c->bev, EV_READ);
+	/* Also after EOF: a client that does not read its answers. */
+	if (c->owed == 0 && !evtimer_pending(c->ev_idle, NULL))
+		evtimer_add(c->ev_idle, &tv);
+}
+
+static void
+tcp_read_cb(struct bufferevent *bev, void *arg)
+{
+	tcp_conn_process(arg);
+}
+
+static void
+tcp_resume_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct tcp_conn	*c = arg;
+
+	if (!c->closing)
+		tcp_conn_process(c);
+}
+
+/* The output buffer is empty: a client gone (EOF) may now be closed. */
+static void
+tcp_write_cb(struct bufferevent *bev, void *arg)
+{
+	tcp_conn_settle(arg);
+}
+
+static void
+tcp_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct tcp_conn	*c = arg;
+	char		 abuf[INET6_ADDRSTRLEN];
+
+	if (what & BEV_EVENT_EOF) {
+		/* The client half-closed: answer what it asked, then go. */
+		c->eof = 1;
+		bufferevent_disable(bev, EV_READ);
+		if (what & BEV_EVENT_WRITING)
+			tcp_conn_close(c);
+		else
+			tcp_conn_settle(c);
+		return;
+	}
+	if (what & BEV_EVENT_ERROR) {
+		log_debug("listen: tcp connection from %s: %s",
+		    addr_str((struct sockaddr *)&c->peer, abuf, sizeof(abuf)),
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		tcp_conn_close(c);
+	}
+}
+
+static void
+tcp_idle_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct tcp_conn	*c = arg;
+
+	/* Armed only while nothing is owed. */
+	log_debug("listen: tcp connection idle, closing");
+	tcp_conn_close(c);
+}
+
+/* ---- TCP: answering ---------------------------------------------------- */
+
+static void
+tcp_reply(struct tcp_conn *c, const uint8_t *buf, size_t len)
+{
+	struct evbuffer	*out;
+	uint8_t		 hdr[2];
+
+	if (c->owed == 0) {
+		/* A broken contract with query.c; never free twice. */
+		log_warnx("listen: tcp reply not owed, ignored");
+		return;
+	}
+	c->owed--;
+	if (c->closing) {
+		tcp_conn_maybe_free(c);
+		return;
+	}
+	if (len > 0) {
+		out = bufferevent_get_output(c->bev);
+		if (len > LISTEN_TCP_MSGMAX || evbuffer_get_length(out) +
+		    2 + len > LISTEN_TCP_MAX_OUTBUF) {
+			/* A client that does not read: let it go. */
+			listen_stats.send_errors++;
+			log_debug("listen: tcp output bound reached, closing");
+			tcp_conn_close(c);
+			return;
+		}
+		hdr[0] = len >> 8;
+		hdr[1] = len & 0xff;
+		if (evbuffer_expand(out, 2 + len) == -1 ||
+		    evbuffer_add(out, hdr, 2) == -1 ||
+		    evbuffer_add(out, buf, len) == -1) {
+			listen_stats.send_errors++;
+			log_warnx("listen: tcp reply could not be queued");
+			tcp_conn_close(c);
+			return;
+		}
+	}
+	/*
+	 * The read loop settles when it ends.  Otherwise settle now; whole
+	 * messages waiting below the bound are read from the event loop
+	 * (the resume event), never from inside query.c's call.
+	 */
+	tcp_conn_settle(c);
+}
