@@ -126,8 +126,10 @@ request_done(void *arg, uint8_t *ans, size_t len)
 		}
 		limit = r->origin.door == DOOR_UDP ?
 		    msg_udp_limit(&r->q) : DNS_MAXMSG;
-		len = msg_finish_answer(ans, len, &r->q, limit);
-		listen_reply(&r->origin, ans, len);
+		if ((len = msg_finish_answer(ans, len, &r->q, limit)) == 0)
+			reply_rcode(&r->q, &r->origin, DNS_RCODE_SERVFAIL);
+		else
+			listen_reply(&r->origin, ans, len);
 	}
 	request_free(r);
 }

@@ -1,1 +1,91 @@
-/* placeholder */
+/*
+ * fuzz_answer.c: an upstream's answer, the most hostile input briskdns
+ * reads.
+ *
+ * The input is checked and finished as the answer to two queries: a fixed
+ * one (www.example.com AAAA, ID 0x1234) and the query the input's own
+ * question makes (so the fuzzer reaches the record walks without guessing
+ * a name), each for a client with and without EDNS and for several size
+ * limits.  Results must never grow the message and must leave a message
+ * whose header and question still read back.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "briskdns.h"
+#include "msg.h"
+#include "fuzz.h"
+
+static uint8_t	 fa_copy[DNS_MAXMSG];
+
+static void
+fa_one(const uint8_t *data, size_t size, uint16_t id, struct query *q)
+{
+	static const size_t	 limits[] = { 0, 100, 512, 1232, DNS_MAXMSG };
+	enum msg_answer		 a;
+	size_t			 i, n;
+	int			 rcode = -1, edns;
+
+	for (edns = 0; edns < 2; edns++) {
+		q->edns = edns;
+		a = msg_check_answer(data, size, id, q, &rcode);
+		if (a != ANSWER_MISMATCH && (rcode < 0 || rcode > 15))
+			abort();
+		for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+			memcpy(fa_copy, data, size);
+			n = msg_finish_answer(fa_copy, size, q, limits[i]);
+			if (n > size)
+				abort();
+			if (n != 0 && (n < DNS_HDRLEN + q->qname_len + 4 ||
+			    memcmp(fa_copy + DNS_HDRLEN, q->qname_case,
+			    q->qname_len) != 0 ||
+			    fa_copy[0] != q->id >> 8 ||
+			    fa_copy[1] != (q->id & 0xff)))
+				abort();
+			/* Over the limit only when header, question and
+			 * a minimal OPT are already more. */
+			if (n > limits[i] && n > DNS_HDRLEN + q->qname_len +
+			    4 + 11)
+				abort();
+		}
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint8_t fixed_pkt[] = {
+		0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1,
+		3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l',
+		'e', 3, 'c', 'o', 'm', 0, 0, 28, 0, 1,
+		0, 0, 41, 0x10, 0, 0, 0, 0x80, 0, 0, 0,
+	};
+	static uint8_t	 qpkt[DNS_MAXMSG];
+	struct query	 q;
+	size_t		 end;
+
+	if (size > DNS_MAXMSG)
+		return 0;
+	if (msg_parse_query(fixed_pkt, sizeof(fixed_pkt), &q) != MSG_OK)
+		abort();
+	q.id = 0x4321;			/* the client's ID differs */
+	fa_one(data, size, 0x1234, &q);
+
+	/* The query that the answer's own question makes. */
+	if (size < DNS_HDRLEN)
+		return 0;
+	end = msg_skip_name(data, size, DNS_HDRLEN);
+	if (end == 0 || size - end < 4)
+		return 0;
+	end += 4;
+	memcpy(qpkt, data, end);
+	qpkt[2] &= 0x01;		/* QR, opcode off; RD kept */
+	qpkt[3] &= 0x10;		/* CD kept */
+	memset(qpkt + 4, 0, 8);
+	qpkt[5] = 1;
+	if (msg_parse_query(qpkt, end, &q) != MSG_OK)
+		return 0;
+	q.edns_size = 4096;
+	fa_one(data, size, (uint16_t)(data[0] << 8 | data[1]), &q);
+	return 0;
+}

@@ -1,1 +1,272 @@
-int main(void){return 0;}
+/*
+ * test_policy.c: unit tests of policy_decide() and policy_name_in_domain().
+ *
+ * The configuration is built by hand (no config.c needed): one table of
+ * (aaaa-mode, global IPv6 route, query name, type) -> action and route.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "briskdns.h"
+#include "config.h"
+#include "msg.h"
+#include "policy.h"
+
+/* "example.com" (or ".") to lower-case wire form. */
+static size_t
+wire_name(const char *text, uint8_t *out)
+{
+	size_t		 o = 0, l, i;
+	const char	*p = text, *dot;
+
+	while (*p != '\0' && strcmp(p, ".") != 0) {
+		dot = strchr(p, '.');
+		l = dot ? (size_t)(dot - p) : strlen(p);
+		out[o++] = (uint8_t)l;
+		for (i = 0; i < l; i++)
+			out[o++] = (p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 :
+			    p[i];
+		p += l;
+		if (*p == '.')
+			p++;
+	}
+	out[o++] = 0;
+	return o;
+}
+
+static struct config_domain
+dom(const char *text)
+{
+	struct config_domain	 d;
+
+	memset(&d, 0, sizeof(d));
+	d.len = wire_name(text, d.wire);
+	return d;
+}
+
+static struct config_server	 servers[8];
+static struct config_domain	 aaaa_fwd[2];
+static struct config		 conf;
+
+/*
+ *   server=192.0.2.53                  default upstream
+ *   server=/example/192.0.2.1
+ *   server=/corp.example/192.0.2.2
+ *   server=/internal.corp.example/#    back to the defaults
+ *   server=/lan/                       local only
+ *   server=/ample/192.0.2.3
+ *   server=/corp.example/192.0.2.4     second server, same domain
+ *   aaaa-forward=/v6only.test/ipv6.example/
+ */
+static void
+setup(void)
+{
+	static const struct {
+		enum server_kind	 kind;
+		const char		*domain;
+	} s[] = {
+		{ SERVER_ADDR, NULL },
+		{ SERVER_ADDR, "example" },
+		{ SERVER_ADDR, "corp.example" },
+		{ SERVER_DEFAULT, "internal.corp.example" },
+		{ SERVER_LOCAL, "lan" },
+		{ SERVER_ADDR, "ample" },
+		{ SERVER_ADDR, "corp.example" },
+	};
+	size_t	 i;
+
+	memset(&conf, 0, sizeof(conf));
+	memset(servers, 0, sizeof(servers));
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		servers[i].kind = s[i].kind;
+		servers[i].has_domain = s[i].domain != NULL;
+		if (s[i].domain != NULL)
+			servers[i].domain = dom(s[i].domain);
+	}
+	conf.servers = servers;
+	conf.nservers = i;
+	aaaa_fwd[0] = dom("v6only.test");
+	aaaa_fwd[1] = dom("ipv6.example");
+	conf.aaaa_forward = aaaa_fwd;
+	conf.naaaa_forward = 2;
+	conf.local_ttl = 60;
+}
+
+/* Route names: the server entry whose domain must be returned. */
+enum { R_NULL = -1 };
+
+struct policy_case {
+	enum aaaa_mode		 mode;
+	int			 v6;
+	const char		*qname;
+	uint16_t		 qtype;
+	enum policy_action	 want;
+	int			 route;		/* index in servers[], or -1 */
+};
+
+#define A	DNS_TYPE_A
+#define AAAA	DNS_TYPE_AAAA
+#define FWD	POLICY_FORWARD
+#define EMPTY	POLICY_EMPTY
+#define NXD	POLICY_NXDOMAIN
+
+static const struct policy_case cases[] = {
+	/* aaaa-mode=empty */
+	{ AAAA_EMPTY, 0, "www.other.test", AAAA, EMPTY, R_NULL },
+	{ AAAA_EMPTY, 1, "www.other.test", AAAA, EMPTY, R_NULL },
+	{ AAAA_EMPTY, 0, "www.other.test", A, FWD, R_NULL },
+	{ AAAA_EMPTY, 0, "www.other.test", DNS_TYPE_ANY, FWD, R_NULL },
+	{ AAAA_EMPTY, 0, "www.other.test", DNS_TYPE_MX, FWD, R_NULL },
+	{ AAAA_EMPTY, 0, ".", AAAA, EMPTY, R_NULL },
+	{ AAAA_EMPTY, 0, ".", DNS_TYPE_NS, FWD, R_NULL },
+	{ AAAA_EMPTY, 0, "a.example", AAAA, EMPTY, R_NULL },
+	/* aaaa-forward domains, equal or below, on label boundaries */
+	{ AAAA_EMPTY, 0, "v6only.test", AAAA, FWD, R_NULL },
+	{ AAAA_EMPTY, 0, "www.v6only.test", AAAA, FWD, R_NULL },
+	{ AAAA_EMPTY, 0, "notv6only.test", AAAA, EMPTY, R_NULL },
+	{ AAAA_EMPTY, 0, "v6only.test.org", AAAA, EMPTY, R_NULL },
+	{ AAAA_EMPTY, 0, "www.ipv6.example", AAAA, FWD, 1 },
+	/* aaaa-mode=forward */
+	{ AAAA_FORWARD, 0, "www.other.test", AAAA, FWD, R_NULL },
+	{ AAAA_FORWARD, 0, "a.corp.example", AAAA, FWD, 2 },
+	/* aaaa-mode=auto */
+	{ AAAA_AUTO, 0, "www.other.test", AAAA, EMPTY, R_NULL },
+	{ AAAA_AUTO, 1, "www.other.test", AAAA, FWD, R_NULL },
+	{ AAAA_AUTO, 1, "www.example", AAAA, FWD, 1 },
+	{ AAAA_AUTO, 0, "www.example", A, FWD, 1 },
+	{ AAAA_AUTO, 0, "www.v6only.test", AAAA, FWD, R_NULL },
+	/* routing: longest match on label boundaries */
+	{ AAAA_EMPTY, 0, "example", A, FWD, 1 },
+	{ AAAA_EMPTY, 0, "www.example", A, FWD, 1 },
+	{ AAAA_EMPTY, 0, "corp.example", A, FWD, 2 },
+	{ AAAA_EMPTY, 0, "a.b.corp.example", A, FWD, 2 },
+	{ AAAA_EMPTY, 0, "xcorp.example", A, FWD, 1 },
+	{ AAAA_EMPTY, 0, "internal.corp.example", A, FWD, R_NULL },
+	{ AAAA_EMPTY, 0, "x.internal.corp.example", A, FWD, R_NULL },
+	{ AAAA_EMPTY, 0, "ample", A, FWD, 5 },
+	{ AAAA_EMPTY, 0, "www.ample", A, FWD, 5 },
+	{ AAAA_EMPTY, 0, "sample", A, FWD, R_NULL },
+	{ AAAA_EMPTY, 0, "fooexample", A, FWD, R_NULL },
+	{ AAAA_EMPTY, 0, "example.com", A, FWD, R_NULL },
+	/* local only: NXDOMAIN, even for AAAA in empty mode */
+	{ AAAA_EMPTY, 0, "lan", A, NXD, R_NULL },
+	{ AAAA_EMPTY, 0, "host.lan", A, NXD, R_NULL },
+	{ AAAA_EMPTY, 0, "host.lan", AAAA, NXD, R_NULL },
+	{ AAAA_FORWARD, 1, "host.lan", AAAA, NXD, R_NULL },
+	{ AAAA_EMPTY, 0, "host.plan", A, FWD, R_NULL },
+	{ AAAA_EMPTY, 0, "lan.example", A, FWD, 1 },
+};
+
+START_TEST(test_decide)
+{
+	const struct policy_case	*c = &cases[_i];
+	struct policy_decision		 d;
+	struct query			 q;
+
+	memset(&q, 0, sizeof(q));
+	q.qname_len = wire_name(c->qname, q.qname);
+	memcpy(q.qname_case, q.qname, q.qname_len);
+	q.qtype = c->qtype;
+	q.qclass = DNS_CLASS_IN;
+	conf.aaaa_mode = c->mode;
+
+	d.action = (enum policy_action)99;
+	d.route = (const struct config_domain *)&d;	/* must be set */
+	policy_decide(&conf, c->v6, &q, &d);
+	ck_assert_msg(d.action == c->want, "%s type %u mode %d v6 %d: "
+	    "action %d, want %d", c->qname, c->qtype, c->mode, c->v6,
+	    d.action, c->want);
+	if (c->route == R_NULL)
+		ck_assert_msg(d.route == NULL, "%s: route not NULL", c->qname);
+	else
+		ck_assert_msg(d.route == &servers[c->route].domain,
+		    "%s: route %p, want servers[%d]", c->qname,
+		    (const void *)d.route, c->route);
+}
+END_TEST
+
+START_TEST(test_no_servers)
+{
+	struct policy_decision	 d;
+	struct query		 q;
+	struct config		 empty;
+
+	memset(&empty, 0, sizeof(empty));
+	empty.aaaa_mode = AAAA_FORWARD;
+	memset(&q, 0, sizeof(q));
+	q.qname_len = wire_name("www.example.com", q.qname);
+	q.qtype = DNS_TYPE_AAAA;
+	policy_decide(&empty, 0, &q, &d);
+	ck_assert_int_eq(d.action, POLICY_FORWARD);
+	ck_assert_ptr_null(d.route);
+	empty.aaaa_mode = AAAA_EMPTY;
+	policy_decide(&empty, 0, &q, &d);
+	ck_assert_int_eq(d.action, POLICY_EMPTY);
+}
+END_TEST
+
+START_TEST(test_name_in_domain)
+{
+	static const struct {
+		const char	*name;
+		const char	*domain;
+		int		 want;
+	} t[] = {
+		{ "example.com", "example.com", 1 },
+		{ "www.example.com", "example.com", 1 },
+		{ "a.b.c.example.com", "example.com", 1 },
+		{ "wwwexample.com", "example.com", 0 },
+		{ "example.com", "www.example.com", 0 },
+		{ "example.org", "example.com", 0 },
+		{ "www.example.com", ".", 1 },
+		{ ".", ".", 1 },
+		{ ".", "com", 0 },
+		{ "com", "com", 1 },
+		{ "www.example.com", "com", 1 },
+		{ "www.example.com", "m", 0 },
+	};
+	struct config_domain	 d;
+	uint8_t			 name[DNS_MAXNAME];
+	size_t			 i, len;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		len = wire_name(t[i].name, name);
+		d = dom(t[i].domain);
+		ck_assert_msg(policy_name_in_domain(name, len, &d) == t[i].want,
+		    "%s in %s: want %d", t[i].name, t[i].domain, t[i].want);
+	}
+	/* A broken length byte never reads past namelen (ASan). */
+	name[0] = 200;
+	d = dom("com");
+	ck_assert_int_eq(policy_name_in_domain(name, 5, &d), 0);
+}
+END_TEST
+
+static Suite *
+policy_suite(void)
+{
+	Suite	*s = suite_create("policy");
+	TCase	*tc = tcase_create("decide");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_loop_test(tc, test_decide, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_test(tc, test_no_servers);
+	tcase_add_test(tc, test_name_in_domain);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(policy_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
