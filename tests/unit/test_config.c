@@ -1,1 +1,830 @@
-int main(void){return 0;}
+/*
+ * test_config.c: unit tests of the configuration module.
+ *
+ * Golden files in CONF_DIR (tests/conf), run from that directory so that
+ * file names in the expected output stay relative and stable:
+ *   NN.out      expected print-back of a good configuration
+ *   bad-NN.err  expected error lines of a bad one
+ * The input is NN.conf, or when NN.args exists, the command line in it
+ * (one argument a line, after argv[0]) with "--conf-file=NN.conf" put
+ * first when NN.conf exists.  Files without an .out or .err (inc-*.conf)
+ * are only included by others.  BRISKDNS_REGEN=1 rewrites the expected
+ * files from the current output (review the diff!).
+ *
+ * Then table-driven cases of the smaller functions.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#ifndef CONF_DIR
+#define CONF_DIR "tests/conf"
+#endif
+
+#define MAXGOLDEN	256
+#define MAXARGS		64
+
+static char	*golden[MAXGOLDEN];	/* "NN.out" or "bad-NN.err" */
+static size_t	 ngolden;
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+golden_scan(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	size_t		 l;
+
+	if (chdir(CONF_DIR) == -1) {
+		perror(CONF_DIR);
+		exit(1);
+	}
+	if ((d = opendir(".")) == NULL) {
+		perror(CONF_DIR);
+		exit(1);
+	}
+	while ((de = readdir(d)) != NULL && ngolden < MAXGOLDEN) {
+		l = strlen(de->d_name);
+		if (l > 4 && (strcmp(de->d_name + l - 4, ".out") == 0 ||
+		    strcmp(de->d_name + l - 4, ".err") == 0))
+			golden[ngolden++] = strdup(de->d_name);
+	}
+	closedir(d);
+	qsort(golden, ngolden, sizeof(*golden), name_cmp);
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE	*f;
+	char	*buf;
+	long	 len;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, len + 1);
+	if (buf != NULL && fread(buf, 1, len, f) != (size_t)len) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Where the two texts part, for a readable failure. */
+static void
+assert_same(const char *name, const char *want, const char *got)
+{
+	size_t	i, line = 1, bol = 0;
+
+	if (strcmp(want, got) == 0)
+		return;
+	for (i = 0; want[i] != '\0' && want[i] == got[i]; i++)
+		if (want[i] == '\n') {
+			line++;
+			bol = i + 1;
+		}
+	ck_abort_msg("%s: differs at line %zu:\n  want: %.100s\n  got:  %.100s",
+	    name, line, want + bol, got + bol);
+}
+
+/*
+ * Load one case: NN.args (if any) through config_args_parse, else
+ * NN.conf through config_load_file.  The output (print-back, or the
+ * error lines) goes to *out.
+ */
+static int
+golden_run(const char *base, char **out)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config_args	*args = NULL;
+	struct config		*cfg = NULL;
+	enum config_action	 action;
+	char			 path[300], confopt[320], *argv[MAXARGS + 3];
+	char			*argtext = NULL, *s, *nl;
+	size_t			 outlen;
+	int			 argc = 0, haveconf;
+	FILE			*f;
+
+	snprintf(path, sizeof(path), "%s.conf", base);
+	haveconf = access(path, R_OK) == 0;
+	snprintf(confopt, sizeof(confopt), "--conf-file=%s", path);
+	snprintf(path, sizeof(path), "%s.args", base);
+	if ((argtext = slurp(path)) != NULL) {
+		argv[argc++] = "briskdns";
+		if (haveconf)
+			argv[argc++] = confopt;
+		for (s = argtext; *s != '\0' && argc < MAXARGS; s = nl + 1) {
+			if ((nl = strchr(s, '\n')) == NULL)
+				nl = s + strlen(s) - 1;
+			else
+				*nl = '\0';
+			argv[argc++] = s;
+		}
+		argv[argc] = NULL;
+		if (config_args_parse(argc, argv, &args, &action, &errs) == 0)
+			cfg = config_load(args, &errs);
+	} else {
+		snprintf(path, sizeof(path), "%s.conf", base);
+		cfg = config_load_file(path, &errs);
+	}
+	f = open_memstream(out, &outlen);
+	ck_assert_ptr_nonnull(f);
+	if (cfg != NULL)
+		config_print(f, cfg);
+	config_errors_print(f, &errs);
+	fclose(f);
+	config_free(cfg);
+	config_args_free(args);
+	config_errors_clear(&errs);
+	free(argtext);
+	return cfg != NULL ? 0 : -1;
+}
+
+START_TEST(test_golden)
+{
+	const char	*name = golden[_i];
+	char		 base[256], *want, *got = NULL;
+	int		 bad = strcmp(name + strlen(name) - 4, ".err") == 0;
+	int		 rv;
+	FILE		*f;
+
+	snprintf(base, sizeof(base), "%.*s", (int)strlen(name) - 4, name);
+	rv = golden_run(base, &got);
+	if (getenv("BRISKDNS_REGEN") != NULL &&
+	    (f = fopen(name, "w")) != NULL) {
+		fputs(got, f);
+		fclose(f);
+	}
+	want = slurp(name);
+	ck_assert_msg(want != NULL, "%s: cannot read", name);
+	if (bad)
+		ck_assert_msg(rv == -1, "%s: accepted", base);
+	else
+		ck_assert_msg(rv == 0, "%s: rejected:\n%s", base, got);
+	assert_same(name, want, got);
+	free(want);
+	free(got);
+}
+END_TEST
+
+/* ---- domains -------------------------------------------------------------- */
+
+static const struct {
+	const char	*text;
+	int		 ok;
+	const char	*wire;	/* as a C string with length bytes */
+	size_t		 len;
+} domain_cases[] = {
+	{ "example.com", 0, "\7example\3com", 13 },
+	{ "Example.COM.", 0, "\7example\3com", 13 },
+	{ ".", 0, "", 1 },
+	{ "a", 0, "\1a", 3 },
+	{ "_dmarc.x-y.org", 0, "\6_dmarc\3x-y\3org", 16 },
+	{ "", -1, NULL, 0 },
+	{ "a..b", -1, NULL, 0 },
+	{ ".a", -1, NULL, 0 },
+	{ "a b", -1, NULL, 0 },
+	{ "a/b", -1, NULL, 0 },
+	{ "caf\xc3\xa9", -1, NULL, 0 },
+	{ "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 0,
+	    "\77xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+	    65 },
+	{ "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", -1,
+	    NULL, 0 },
+};
+
+START_TEST(test_domain)
+{
+	struct config_domain	d;
+	int			rv;
+
+	rv = config_domain_from_text(domain_cases[_i].text, &d);
+	ck_assert_int_eq(rv, domain_cases[_i].ok);
+	if (rv == 0) {
+		ck_assert_uint_eq(d.len, domain_cases[_i].len);
+		ck_assert_mem_eq(d.wire, domain_cases[_i].wire, d.len);
+	}
+}
+END_TEST
+
+START_TEST(test_domain_long)
+{
+	struct config_domain	d;
+	char			name[300];
+	size_t			i;
+
+	/* 127 labels "a." is 254 bytes of wire: the most there is. */
+	for (i = 0; i < 127; i++)
+		memcpy(name + 2 * i, "a.", 2);
+	name[2 * 127] = '\0';
+	ck_assert_int_eq(config_domain_from_text(name, &d), 0);
+	ck_assert_uint_eq(d.len, 255);
+	memcpy(name + 2 * 127, "a", 2);
+	ck_assert_int_eq(config_domain_from_text(name, &d), -1);
+}
+END_TEST
+
+/* ---- addresses ------------------------------------------------------------ */
+
+static const struct {
+	const char	*text;
+	int		 ok;
+	int		 family;
+	const char	*addr;
+	unsigned	 port;
+} addr_cases[] = {
+	{ "192.0.2.1", 0, AF_INET, "192.0.2.1", 53 },
+	{ "192.0.2.1#5353", 0, AF_INET, "192.0.2.1", 5353 },
+	{ "::1", 0, AF_INET6, "::1", 53 },
+	{ "::1#5353", 0, AF_INET6, "::1", 5353 },
+	{ "2001:db8::1#65535", 0, AF_INET6, "2001:db8::1", 65535 },
+	{ "fe80::1%1#53", 0, AF_INET6, "fe80::1", 53 },
+	{ "192.0.2.1#0", -1, 0, NULL, 0 },
+	{ "192.0.2.1#65536", -1, 0, NULL, 0 },
+	{ "192.0.2.1#", -1, 0, NULL, 0 },
+	{ "192.0.2.1#-1", -1, 0, NULL, 0 },
+	{ "192.0.2", -1, 0, NULL, 0 },
+	{ "192.0.2.256", -1, 0, NULL, 0 },
+	{ "[::1]:53", -1, 0, NULL, 0 },
+	{ "example.com", -1, 0, NULL, 0 },
+	{ "", -1, 0, NULL, 0 },
+	{ "fe80::1%", -1, 0, NULL, 0 },
+	{ "fe80::1%no-such-interface0", -1, 0, NULL, 0 },
+};
+
+START_TEST(test_addr)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	char			 buf[INET6_ADDRSTRLEN];
+	const void		*a;
+	unsigned		 port;
+	int			 rv;
+
+	rv = config_parse_addr(addr_cases[_i].text, &ss, &len);
+	ck_assert_msg(rv == addr_cases[_i].ok, "%s", addr_cases[_i].text);
+	if (rv != 0)
+		return;
+	ck_assert_int_eq(ss.ss_family, addr_cases[_i].family);
+	if (ss.ss_family == AF_INET) {
+		a = &((struct sockaddr_in *)&ss)->sin_addr;
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		ck_assert_uint_eq(len, sizeof(struct sockaddr_in));
+	} else {
+		a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		ck_assert_uint_eq(len, sizeof(struct sockaddr_in6));
+	}
+	inet_ntop(ss.ss_family, a, buf, sizeof(buf));
+	ck_assert_str_eq(buf, addr_cases[_i].addr);
+	ck_assert_uint_eq(port, addr_cases[_i].port);
+}
+END_TEST
+
+/* ---- the command line ----------------------------------------------------- */
+
+static const struct {
+	const char	*argv[8];
+	int		 rv;
+	enum config_action action;
+	const char	*err;	/* the first error */
+} args_cases[] = {
+	{ { "briskdns", NULL }, 0, CONFIG_RUN, NULL },
+	{ { "briskdns", "-h", NULL }, 0, CONFIG_HELP, NULL },
+	{ { "briskdns", "--help", NULL }, 0, CONFIG_HELP, NULL },
+	{ { "briskdns", "-v", NULL }, 0, CONFIG_VERSION, NULL },
+	{ { "briskdns", "--version", "-d", NULL }, 0, CONFIG_VERSION, NULL },
+	{ { "briskdns", "-dkqRo", "--test", NULL }, 0, CONFIG_RUN, NULL },
+	{ { "briskdns", "-p53", "-p", "54", "--port=55", NULL }, 0, CONFIG_RUN,
+	    NULL },
+	{ { "briskdns", "--port", NULL }, -1, CONFIG_RUN,
+	    "option --port: needs a value" },
+	{ { "briskdns", "-p", NULL }, -1, CONFIG_RUN,
+	    "option --port: needs a value" },
+	{ { "briskdns", "--port=", NULL }, -1, CONFIG_RUN,
+	    "option --port: needs a value" },
+	{ { "briskdns", "--port=x", NULL }, -1, CONFIG_RUN,
+	    "option --port: 'x' is not a number from 0 to 65535" },
+	{ { "briskdns", "--no-daemon=yes", NULL }, -1, CONFIG_RUN,
+	    "option --no-daemon: takes no value" },
+	{ { "briskdns", "--all-servers=1", NULL }, -1, CONFIG_RUN,
+	    "option --all-servers: takes no value" },
+	{ { "briskdns", "--cache-size=5", NULL }, -1, CONFIG_RUN,
+	    "option --cache-size: unknown option" },
+	{ { "briskdns", "-Z", NULL }, -1, CONFIG_RUN,
+	    "option -Z: unknown option" },
+	{ { "briskdns", "-d", "extra", NULL }, -1, CONFIG_RUN,
+	    "unexpected argument 'extra'" },
+	{ { "briskdns", "--aaaa-mode=after-a", NULL }, -1, CONFIG_RUN,
+	    "option --aaaa-mode: 'after-a' is not supported by this version "
+	    "of briskdns (use empty, forward or auto)" },
+	{ { "briskdns", "-C", "", NULL }, -1, CONFIG_RUN,
+	    "option --conf-file: needs a value" },
+	{ { "briskdns", "-h", "--bogus", NULL }, -1, CONFIG_HELP,
+	    "option --bogus: unknown option" },
+};
+
+START_TEST(test_args)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config_args	*args = NULL;
+	enum config_action	 action;
+	char			*argv[8];
+	int			 argc, rv;
+
+	for (argc = 0; args_cases[_i].argv[argc] != NULL; argc++)
+		argv[argc] = (char *)args_cases[_i].argv[argc];
+	argv[argc] = NULL;
+	rv = config_args_parse(argc, argv, &args, &action, &errs);
+	ck_assert_int_eq(rv, args_cases[_i].rv);
+	ck_assert_int_eq(action, args_cases[_i].action);
+	if (rv == 0) {
+		ck_assert_ptr_nonnull(args);
+		ck_assert_uint_eq(errs.n, 0);
+	} else {
+		ck_assert_ptr_null(args);
+		ck_assert_uint_ge(errs.n, 1);
+		ck_assert_str_eq(errs.msg[0], args_cases[_i].err);
+	}
+	config_args_free(args);
+	config_errors_clear(&errs);
+}
+END_TEST
+
+/* The command line after the file, every time it is applied (SIGHUP). */
+START_TEST(test_args_reload)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config_args	*args;
+	struct config		*a, *b;
+	enum config_action	 action;
+	char			*argv[] = { "briskdns", "-C", "07.conf", "-p",
+				    "5300", "-S", "192.0.2.9", NULL };
+
+	ck_assert_int_eq(config_args_parse(7, argv, &args, &action, &errs),
+	    0);
+	a = config_load(args, &errs);
+	b = config_load(args, &errs);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(a->port, 5300);
+	ck_assert_int_eq(a->conf_file_given, 1);
+	ck_assert_str_eq(a->conf_file, "07.conf");
+	ck_assert_uint_eq(a->nservers, b->nservers);
+	ck_assert_int_eq(config_restart_keys_differ(a, b, NULL, 0), 0);
+	config_free(a);
+	config_free(b);
+	config_args_free(args);
+	ck_assert_uint_eq(errs.n, 0);
+}
+END_TEST
+
+/* A missing default file is fine (only checked when it is missing). */
+START_TEST(test_default_file)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*cfg;
+
+	if (access(CONFIG_DEFAULT_FILE, F_OK) == 0 || errno != ENOENT)
+		return;
+	cfg = config_load(NULL, &errs);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(cfg->conf_file_given, 0);
+	ck_assert_uint_eq(cfg->port, 53);
+	ck_assert_uint_eq(cfg->nlisten, 2);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_usage)
+{
+	static const char *want[] = { "--conf-file=PATH", "--test",
+	    "-d, --no-daemon", "-k, --keep-in-foreground", "-p, --port=PORT",
+	    "-a, --listen-address=ADDR", "-S, --server=", "-r, --resolv-file",
+	    "-R, --no-resolv", "-o, --strict-order", "--all-servers",
+	    "-0, --dns-forward-max=COUNT", "--aaaa-mode=", "--filter-AAAA",
+	    "--aaaa-forward=", "--local-ttl=SECONDS", "-q, --log-queries",
+	    "-x, --pid-file=PATH", "-u, --user=NAME", "-g, --group=NAME",
+	    "-h, --help", "-v, --version", "usage: briskdns" };
+	char	*text = NULL;
+	size_t	 len, i;
+	FILE	*f;
+
+	f = open_memstream(&text, &len);
+	config_usage(f, "briskdns");
+	fclose(f);
+	for (i = 0; i < sizeof(want) / sizeof(*want); i++)
+		ck_assert_msg(strstr(text, want[i]) != NULL, "no '%s' in:\n%s",
+		    want[i], text);
+	free(text);
+}
+END_TEST
+
+/*
+ * etc/briskdns.conf shows every key, and as installed it changes nothing:
+ * its print-back is 01.out's (the defaults) but for the conf-file line.
+ */
+START_TEST(test_example)
+{
+	static const char *names[] = { "conf-file", "no-daemon",
+	    "keep-in-foreground", "port", "listen-address", "server",
+	    "resolv-file", "no-resolv", "strict-order", "all-servers",
+	    "dns-forward-max", "aaaa-mode", "filter-AAAA", "aaaa-forward",
+	    "local-ttl", "log-queries", "pid-file", "user", "group" };
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*cfg;
+	char			*example, *want, *got = NULL, key[64];
+	const char		*path = "../../etc/briskdns.conf";
+	size_t			 len, i;
+	FILE			*f;
+
+	example = slurp(path);
+	ck_assert_ptr_nonnull(example);
+	for (i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		snprintf(key, sizeof(key), "\n#%s", names[i]);
+		ck_assert_msg(strstr(example, key) != NULL, "%s: no %s", path,
+		    names[i]);
+	}
+	cfg = config_load_file(path, &errs);
+	ck_assert_msg(cfg != NULL, "%s", errs.n > 0 ? errs.msg[0] : "?");
+	f = open_memstream(&got, &len);
+	config_print(f, cfg);
+	fclose(f);
+	want = slurp("01.out");
+	ck_assert_ptr_nonnull(want);
+	/* The first line is "# conf-file: ...": the rest must agree. */
+	assert_same("etc/briskdns.conf", strchr(want, '\n'),
+	    strchr(got, '\n'));
+	free(example);
+	free(want);
+	free(got);
+	config_free(cfg);
+}
+END_TEST
+
+/* ---- buffers and bounds ------------------------------------------------- */
+
+static const struct {
+	const char	*text;
+	size_t		 len;	/* 0: strlen */
+	const char	*err;	/* NULL: accepted */
+} buffer_cases[] = {
+	{ "", 0, NULL },
+	{ "\n\n\n", 0, NULL },
+	{ "port=53", 0, NULL },			/* no final newline */
+	{ "port=53\r\n", 0, NULL },
+	{ "  # comment\n\tport = 54 # comment\n", 0, NULL },
+	{ "port=5\0003\n", 9, "buf:1: line contains a NUL byte" },
+	{ "\"port\"=53", 0, NULL },
+	{ "user=\"a", 0, "buf:1: missing closing quote" },
+	{ "=", 0, "buf:1: missing key before '='" },
+	{ "\n\nbogus\x01", 0, "buf:3: unknown key 'bogus\\x01'" },
+	{ "port=53#5", 0, "buf:1: port: '53#5' is not a number from 0 to "
+	    "65535" },
+	{ "test", 0, "buf:1: 'test' is only valid on the command line" },
+};
+
+START_TEST(test_buffer)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*cfg;
+	size_t			 len = buffer_cases[_i].len;
+
+	if (len == 0)
+		len = strlen(buffer_cases[_i].text);
+	cfg = config_load_buffer("buf", buffer_cases[_i].text, len, &errs);
+	if (buffer_cases[_i].err == NULL) {
+		ck_assert_msg(cfg != NULL, "rejected: %s",
+		    errs.n > 0 ? errs.msg[0] : "?");
+	} else {
+		ck_assert_ptr_null(cfg);
+		ck_assert_uint_ge(errs.n, 1);
+		ck_assert_str_eq(errs.msg[0], buffer_cases[_i].err);
+	}
+	config_free(cfg);
+	config_errors_clear(&errs);
+}
+END_TEST
+
+static char *
+repeat(const char *line, size_t n, size_t *lenp)
+{
+	size_t	 l = strlen(line), i;
+	char	*buf = malloc(l * n + 1);
+
+	ck_assert_ptr_nonnull(buf);
+	for (i = 0; i < n; i++)
+		memcpy(buf + i * l, line, l);
+	buf[l * n] = '\0';
+	*lenp = l * n;
+	return buf;
+}
+
+START_TEST(test_bounds)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*cfg;
+	char			*buf;
+	size_t			 len;
+
+	/* The longest line is fine, one more character is not. */
+	buf = repeat("#", 4096, &len);
+	cfg = config_load_buffer("buf", buf, len, &errs);
+	ck_assert_ptr_nonnull(cfg);
+	config_free(cfg);
+	free(buf);
+	buf = repeat("#", 4097, &len);
+	cfg = config_load_buffer("buf", buf, len, &errs);
+	ck_assert_ptr_null(cfg);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.msg[0],
+	    "buf:1: line is longer than 4096 characters");
+	config_errors_clear(&errs);
+	free(buf);
+
+	/* Values: 65536 are fine, the next one is an error. */
+	buf = repeat("aaaa-forward=/a/\n", 65536, &len);
+	cfg = config_load_buffer("buf", buf, len, &errs);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_uint_eq(cfg->naaaa_forward, 65536);
+	config_free(cfg);
+	free(buf);
+	buf = repeat("log-queries\n", 65537, &len);
+	cfg = config_load_buffer("buf", buf, len, &errs);
+	ck_assert_ptr_null(cfg);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.msg[0],
+	    "buf:65537: too many values (more than 65536), giving up");
+	config_errors_clear(&errs);
+	free(buf);
+
+	/* A line of many domains counts each of them. */
+	{
+		char	line[4200];
+		size_t	i, n = 0;
+
+		n += snprintf(line + n, sizeof(line) - n, "server=");
+		for (i = 0; i < 2030; i++)
+			n += snprintf(line + n, sizeof(line) - n, "/a");
+		snprintf(line + n, sizeof(line) - n, "/192.0.2.1\n");
+		buf = repeat(line, 33, &len);
+	}
+	cfg = config_load_buffer("buf", buf, len, &errs);
+	ck_assert_ptr_null(cfg);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.msg[0], "buf:33: server: more than 65536 servers");
+	config_errors_clear(&errs);
+	free(buf);
+
+	/* Errors: 100 are kept, then one line says there were more. */
+	buf = repeat("bogus\n", 1000, &len);
+	cfg = config_load_buffer("buf", buf, len, &errs);
+	ck_assert_ptr_null(cfg);
+	ck_assert_uint_eq(errs.n, 101);
+	ck_assert_str_eq(errs.msg[99], "buf:100: unknown key 'bogus'");
+	ck_assert_str_eq(errs.msg[100],
+	    "too many errors, the rest are not shown");
+	config_errors_clear(&errs);
+	free(buf);
+}
+END_TEST
+
+/* ---- resolv.conf ---------------------------------------------------------- */
+
+static int
+resolv_read(const char *text, const char *listen, uint16_t port,
+    char *out, size_t outlen)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config_server	*v;
+	struct config		*cfg;
+	char			 path[] = "/tmp/test_config.XXXXXX", conf[200];
+	char			 ab[INET6_ADDRSTRLEN];
+	int			 fd, n, i;
+	size_t			 used = 0;
+
+	snprintf(conf, sizeof(conf), "%s%s\n", listen != NULL ?
+	    "listen-address=" : "", listen != NULL ? listen : "");
+	cfg = config_load_buffer("conf", conf, strlen(conf), &errs);
+	ck_assert_ptr_nonnull(cfg);
+	fd = mkstemp(path);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (int)strlen(text));
+	close(fd);
+	n = config_read_resolv(path, cfg->listen, cfg->nlisten, port, &v);
+	unlink(path);
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		const struct sockaddr_storage *ss = &v[i].addr;
+
+		ck_assert_int_eq(v[i].from_resolv, 1);
+		ck_assert_int_eq(v[i].has_domain, 0);
+		ck_assert_int_eq(v[i].kind, SERVER_ADDR);
+		if (ss->ss_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)ss)->sin_addr,
+			    ab, sizeof(ab));
+		else
+			inet_ntop(AF_INET6,
+			    &((struct sockaddr_in6 *)ss)->sin6_addr, ab,
+			    sizeof(ab));
+		used += snprintf(out + used, outlen - used, "%s%s",
+		    i > 0 ? " " : "", ab);
+	}
+	free(v);
+	config_free(cfg);
+	return n;
+}
+
+static const struct {
+	const char	*text;
+	const char	*listen;	/* NULL: the defaults */
+	uint16_t	 port;
+	int		 n;
+	const char	*want;
+} resolv_cases[] = {
+	{ "", NULL, 53, 0, "" },
+	{ "nameserver 192.0.2.1\n", NULL, 53, 1, "192.0.2.1" },
+	{ "# comment\n; nameserver 192.0.2.7\nsearch example.com\n"
+	    "options edns0\nnameserver\t192.0.2.1  \r\nnameserver 2001:db8::1\n"
+	    "nameserver fe80::1%1\nnameserver bogus\nnameserver\n"
+	    "nameserver 192.0.2.2#53\nnameserver 192.0.2.3", NULL, 53, 4,
+	    "192.0.2.1 2001:db8::1 fe80::1 192.0.2.3" },
+	/* ourselves, and the wildcard, are never upstreams */
+	{ "nameserver 127.0.0.1\nnameserver ::1\nnameserver 0.0.0.0\n"
+	    "nameserver ::\nnameserver 127.0.0.53\n", NULL, 53, 1,
+	    "127.0.0.53" },
+	{ "nameserver 127.0.0.1\nnameserver ::1\n", NULL, 5353, 2,
+	    "127.0.0.1 ::1" },
+	{ "nameserver 127.0.0.1\nnameserver 127.0.0.2\n", "127.0.0.2", 53, 1,
+	    "127.0.0.1" },
+	{ "nameserver 127.0.0.1\nnameserver 127.0.0.2\nnameserver ::1\n",
+	    "0.0.0.0", 53, 1, "::1" },
+	{ "nameserver 192.0.2.1\nnameserver 192.0.2.2\nnameserver 192.0.2.3\n"
+	    "nameserver 192.0.2.4\nnameserver 192.0.2.5\nnameserver 192.0.2.6\n"
+	    "nameserver 192.0.2.7\nnameserver 192.0.2.8\nnameserver 192.0.2.9\n"
+	    "nameserver 192.0.2.10\nnameserver 192.0.2.11\n"
+	    "nameserver 192.0.2.12\nnameserver 192.0.2.13\n"
+	    "nameserver 192.0.2.14\nnameserver 192.0.2.15\n"
+	    "nameserver 192.0.2.16\nnameserver 192.0.2.17\n", NULL, 53, 16,
+	    "192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5 192.0.2.6 "
+	    "192.0.2.7 192.0.2.8 192.0.2.9 192.0.2.10 192.0.2.11 192.0.2.12 "
+	    "192.0.2.13 192.0.2.14 192.0.2.15 192.0.2.16" },
+};
+
+START_TEST(test_resolv)
+{
+	char	got[1024];
+	int	n;
+
+	n = resolv_read(resolv_cases[_i].text, resolv_cases[_i].listen,
+	    resolv_cases[_i].port, got, sizeof(got));
+	ck_assert_int_eq(n, resolv_cases[_i].n);
+	ck_assert_str_eq(got, resolv_cases[_i].want);
+}
+END_TEST
+
+START_TEST(test_resolv_missing)
+{
+	struct config_server	*v = (void *)1;
+
+	ck_assert_int_eq(config_read_resolv("/nonexistent/resolv.conf", NULL,
+	    0, 53, &v), -1);
+	ck_assert_ptr_null(v);
+	ck_assert_int_eq(config_read_resolv("/tmp", NULL, 0, 53, &v), -1);
+}
+END_TEST
+
+/* ---- SIGHUP ------------------------------------------------------------- */
+
+static const struct {
+	const char	*a, *b;
+	int		 n;
+	const char	*which;
+} restart_cases[] = {
+	{ "", "", 0, "" },
+	{ "", "server=192.0.2.1\nlog-queries\nlocal-ttl=5\n", 0, "" },
+	{ "", "port=5353\n", 1, "port" },
+	{ "listen-address=127.0.0.1\n", "listen-address=127.0.0.1\n", 0, "" },
+	{ "", "listen-address=127.0.0.1\n", 1, "listen-address" },
+	{ "listen-address=::1\nlisten-address=127.0.0.1\n",
+	    "listen-address=127.0.0.1\nlisten-address=::1\n", 0, "" },
+	{ "listen-address=::1\nlisten-address=127.0.0.1\n",
+	    "listen-address=127.0.0.1\nlisten-address=::2\n", 1,
+	    "listen-address" },
+	{ "", "user=dns\ngroup=dns\npid-file=/run/b.pid\nport=1\n"
+	    "listen-address=::1\n", 5,
+	    "listen-address, port, user, group, pid-file" },
+	{ "pid-file=/run/a.pid\n", "pid-file=/run/b.pid\n", 1, "pid-file" },
+};
+
+START_TEST(test_restart)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*a, *b;
+	char			 which[200], small[8];
+
+	a = config_load_buffer("a", restart_cases[_i].a,
+	    strlen(restart_cases[_i].a), &errs);
+	b = config_load_buffer("b", restart_cases[_i].b,
+	    strlen(restart_cases[_i].b), &errs);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(config_restart_keys_differ(a, b, which,
+	    sizeof(which)), restart_cases[_i].n);
+	ck_assert_str_eq(which, restart_cases[_i].which);
+	/* A short buffer is cut, never overrun. */
+	ck_assert_int_eq(config_restart_keys_differ(a, b, small,
+	    sizeof(small)), restart_cases[_i].n);
+	ck_assert_uint_lt(strlen(small), sizeof(small));
+	config_free(a);
+	config_free(b);
+}
+END_TEST
+
+START_TEST(test_free_null)
+{
+	struct config_errors	errs = { NULL, 0 };
+
+	config_free(NULL);
+	config_args_free(NULL);
+	config_errors_clear(&errs);
+	config_errors_clear(NULL);
+}
+END_TEST
+
+#define NCASES(a)	((int)(sizeof(a) / sizeof((a)[0])))
+
+static Suite *
+config_suite(void)
+{
+	Suite	*s = suite_create("config");
+	TCase	*tc;
+
+	tc = tcase_create("golden");
+	tcase_add_loop_test(tc, test_golden, 0, (int)ngolden);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("functions");
+	tcase_add_loop_test(tc, test_domain, 0, NCASES(domain_cases));
+	tcase_add_test(tc, test_domain_long);
+	tcase_add_loop_test(tc, test_addr, 0, NCASES(addr_cases));
+	tcase_add_loop_test(tc, test_args, 0, NCASES(args_cases));
+	tcase_add_test(tc, test_args_reload);
+	tcase_add_test(tc, test_default_file);
+	tcase_add_test(tc, test_usage);
+	tcase_add_test(tc, test_example);
+	tcase_add_loop_test(tc, test_buffer, 0, NCASES(buffer_cases));
+	tcase_add_loop_test(tc, test_resolv, 0, NCASES(resolv_cases));
+	tcase_add_test(tc, test_resolv_missing);
+	tcase_add_loop_test(tc, test_restart, 0, NCASES(restart_cases));
+	tcase_add_test(tc, test_free_null);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bounds");
+	tcase_add_test(tc, test_bounds);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	golden_scan();
+	if (ngolden < 20) {
+		fprintf(stderr, "%s: only %zu golden files\n", CONF_DIR,
+		    ngolden);
+		return 1;
+	}
+	sr = srunner_create(config_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	while (ngolden > 0)
+		free(golden[--ngolden]);
+	return failed == 0 ? 0 : 1;
+}
