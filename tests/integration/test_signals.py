@@ -1,0 +1,129 @@
+"""Signals (TERM, INT, HUP, USR1), the pid file, --log-queries."""
+
+import os
+import signal
+import time
+
+import pytest
+
+from bdutil import a_addrs
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT],
+                         ids=["TERM", "INT"])
+def test_clean_exit(daemon, upstream, uniq, workdir, sig):
+    pidfile = os.path.join(workdir, "bd.pid")
+    d = daemon("--pid-file=" + pidfile, servers=[upstream()])
+    with open(pidfile) as f:
+        assert f.read().strip() == str(d.proc.pid)
+    assert a_addrs(d.q(uniq())[0]) == ["192.0.2.1"]
+    d.expect_exit = True
+    t0 = time.monotonic()
+    d.signal(sig)
+    rc = d.wait(3)
+    assert rc is not None, "still running 3 s after the signal"
+    assert rc == 0, "exit status %d" % rc
+    assert time.monotonic() - t0 < 1.5
+
+
+def test_exit_with_queries_in_flight(daemon, upstream, uniq):
+    """SIGTERM while queries wait on a dead upstream: still exit 0."""
+    import threading
+    d = daemon(servers=[upstream(dead=True)])
+    ts = [threading.Thread(target=d.q, args=(uniq("x%d" % i),),
+                           kwargs={"timeout": 1}) for i in range(5)]
+    for t in ts:
+        t.start()
+    time.sleep(0.2)
+    d.expect_exit = True
+    d.signal(signal.SIGTERM)
+    assert d.wait(3) == 0
+    for t in ts:
+        t.join()
+
+
+def test_sighup_reload_servers(daemon, upstream, uniq, write_file):
+    u1 = upstream(a=["192.0.2.1"])
+    u2 = upstream(a=["192.0.2.2"])
+    conf = write_file("hup.conf", "server=%s\n" % u1.server_arg)
+    d = daemon(conf=conf)
+    assert a_addrs(d.q(uniq("before"))[0]) == ["192.0.2.1"]
+    write_file("hup.conf", "server=%s\n" % u2.server_arg)
+    d.signal(signal.SIGHUP)
+    end = time.monotonic() + 2
+    got = None
+    while time.monotonic() < end:
+        r, _ = d.q(uniq("after"))
+        got = a_addrs(r) if r is not None else None
+        if got == ["192.0.2.2"]:
+            break
+        time.sleep(0.1)
+    assert got == ["192.0.2.2"], "after SIGHUP still answered %r" % got
+    assert d.alive()
+    n1 = len(u1.queries())
+    # A file that no longer parses: rejected whole, the old one stays.
+    write_file("hup.conf", "server=%s\nthis-is-not-a-key\n"
+               % u1.server_arg)
+    off = len(d.log())
+    d.signal(signal.SIGHUP)
+    assert d.wait_log(r"hup\.conf:2", timeout=2, start=off), \
+        "no log line naming the bad file:line:\n" + d.log()[off:]
+    assert d.alive(), "daemon exited on a bad file at SIGHUP"
+    for i in range(3):
+        r, _ = d.q(uniq("kept%d" % i))
+        assert a_addrs(r) == ["192.0.2.2"], "running config not kept"
+    assert len(u1.queries()) == n1
+
+
+def test_sighup_clears_cache(daemon, upstream, uniq):
+    up = upstream(a=["192.0.2.1"], ttl=3600)
+    d = daemon(servers=[up])
+    name = uniq("hc")
+    assert a_addrs(d.q(name)[0]) == ["192.0.2.1"]
+    up.a = ["192.0.2.9"]
+    d.signal(signal.SIGHUP)
+    time.sleep(0.3)
+    assert a_addrs(d.q(name)[0]) == ["192.0.2.9"], "cache not cleared"
+
+
+def test_sighup_keeps_command_line(daemon, upstream, uniq, write_file):
+    """Command-line options still apply on top after SIGHUP."""
+    up = upstream()
+    conf = write_file("c.conf", "local-ttl=30\n")
+    d = daemon("--local-ttl=7", servers=[up], conf=conf)
+    d.signal(signal.SIGHUP)
+    time.sleep(0.3)
+    r, _ = d.q(uniq("ttl"), "AAAA")
+    assert r.authority[0].ttl == 7
+
+
+def test_sigusr1_statistics(daemon, upstream, uniq):
+    d = daemon(servers=[upstream()])
+    for i in range(3):
+        d.q(uniq("s%d" % i))
+    d.q(uniq("s"), "AAAA")
+    off = len(d.log())
+    d.signal(signal.SIGUSR1)
+    assert d.wait_log(r"quer", timeout=2, start=off), \
+        "no statistics after SIGUSR1:\n" + d.log()
+    assert d.alive()
+    assert a_addrs(d.q(uniq())[0]) == ["192.0.2.1"]
+
+
+def test_log_queries(daemon, upstream, uniq):
+    d = daemon("--log-queries", servers=[upstream()])
+    n1, n2 = uniq("logged"), uniq("logged6")
+    d.q(n1, "A")
+    d.q(n2, "AAAA")
+    for n, t in ((n1, "A"), (n2, "AAAA")):
+        m = d.wait_log(r"^.*%s.*$" % n.rstrip(".").replace(".", r"\."), 2)
+        assert m, "%s not logged:\n%s" % (n, d.log())
+        assert t in m.group(0), "type %s not in %r" % (t, m.group(0))
+
+
+def test_no_log_queries_by_default(daemon, upstream, uniq):
+    d = daemon(servers=[upstream()])
+    n = uniq("quiet")
+    d.q(n)
+    time.sleep(0.2)
+    assert n.rstrip(".") not in d.log()
