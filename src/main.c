@@ -331,26 +331,34 @@ main(int argc, char *argv[])
 	const int		 signo[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	int			 ready_fd = -1, i;
 
+	/* Every early exit frees what it had: the sanitizer runs check. */
 	if (config_args_parse(argc, argv, &args, &action, &errs) == -1) {
 		config_errors_print(stderr, &errs);
 		fprintf(stderr, "Try '%s --help'.\n", argv[0]);
+		config_errors_clear(&errs);
+		config_args_free(args);
 		return EXIT_CONFIG;
 	}
-	if (action == CONFIG_HELP) {
-		config_usage(stdout, argv[0]);
-		return 0;
-	}
-	if (action == CONFIG_VERSION) {
-		printf("briskdns %s\n", PACKAGE_VERSION);
+	if (action != CONFIG_RUN) {
+		if (action == CONFIG_HELP)
+			config_usage(stdout, argv[0]);
+		else
+			printf("briskdns %s\n", PACKAGE_VERSION);
+		config_args_free(args);
 		return 0;
 	}
 	if ((conf = config_load(args, &errs)) == NULL) {
 		config_errors_print(stderr, &errs);
+		config_errors_clear(&errs);
+		config_args_free(args);
 		return EXIT_CONFIG;
 	}
+	config_errors_clear(&errs);
 	if (conf->test) {
 		config_print(stdout, conf);
 		printf("briskdns: syntax check OK.\n");
+		config_free(conf);
+		config_args_free(args);
 		return 0;
 	}
 

@@ -1,7 +1,6 @@
 """Helpers for the briskdns integration tests: the daemon under test,
 network namespaces, and DNS clients that keep raw control of the wire."""
 
-import ctypes
 import os
 import random
 import re

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bdutil import BRISKDNS, free_port, run_briskdns
+from bdutil import free_port, run_briskdns
 
 
 

@@ -1,7 +1,6 @@
 """Malformed input from clients: dropped, FORMERR or NOTIMP, never a
 crash; the daemon keeps answering."""
 
-import os
 import struct
 
 import dns.message

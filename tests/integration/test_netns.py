@@ -4,6 +4,7 @@ resolv-file watching.  Each namespace, its processes and /etc/netns/NAME
 are removed by the fixtures' finalizers, even on failure."""
 
 import json
+import os
 import subprocess
 import time
 
@@ -90,6 +91,7 @@ def test_aaaa_auto_follows_routes(netns, upstream, daemon, uniq):
     ns.ip("-6", "route", "add", "fe80::/64", "dev", "lo", check=False)
     ns.ip("-6", "route", "add", "2001:db8::/32", "dev", "lo")
     wait_for("forward", "after adding 2001:db8::/32")
+    assert up.queries(qtype="AAAA"), "forwarded AAAA never reached upstream"
     ns.ip("-6", "route", "del", "2001:db8::/32", "dev", "lo")
     wait_for("empty", "after removing 2001:db8::/32")
     ns.ip("-6", "route", "add", "default", "dev", "lo")
@@ -107,6 +109,7 @@ def test_aaaa_auto_route_at_start(netns, upstream, daemon, uniq):
     d = daemon("--aaaa-mode=auto", "--server=127.0.0.1#5300", netns=ns)
     r, _ = d.q(uniq("autostart"), "AAAA")
     assert a_addrs(r) == ["2001:db8::98"]
+    assert len(up.queries(qtype="AAAA")) == 1
 
 
 def test_resolv_file_followed(netns, upstream, daemon, uniq, write_file):
@@ -137,10 +140,10 @@ def test_resolv_file_followed(netns, upstream, daemon, uniq, write_file):
     # Replaced by rename, as resolvconf and NetworkManager do.
     time.sleep(1.1)
     tmp = write_file("resolv.conf.new", "nameserver 127.0.0.5\n")
-    import os
     os.rename(tmp, rf)
     moves_to("192.0.2.5", "replaced by rename")
     assert d.alive()
+    assert u3.queries() and u4.queries() and u5.queries()
 
 
 def test_resolv_file_never_self(netns, upstream, daemon, uniq, write_file):
@@ -155,6 +158,7 @@ def test_resolv_file_never_self(netns, upstream, daemon, uniq, write_file):
         r, dt = d.q(n, timeout=3)
         assert r is not None and a_addrs(r) == ["192.0.2.3"], rcode_text(r)
         assert dt < 0.5, "%.2fs: did it forward to itself first?" % dt
+    assert len(u3.queries()) == len(names)
     log = d.log()
     for n in names:
         k = log.count(n.rstrip("."))
