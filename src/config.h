@@ -25,7 +25,9 @@
 enum aaaa_mode {
 	AAAA_EMPTY = 0,		/* answer locally, at once */
 	AAAA_FORWARD,		/* forward like any other type */
-	AAAA_AUTO		/* EMPTY while no global IPv6 route, else FORWARD */
+	AAAA_AUTO,		/* EMPTY while no global IPv6 route, else FORWARD */
+	AAAA_DEADLINE,		/* forward; empty after aaaa_deadline_ms */
+	AAAA_AFTER_A		/* forward; empty once an A answer is known */
 };
 
 /* A domain in wire form, lower-cased, with its length (root: "\0", 1). */
@@ -72,9 +74,16 @@ struct config {
 	int			 all_servers;
 	unsigned int		 dns_forward_max;
 	enum aaaa_mode		 aaaa_mode;
+	unsigned int		 aaaa_deadline_ms;	/* deadline:MS, 1-60000 */
 	struct config_domain	*aaaa_forward;
 	size_t			 naaaa_forward;
 	uint32_t		 local_ttl;
+	size_t			 cache_size;	/* entries; 0: no cache */
+	uint32_t		 neg_ttl;	/* 0: not set (no SOA: not cached) */
+	uint32_t		 min_cache_ttl;
+	uint32_t		 max_cache_ttl;
+	uint32_t		 serve_stale;	/* seconds past expiry; 0: off */
+	int			 prefetch;
 	int			 log_queries;
 	char			*pid_file;
 	char			*user;

@@ -101,10 +101,10 @@ policy_decide(const struct config *conf, int have_global_v6,
     const struct query *q, struct policy_decision *d)
 {
 	const struct config_server	*s;
-	int				 empty;
 
 	d->action = POLICY_FORWARD;
 	d->route = NULL;
+	d->aaaa_wait = POLICY_WAIT_NONE;
 
 	s = policy_route(conf, q->qname, q->qname_len);
 	if (s != NULL && s->kind == SERVER_LOCAL) {
@@ -112,12 +112,26 @@ policy_decide(const struct config *conf, int have_global_v6,
 		return;
 	}
 
-	if (q->qtype == DNS_TYPE_AAAA) {
-		empty = conf->aaaa_mode == AAAA_EMPTY ||
-		    (conf->aaaa_mode == AAAA_AUTO && !have_global_v6);
-		if (empty && !policy_aaaa_forwarded(conf, q)) {
+	if (q->qtype == DNS_TYPE_AAAA && conf->aaaa_mode != AAAA_FORWARD &&
+	    !policy_aaaa_forwarded(conf, q)) {
+		switch (conf->aaaa_mode) {
+		case AAAA_EMPTY:
 			d->action = POLICY_EMPTY;
 			return;
+		case AAAA_AUTO:
+			if (!have_global_v6) {
+				d->action = POLICY_EMPTY;
+				return;
+			}
+			break;
+		case AAAA_DEADLINE:
+			d->aaaa_wait = POLICY_WAIT_DEADLINE;
+			break;
+		case AAAA_AFTER_A:
+			d->aaaa_wait = POLICY_WAIT_AFTER_A;
+			break;
+		case AAAA_FORWARD:
+			break;
 		}
 	}
 

@@ -15,8 +15,16 @@ enum policy_action {
 	POLICY_NXDOMAIN,	/* server=/dom/ (local only): NXDOMAIN */
 };
 
+/* With POLICY_FORWARD of an AAAA query: when to give up waiting. */
+enum policy_wait {
+	POLICY_WAIT_NONE = 0,	/* wait for the real answer */
+	POLICY_WAIT_DEADLINE,	/* empty after aaaa-mode=deadline:MS */
+	POLICY_WAIT_AFTER_A,	/* empty once an A answer is known */
+};
+
 struct policy_decision {
 	enum policy_action		 action;
+	enum policy_wait		 aaaa_wait;
 	/* With POLICY_FORWARD: the domain of the server= lines that route
 	 * this query (longest match), or NULL for the default servers. */
 	const struct config_domain	*route;

@@ -105,6 +105,7 @@ struct policy_case {
 	uint16_t		 qtype;
 	enum policy_action	 want;
 	int			 route;		/* index in servers[], or -1 */
+	enum policy_wait	 wait;		/* default: POLICY_WAIT_NONE */
 };
 
 #define A	DNS_TYPE_A
@@ -112,52 +113,66 @@ struct policy_case {
 #define FWD	POLICY_FORWARD
 #define EMPTY	POLICY_EMPTY
 #define NXD	POLICY_NXDOMAIN
+#define NOWAIT	POLICY_WAIT_NONE
 
 static const struct policy_case cases[] = {
 	/* aaaa-mode=empty */
-	{ AAAA_EMPTY, 0, "www.other.test", AAAA, EMPTY, R_NULL },
-	{ AAAA_EMPTY, 1, "www.other.test", AAAA, EMPTY, R_NULL },
-	{ AAAA_EMPTY, 0, "www.other.test", A, FWD, R_NULL },
-	{ AAAA_EMPTY, 0, "www.other.test", DNS_TYPE_ANY, FWD, R_NULL },
-	{ AAAA_EMPTY, 0, "www.other.test", DNS_TYPE_MX, FWD, R_NULL },
-	{ AAAA_EMPTY, 0, ".", AAAA, EMPTY, R_NULL },
-	{ AAAA_EMPTY, 0, ".", DNS_TYPE_NS, FWD, R_NULL },
-	{ AAAA_EMPTY, 0, "a.example", AAAA, EMPTY, R_NULL },
+	{ AAAA_EMPTY, 0, "www.other.test", AAAA, EMPTY, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 1, "www.other.test", AAAA, EMPTY, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "www.other.test", A, FWD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "www.other.test", DNS_TYPE_ANY, FWD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "www.other.test", DNS_TYPE_MX, FWD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, ".", AAAA, EMPTY, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, ".", DNS_TYPE_NS, FWD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "a.example", AAAA, EMPTY, R_NULL, NOWAIT },
 	/* aaaa-forward domains, equal or below, on label boundaries */
-	{ AAAA_EMPTY, 0, "v6only.test", AAAA, FWD, R_NULL },
-	{ AAAA_EMPTY, 0, "www.v6only.test", AAAA, FWD, R_NULL },
-	{ AAAA_EMPTY, 0, "notv6only.test", AAAA, EMPTY, R_NULL },
-	{ AAAA_EMPTY, 0, "v6only.test.org", AAAA, EMPTY, R_NULL },
-	{ AAAA_EMPTY, 0, "www.ipv6.example", AAAA, FWD, 1 },
+	{ AAAA_EMPTY, 0, "v6only.test", AAAA, FWD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "www.v6only.test", AAAA, FWD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "notv6only.test", AAAA, EMPTY, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "v6only.test.org", AAAA, EMPTY, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "www.ipv6.example", AAAA, FWD, 1, NOWAIT },
 	/* aaaa-mode=forward */
-	{ AAAA_FORWARD, 0, "www.other.test", AAAA, FWD, R_NULL },
-	{ AAAA_FORWARD, 0, "a.corp.example", AAAA, FWD, 2 },
+	{ AAAA_FORWARD, 0, "www.other.test", AAAA, FWD, R_NULL, NOWAIT },
+	{ AAAA_FORWARD, 0, "a.corp.example", AAAA, FWD, 2, NOWAIT },
 	/* aaaa-mode=auto */
-	{ AAAA_AUTO, 0, "www.other.test", AAAA, EMPTY, R_NULL },
-	{ AAAA_AUTO, 1, "www.other.test", AAAA, FWD, R_NULL },
-	{ AAAA_AUTO, 1, "www.example", AAAA, FWD, 1 },
-	{ AAAA_AUTO, 0, "www.example", A, FWD, 1 },
-	{ AAAA_AUTO, 0, "www.v6only.test", AAAA, FWD, R_NULL },
+	{ AAAA_AUTO, 0, "www.other.test", AAAA, EMPTY, R_NULL, NOWAIT },
+	{ AAAA_AUTO, 1, "www.other.test", AAAA, FWD, R_NULL, NOWAIT },
+	{ AAAA_AUTO, 1, "www.example", AAAA, FWD, 1, NOWAIT },
+	{ AAAA_AUTO, 0, "www.example", A, FWD, 1, NOWAIT },
+	{ AAAA_AUTO, 0, "www.v6only.test", AAAA, FWD, R_NULL, NOWAIT },
+	/* aaaa-mode=deadline:MS and after-a: forwarded, with a wait mode */
+	{ AAAA_DEADLINE, 0, "www.other.test", AAAA, FWD, R_NULL,
+	    POLICY_WAIT_DEADLINE },
+	{ AAAA_DEADLINE, 1, "www.example", AAAA, FWD, 1,
+	    POLICY_WAIT_DEADLINE },
+	{ AAAA_DEADLINE, 0, "www.other.test", A, FWD, R_NULL, NOWAIT },
+	{ AAAA_DEADLINE, 0, "www.v6only.test", AAAA, FWD, R_NULL, NOWAIT },
+	{ AAAA_AFTER_A, 0, "www.other.test", AAAA, FWD, R_NULL,
+	    POLICY_WAIT_AFTER_A },
+	{ AAAA_AFTER_A, 0, "www.other.test", A, FWD, R_NULL, NOWAIT },
+	{ AAAA_AFTER_A, 0, "www.v6only.test", AAAA, FWD, R_NULL, NOWAIT },
+	{ AAAA_AFTER_A, 0, "host.lan", AAAA, NXD, R_NULL, NOWAIT },
+	{ AAAA_AUTO, 1, "www.other.test", AAAA, FWD, R_NULL, NOWAIT },
 	/* routing: longest match on label boundaries */
-	{ AAAA_EMPTY, 0, "example", A, FWD, 1 },
-	{ AAAA_EMPTY, 0, "www.example", A, FWD, 1 },
-	{ AAAA_EMPTY, 0, "corp.example", A, FWD, 2 },
-	{ AAAA_EMPTY, 0, "a.b.corp.example", A, FWD, 2 },
-	{ AAAA_EMPTY, 0, "xcorp.example", A, FWD, 1 },
-	{ AAAA_EMPTY, 0, "internal.corp.example", A, FWD, R_NULL },
-	{ AAAA_EMPTY, 0, "x.internal.corp.example", A, FWD, R_NULL },
-	{ AAAA_EMPTY, 0, "ample", A, FWD, 5 },
-	{ AAAA_EMPTY, 0, "www.ample", A, FWD, 5 },
-	{ AAAA_EMPTY, 0, "sample", A, FWD, R_NULL },
-	{ AAAA_EMPTY, 0, "fooexample", A, FWD, R_NULL },
-	{ AAAA_EMPTY, 0, "example.com", A, FWD, R_NULL },
+	{ AAAA_EMPTY, 0, "example", A, FWD, 1, NOWAIT },
+	{ AAAA_EMPTY, 0, "www.example", A, FWD, 1, NOWAIT },
+	{ AAAA_EMPTY, 0, "corp.example", A, FWD, 2, NOWAIT },
+	{ AAAA_EMPTY, 0, "a.b.corp.example", A, FWD, 2, NOWAIT },
+	{ AAAA_EMPTY, 0, "xcorp.example", A, FWD, 1, NOWAIT },
+	{ AAAA_EMPTY, 0, "internal.corp.example", A, FWD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "x.internal.corp.example", A, FWD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "ample", A, FWD, 5, NOWAIT },
+	{ AAAA_EMPTY, 0, "www.ample", A, FWD, 5, NOWAIT },
+	{ AAAA_EMPTY, 0, "sample", A, FWD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "fooexample", A, FWD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "example.com", A, FWD, R_NULL, NOWAIT },
 	/* local only: NXDOMAIN, even for AAAA in empty mode */
-	{ AAAA_EMPTY, 0, "lan", A, NXD, R_NULL },
-	{ AAAA_EMPTY, 0, "host.lan", A, NXD, R_NULL },
-	{ AAAA_EMPTY, 0, "host.lan", AAAA, NXD, R_NULL },
-	{ AAAA_FORWARD, 1, "host.lan", AAAA, NXD, R_NULL },
-	{ AAAA_EMPTY, 0, "host.plan", A, FWD, R_NULL },
-	{ AAAA_EMPTY, 0, "lan.example", A, FWD, 1 },
+	{ AAAA_EMPTY, 0, "lan", A, NXD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "host.lan", A, NXD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "host.lan", AAAA, NXD, R_NULL, NOWAIT },
+	{ AAAA_FORWARD, 1, "host.lan", AAAA, NXD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "host.plan", A, FWD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "lan.example", A, FWD, 1, NOWAIT },
 };
 
 START_TEST(test_decide)
@@ -179,6 +194,10 @@ START_TEST(test_decide)
 	ck_assert_msg(d.action == c->want, "%s type %u mode %d v6 %d: "
 	    "action %d, want %d", c->qname, c->qtype, c->mode, c->v6,
 	    d.action, c->want);
+	if (d.action == POLICY_FORWARD)
+		ck_assert_msg(d.aaaa_wait == c->wait, "%s type %u mode %d: "
+		    "wait %d, want %d", c->qname, c->qtype, c->mode,
+		    d.aaaa_wait, c->wait);
 	if (c->route == R_NULL)
 		ck_assert_msg(d.route == NULL, "%s: route not NULL", c->qname);
 	else
