@@ -49,10 +49,14 @@
 #define CONFIG_MAX_RESOLV	16		/* nameservers from resolv.conf */
 #define CONFIG_MAX_RESOLV_FILE	(64 * 1024)
 #define CONFIG_SHOW		60		/* characters of a value in errors */
+#define CONFIG_MAX_CACHE	10000000	/* cache-size entries */
+#define CONFIG_MAX_TTL		604800		/* cache TTLs: 7 days (RFC 8767) */
+#define CONFIG_MAX_DEADLINE	60000		/* aaaa-mode=deadline:MS */
 
 enum key_type {
 	KT_FLAG,		/* no value */
-	KT_NUMBER,		/* decimal, min..max */
+	KT_NUMBER,		/* decimal, min..max, in a uint16_t or uint32_t */
+	KT_SIZE,		/* decimal, min..max, in a size_t */
 	KT_STRING,		/* a path or a name */
 	KT_ADDRESS,		/* an IPv4 or IPv6 address, no port */
 	KT_SERVER,		/* server= syntax */
@@ -125,13 +129,15 @@ static void	print_conf_file(FILE *, const struct config *,
 		    const struct key *);
 static void	print_aaaa_mode(FILE *, const struct config *,
 		    const struct key *);
+static void	print_unset_zero(FILE *, const struct config *,
+		    const struct key *);
 
 #define F(field)	offsetof(struct config, field), \
 			sizeof(((struct config *)0)->field)
 
 /*
  * The keys of this release, in the order of --help and the print-back.
- * Later releases add cache-*, neg-ttl, serve-stale, prefetch, nfqueue*.
+ * A later release adds nfqueue*.
  */
 static const struct key keys[] = {
 	{ "conf-file", 'C', KT_STRING, K_NODEFAULT, CONFIG_DEFAULT_FILE,
@@ -166,7 +172,26 @@ static const struct key keys[] = {
 	{ "dns-forward-max", '0', KT_NUMBER, 0, "1000", "COUNT",
 	    F(dns_forward_max), 1, 1000000, NULL, NULL,
 	    "most queries in flight to upstream servers" },
-	{ "aaaa-mode", 0, KT_STRING, 0, "empty", "empty|forward|auto",
+	{ "cache-size", 'c', KT_SIZE, 0, "10000", "ENTRIES", F(cache_size),
+	    0, CONFIG_MAX_CACHE, NULL, NULL,
+	    "entries in the answer cache; 0: no cache" },
+	{ "neg-ttl", 0, KT_NUMBER, 0, NULL, "SECONDS", F(neg_ttl), 0,
+	    2147483647, NULL, print_unset_zero,
+	    "TTL of negative answers without SOA (default: not cached)" },
+	{ "min-cache-ttl", 0, KT_NUMBER, 0, "0", "SECONDS", F(min_cache_ttl),
+	    0, CONFIG_MAX_TTL, NULL, NULL,
+	    "shortest time an answer is cached" },
+	{ "max-cache-ttl", 0, KT_NUMBER, 0, "86400", "SECONDS",
+	    F(max_cache_ttl), 1, CONFIG_MAX_TTL, NULL, NULL,
+	    "longest time an answer is cached" },
+	{ "serve-stale", 0, KT_NUMBER, 0, "0", "SECONDS", F(serve_stale), 0,
+	    CONFIG_MAX_TTL, NULL, NULL,
+	    "answer from expired entries up to this long when upstream "
+	    "servers fail (RFC 8767); 0: off" },
+	{ "prefetch", 0, KT_FLAG, 0, NULL, NULL, F(prefetch), 0, 0,
+	    NULL, NULL, "refresh popular entries shortly before they expire" },
+	{ "aaaa-mode", 0, KT_STRING, 0, "empty",
+	    "empty|forward|auto|deadline:MS|after-a",
 	    F(aaaa_mode), 0, 0, set_aaaa_mode, print_aaaa_mode,
 	    "how AAAA queries are handled" },
 	{ "filter-AAAA", 0, KT_FLAG, K_NOPRINT, NULL, NULL, 0, 0, 0, 0,
@@ -188,10 +213,9 @@ static const struct key keys[] = {
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
-/* Keys of later releases (and of dnsmasq) that get a clearer message. */
+/* Keys of a later release that get a clearer message. */
 static const char *later_keys[] = {
-	"cache-size", "neg-ttl", "min-cache-ttl", "max-cache-ttl",
-	"serve-stale", "prefetch", "nfqueue", "nfqueue-port", "nfqueue-rules",
+	"nfqueue", "nfqueue-port", "nfqueue-rules",
 };
 
 #define FIELD(cfg, k)	((void *)((char *)(cfg) + (k)->off))
@@ -612,6 +636,14 @@ set_number(struct parse *p, const struct key *k, const char *v)
 		    show(v, sb, sizeof(sb)), k->min, k->max);
 		return -1;
 	}
+	if (k->type == KT_SIZE) {
+		if (k->size != sizeof(size_t)) {
+			kerr(p, k, "internal error: field size %zu", k->size);
+			return -1;
+		}
+		*(size_t *)FIELD(p->cfg, k) = n;
+		return 0;
+	}
 	switch (k->size) {
 	case sizeof(uint16_t):
 		*(uint16_t *)FIELD(p->cfg, k) = n;
@@ -888,27 +920,42 @@ set_aaaa_forward(struct parse *p, const struct key *k, const char *v)
 	return 0;
 }
 
-static const char *aaaa_mode_names[] = { "empty", "forward", "auto" };
+/* By enum aaaa_mode; "deadline" is printed with its ":MS". */
+static const char *aaaa_mode_names[] = { "empty", "forward", "auto",
+    "deadline", "after-a" };
 
+/*
+ * empty, forward, auto, deadline:MS (MS 1 to CONFIG_MAX_DEADLINE) or
+ * after-a.  aaaa_deadline_ms is 0 unless the mode is deadline.
+ */
 static int
 set_aaaa_mode(struct parse *p, const struct key *k, const char *v)
 {
-	size_t	i;
-	char	sb[SHOWBUF];
+	unsigned long	ms;
+	size_t		i;
+	char		sb[SHOWBUF];
 
+	if (strncmp(v, "deadline", 8) == 0 && (v[8] == ':' || v[8] == '\0')) {
+		if (v[8] != ':' || parse_ulong(v + 9, CONFIG_MAX_DEADLINE,
+		    &ms) == -1 || ms < 1) {
+			kerr(p, k, "'%s': expected deadline:MS, MS a number of "
+			    "milliseconds from 1 to %d",
+			    show(v, sb, sizeof(sb)), CONFIG_MAX_DEADLINE);
+			return -1;
+		}
+		p->cfg->aaaa_mode = AAAA_DEADLINE;
+		p->cfg->aaaa_deadline_ms = ms;
+		return 0;
+	}
 	for (i = 0; i < sizeof(aaaa_mode_names) / sizeof(*aaaa_mode_names);
 	    i++)
-		if (strcmp(v, aaaa_mode_names[i]) == 0) {
+		if (i != AAAA_DEADLINE && strcmp(v, aaaa_mode_names[i]) == 0) {
 			p->cfg->aaaa_mode = (enum aaaa_mode)i;
+			p->cfg->aaaa_deadline_ms = 0;
 			return 0;
 		}
-	if (strncmp(v, "deadline:", 9) == 0 || strcmp(v, "after-a") == 0)
-		kerr(p, k, "'%s' is not supported by this version of "
-		    "briskdns (use empty, forward or auto)",
-		    show(v, sb, sizeof(sb)));
-	else
-		kerr(p, k, "'%s' is not one of empty, forward, auto",
-		    show(v, sb, sizeof(sb)));
+	kerr(p, k, "'%s' is not one of empty, forward, auto, deadline:MS, "
+	    "after-a", show(v, sb, sizeof(sb)));
 	return -1;
 }
 
@@ -916,6 +963,7 @@ static int
 set_filter_aaaa(struct parse *p, const struct key *k, const char *v)
 {
 	p->cfg->aaaa_mode = AAAA_EMPTY;
+	p->cfg->aaaa_deadline_ms = 0;
 	return 0;
 }
 
@@ -953,6 +1001,7 @@ key_apply(struct parse *p, const struct key *k, const char *v)
 			set = set_flag;
 			break;
 		case KT_NUMBER:
+		case KT_SIZE:
 			set = set_number;
 			break;
 		default:
@@ -1270,6 +1319,10 @@ config_finish(struct parse *p)
 		key_apply(p, k, "127.0.0.1");
 		key_apply(p, k, "::1");
 	}
+	if (cfg->min_cache_ttl > cfg->max_cache_ttl)
+		perr(p, "%s: min-cache-ttl (%lu) is greater than max-cache-ttl "
+		    "(%lu)", cfg->conf_file, (unsigned long)cfg->min_cache_ttl,
+		    (unsigned long)cfg->max_cache_ttl);
 	/* A server that is briskdns itself would be a forwarding loop. */
 	for (i = 0; i < cfg->nservers && cfg->port != 0; i++) {
 		s = &cfg->servers[i];
@@ -1512,9 +1565,25 @@ print_aaaa_mode(FILE *f, const struct config *cfg, const struct key *k)
 {
 	unsigned int	m = cfg->aaaa_mode;
 
-	fprintf(f, "%s=%s\n", k->name,
-	    m < sizeof(aaaa_mode_names) / sizeof(*aaaa_mode_names) ?
-	    aaaa_mode_names[m] : "?");
+	if (m == AAAA_DEADLINE)
+		fprintf(f, "%s=%s:%u\n", k->name, aaaa_mode_names[m],
+		    cfg->aaaa_deadline_ms);
+	else
+		fprintf(f, "%s=%s\n", k->name,
+		    m < sizeof(aaaa_mode_names) / sizeof(*aaaa_mode_names) ?
+		    aaaa_mode_names[m] : "?");
+}
+
+/* A uint32_t number whose 0 means "not set". */
+static void
+print_unset_zero(FILE *f, const struct config *cfg, const struct key *k)
+{
+	uint32_t	v = *(const uint32_t *)FIELD(cfg, k);
+
+	if (v == 0)
+		fprintf(f, "# %s: none\n", k->name);
+	else
+		fprintf(f, "%s=%lu\n", k->name, (unsigned long)v);
 }
 
 static void
@@ -1569,6 +1638,9 @@ print_key(FILE *f, const struct config *cfg, const struct key *k)
 		else
 			fprintf(f, "%s=%lu\n", k->name, (unsigned long)
 			    *(const uint32_t *)FIELD(cfg, k));
+		break;
+	case KT_SIZE:
+		fprintf(f, "%s=%zu\n", k->name, *(const size_t *)FIELD(cfg, k));
 		break;
 	case KT_STRING:
 		s = *(char *const *)FIELD(cfg, k);

@@ -330,15 +330,40 @@ static const struct {
 	    "option --no-daemon: takes no value" },
 	{ { "briskdns", "--all-servers=1", NULL }, -1, CONFIG_RUN,
 	    "option --all-servers: takes no value" },
-	{ { "briskdns", "--cache-size=5", NULL }, -1, CONFIG_RUN,
-	    "option --cache-size: unknown option" },
+	{ { "briskdns", "--cache-size=5", "-c0", "-c", "10000000", NULL }, 0,
+	    CONFIG_RUN, NULL },
+	{ { "briskdns", "-c", "10000001", NULL }, -1, CONFIG_RUN,
+	    "option --cache-size: '10000001' is not a number from 0 to "
+	    "10000000" },
+	{ { "briskdns", "-c", NULL }, -1, CONFIG_RUN,
+	    "option --cache-size: needs a value" },
+	{ { "briskdns", "--prefetch", "--serve-stale=60", "--neg-ttl=0",
+	    "--min-cache-ttl=5", "--max-cache-ttl=604800", NULL }, 0,
+	    CONFIG_RUN, NULL },
+	{ { "briskdns", "--prefetch=yes", NULL }, -1, CONFIG_RUN,
+	    "option --prefetch: takes no value" },
+	{ { "briskdns", "--max-cache-ttl=0", NULL }, -1, CONFIG_RUN,
+	    "option --max-cache-ttl: '0' is not a number from 1 to 604800" },
+	{ { "briskdns", "--serve-stale=604801", NULL }, -1, CONFIG_RUN,
+	    "option --serve-stale: '604801' is not a number from 0 to "
+	    "604800" },
+	{ { "briskdns", "--nfqueue=0", NULL }, -1, CONFIG_RUN,
+	    "option --nfqueue: unknown option" },
 	{ { "briskdns", "-Z", NULL }, -1, CONFIG_RUN,
 	    "option -Z: unknown option" },
 	{ { "briskdns", "-d", "extra", NULL }, -1, CONFIG_RUN,
 	    "unexpected argument 'extra'" },
-	{ { "briskdns", "--aaaa-mode=after-a", NULL }, -1, CONFIG_RUN,
-	    "option --aaaa-mode: 'after-a' is not supported by this version "
-	    "of briskdns (use empty, forward or auto)" },
+	{ { "briskdns", "--aaaa-mode=after-a", "--aaaa-mode=deadline:1",
+	    "--aaaa-mode=deadline:60000", NULL }, 0, CONFIG_RUN, NULL },
+	{ { "briskdns", "--aaaa-mode=deadline:", NULL }, -1, CONFIG_RUN,
+	    "option --aaaa-mode: 'deadline:': expected deadline:MS, MS a "
+	    "number of milliseconds from 1 to 60000" },
+	{ { "briskdns", "--aaaa-mode=deadline:60001", NULL }, -1, CONFIG_RUN,
+	    "option --aaaa-mode: 'deadline:60001': expected deadline:MS, MS a "
+	    "number of milliseconds from 1 to 60000" },
+	{ { "briskdns", "--aaaa-mode=after", NULL }, -1, CONFIG_RUN,
+	    "option --aaaa-mode: 'after' is not one of empty, forward, auto, "
+	    "deadline:MS, after-a" },
 	{ { "briskdns", "-C", "", NULL }, -1, CONFIG_RUN,
 	    "option --conf-file: needs a value" },
 	{ { "briskdns", "-h", "--bogus", NULL }, -1, CONFIG_HELP,
@@ -423,7 +448,11 @@ START_TEST(test_usage)
 	    "-d, --no-daemon", "-k, --keep-in-foreground", "-p, --port=PORT",
 	    "-a, --listen-address=ADDR", "-S, --server=", "-r, --resolv-file",
 	    "-R, --no-resolv", "-o, --strict-order", "--all-servers",
-	    "-0, --dns-forward-max=COUNT", "--aaaa-mode=", "--filter-AAAA",
+	    "-0, --dns-forward-max=COUNT", "-c, --cache-size=ENTRIES",
+	    "--neg-ttl=SECONDS", "--min-cache-ttl=SECONDS",
+	    "--max-cache-ttl=SECONDS", "--serve-stale=SECONDS", "--prefetch",
+	    "--aaaa-mode=empty|forward|auto|deadline:MS|after-a",
+	    "(default 10000)", "--filter-AAAA",
 	    "--aaaa-forward=", "--local-ttl=SECONDS", "-q, --log-queries",
 	    "-x, --pid-file=PATH", "-u, --user=NAME", "-g, --group=NAME",
 	    "-h, --help", "-v, --version", "usage: briskdns" };
@@ -450,7 +479,9 @@ START_TEST(test_example)
 	static const char *names[] = { "conf-file", "no-daemon",
 	    "keep-in-foreground", "port", "listen-address", "server",
 	    "resolv-file", "no-resolv", "strict-order", "all-servers",
-	    "dns-forward-max", "aaaa-mode", "filter-AAAA", "aaaa-forward",
+	    "dns-forward-max", "cache-size", "neg-ttl", "min-cache-ttl",
+	    "max-cache-ttl", "serve-stale", "prefetch", "aaaa-mode",
+	    "filter-AAAA", "aaaa-forward",
 	    "local-ttl", "log-queries", "pid-file", "user", "group" };
 	struct config_errors	 errs = { NULL, 0 };
 	struct config		*cfg;
@@ -483,6 +514,62 @@ START_TEST(test_example)
 }
 END_TEST
 
+/* ---- values in struct config ------------------------------------------- */
+
+static const struct {
+	const char	*text;
+	size_t		 cache_size;
+	uint32_t	 neg_ttl, min_ttl, max_ttl, serve_stale;
+	int		 prefetch;
+	enum aaaa_mode	 mode;
+	unsigned int	 deadline_ms;
+} value_cases[] = {
+	/* The defaults. */
+	{ "", 10000, 0, 0, 86400, 0, 0, AAAA_EMPTY, 0 },
+	{ "cache-size=0\nneg-ttl=3600\nmin-cache-ttl=60\n"
+	    "max-cache-ttl=600\nserve-stale=86400\nprefetch\n",
+	    0, 3600, 60, 600, 86400, 1, AAAA_EMPTY, 0 },
+	{ "cache-size=10000000\nmin-cache-ttl=604800\nmax-cache-ttl=604800\n",
+	    10000000, 0, 604800, 604800, 0, 0, AAAA_EMPTY, 0 },
+	{ "aaaa-mode=deadline:1\n", 10000, 0, 0, 86400, 0, 0, AAAA_DEADLINE,
+	    1 },
+	{ "aaaa-mode=deadline:60000\n", 10000, 0, 0, 86400, 0, 0,
+	    AAAA_DEADLINE, 60000 },
+	{ "aaaa-mode=deadline:00250\n", 10000, 0, 0, 86400, 0, 0,
+	    AAAA_DEADLINE, 250 },
+	{ "aaaa-mode=after-a\n", 10000, 0, 0, 86400, 0, 0, AAAA_AFTER_A, 0 },
+	/* Another mode after a deadline forgets it. */
+	{ "aaaa-mode=deadline:300\naaaa-mode=forward\n", 10000, 0, 0, 86400,
+	    0, 0, AAAA_FORWARD, 0 },
+	{ "aaaa-mode=deadline:300\nfilter-AAAA\n", 10000, 0, 0, 86400, 0, 0,
+	    AAAA_EMPTY, 0 },
+	{ "aaaa-mode=deadline:300\naaaa-mode=deadline:40\n", 10000, 0, 0,
+	    86400, 0, 0, AAAA_DEADLINE, 40 },
+	{ "aaaa-mode=after-a\naaaa-mode=auto\n", 10000, 0, 0, 86400, 0, 0,
+	    AAAA_AUTO, 0 },
+};
+
+START_TEST(test_values)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*cfg;
+	const char		*text = value_cases[_i].text;
+
+	cfg = config_load_buffer("buf", text, strlen(text), &errs);
+	ck_assert_msg(cfg != NULL, "rejected: %s",
+	    errs.n > 0 ? errs.msg[0] : "?");
+	ck_assert_uint_eq(cfg->cache_size, value_cases[_i].cache_size);
+	ck_assert_uint_eq(cfg->neg_ttl, value_cases[_i].neg_ttl);
+	ck_assert_uint_eq(cfg->min_cache_ttl, value_cases[_i].min_ttl);
+	ck_assert_uint_eq(cfg->max_cache_ttl, value_cases[_i].max_ttl);
+	ck_assert_uint_eq(cfg->serve_stale, value_cases[_i].serve_stale);
+	ck_assert_int_eq(cfg->prefetch, value_cases[_i].prefetch);
+	ck_assert_int_eq(cfg->aaaa_mode, value_cases[_i].mode);
+	ck_assert_uint_eq(cfg->aaaa_deadline_ms, value_cases[_i].deadline_ms);
+	config_free(cfg);
+}
+END_TEST
+
 /* ---- buffers and bounds ------------------------------------------------- */
 
 static const struct {
@@ -503,6 +590,16 @@ static const struct {
 	{ "port=53#5", 0, "buf:1: port: '53#5' is not a number from 0 to "
 	    "65535" },
 	{ "test", 0, "buf:1: 'test' is only valid on the command line" },
+	{ "nfqueue-rules=none", 0, "buf:1: key 'nfqueue-rules' is not "
+	    "supported by this version of briskdns" },
+	{ "max-cache-ttl=10\nmin-cache-ttl=11\n", 0, "buf: min-cache-ttl (11) "
+	    "is greater than max-cache-ttl (10)" },
+	{ "min-cache-ttl=86401\n", 0, "buf: min-cache-ttl (86401) is greater "
+	    "than max-cache-ttl (86400)" },
+	{ "min-cache-ttl=86400\n", 0, NULL },
+	{ "aaaa-mode=deadline:0", 0, "buf:1: aaaa-mode: 'deadline:0': "
+	    "expected deadline:MS, MS a number of milliseconds from 1 to "
+	    "60000" },
 };
 
 START_TEST(test_buffer)
@@ -724,6 +821,9 @@ static const struct {
 } restart_cases[] = {
 	{ "", "", 0, "" },
 	{ "", "server=192.0.2.1\nlog-queries\nlocal-ttl=5\n", 0, "" },
+	/* The cache keys apply on SIGHUP (which clears the cache anyway). */
+	{ "", "cache-size=5\nneg-ttl=9\nmin-cache-ttl=1\nmax-cache-ttl=2\n"
+	    "serve-stale=60\nprefetch\naaaa-mode=deadline:50\n", 0, "" },
 	{ "", "port=5353\n", 1, "port" },
 	{ "listen-address=127.0.0.1\n", "listen-address=127.0.0.1\n", 0, "" },
 	{ "", "listen-address=127.0.0.1\n", 1, "listen-address" },
@@ -794,6 +894,7 @@ config_suite(void)
 	tcase_add_test(tc, test_default_file);
 	tcase_add_test(tc, test_usage);
 	tcase_add_test(tc, test_example);
+	tcase_add_loop_test(tc, test_values, 0, NCASES(value_cases));
 	tcase_add_loop_test(tc, test_buffer, 0, NCASES(buffer_cases));
 	tcase_add_loop_test(tc, test_resolv, 0, NCASES(resolv_cases));
 	tcase_add_test(tc, test_resolv_missing);
