@@ -119,6 +119,27 @@ resolv_poll(int fd, short ev, void *arg)
 	servers_load();
 }
 
+static const char *
+aaaa_mode_name(const struct config *c)
+{
+	static char	 buf[32];
+
+	switch (c->aaaa_mode) {
+	case AAAA_EMPTY:
+		return "empty";
+	case AAAA_FORWARD:
+		return "forward";
+	case AAAA_AUTO:
+		return "auto";
+	case AAAA_DEADLINE:
+		snprintf(buf, sizeof(buf), "deadline:%u", c->aaaa_deadline_ms);
+		return buf;
+	case AAAA_AFTER_A:
+		return "after-a";
+	}
+	return "?";
+}
+
 static void
 route6_changed(int have)
 {
@@ -366,6 +387,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	query_init(base);
 	query_set_config(conf);
 	if (listen_init(base, conf) == -1)
 		fatalx_status(EXIT_NET, "cannot listen, exiting");
@@ -390,14 +412,14 @@ main(int argc, char *argv[])
 	if (resolv_ev == NULL || event_add(resolv_ev, &tv) == -1)
 		fatalx("resolv-file timer");
 
-	log_info("started, version %s, aaaa-mode %s", PACKAGE_VERSION,
-	    conf->aaaa_mode == AAAA_EMPTY ? "empty" :
-	    conf->aaaa_mode == AAAA_FORWARD ? "forward" : "auto");
+	log_info("started, version %s, aaaa-mode %s, cache %zu entries",
+	    PACKAGE_VERSION, aaaa_mode_name(conf), conf->cache_size);
 	daemon_ready(ready_fd);
 
 	event_base_dispatch(base);
 
 	upstream_shutdown();
+	query_shutdown();
 	listen_shutdown();
 	if (route6_started)
 		route6_shutdown();

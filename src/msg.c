@@ -693,3 +693,28 @@ msg_rcode_text(int rcode)
 		return "BADVERS";
 	return "RCODE?";
 }
+
+unsigned int
+msg_answer_count(const uint8_t *ans, size_t len, uint16_t type)
+{
+	size_t		 off;
+	unsigned int	 i, an, n = 0;
+
+	if (len < DNS_HDRLEN || get16(ans + 4) != 1)
+		return 0;
+	if ((off = msg_skip_name(ans, len, DNS_HDRLEN)) == 0 ||
+	    len - off < 4)
+		return 0;
+	off += 4;
+	an = get16(ans + 6);
+	for (i = 0; i < an; i++) {
+		if ((off = msg_skip_name(ans, len, off)) == 0 ||
+		    len - off < MSG_RRFIXED ||
+		    len - off - MSG_RRFIXED < get16(ans + off + 8))
+			return n;
+		if (get16(ans + off) == type)
+			n++;
+		off += MSG_RRFIXED + get16(ans + off + 8);
+	}
+	return n;
+}

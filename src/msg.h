@@ -116,6 +116,9 @@ enum msg_answer	msg_check_answer(const uint8_t *ans, size_t len,
 size_t	msg_finish_answer(uint8_t *ans, size_t len, const struct query *q,
 	    size_t limit);
 
+/* How many records of type the answer section of a checked answer holds. */
+unsigned int	msg_answer_count(const uint8_t *ans, size_t len, uint16_t type);
+
 /* Helpers for logs: a wire name as text ("example.com."), a type name. */
 void		 msg_name_text(const uint8_t *wire, size_t len, char *buf,
 		    size_t bufsz);

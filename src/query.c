@@ -2,14 +2,26 @@
  * query.c: the one path every query takes, whichever door it came in by.
  *
  *   bytes -> msg_parse_query -> policy_decide -> local answer
- *                                            -> upstream transaction
- *         -> msg_finish_answer -> listen_reply
+ *                                            -> cache hit
+ *                                            -> in-flight table -> upstream
+ *         -> reply (msg_finish_answer) -> listen_reply
  *
- * A query answered locally never allocates.  A forwarded one owns a
- * struct request (the parsed query and where to answer) until its
- * transaction ends; every query_input() leads to exactly one
- * listen_reply() (see listen.h).
+ * A query answered locally or from the cache never allocates.  A query
+ * that must wait owns a struct request until it is answered; it waits on
+ * a struct pending, the one upstream transaction for its question (name,
+ * type, class, DO bit), which identical questions join (coalescing).  A
+ * pending may have no waiter at all: a prefetch, or an AAAA whose clients
+ * were already given the empty answer and whose real answer is still
+ * wanted for the cache.
+ *
+ * Every query_input() leads to exactly one listen_reply() (see listen.h).
+ *
+ * Bounds: pendings are bounded by dns-forward-max (upstream_query says
+ * busy), requests by QUERY_MAX_WAITERS per pending and by
+ * QUERY_REQUESTS_PER_FORWARD times dns-forward-max in all; past a bound a
+ * client gets REFUSED (or its stale answer), and a log line every 10 s.
  */
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -18,7 +30,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
 #include "briskdns.h"
+#include "cache.h"
 #include "config.h"
 #include "listen.h"
 #include "log.h"
@@ -27,21 +43,99 @@
 #include "query.h"
 #include "upstream.h"
 
+#define QUERY_PENDING_BUCKETS		4096	/* power of two */
+#define QUERY_MAX_WAITERS		256	/* clients on one pending */
+#define QUERY_REQUESTS_PER_FORWARD	8
+#define QUERY_STALE_CLIENT_MS		1800	/* RFC 8767's suggestion */
+
+struct pending;
+
 struct request {
-	struct query	 q;
-	struct origin	 origin;
-	struct uquery	*uq;
+	TAILQ_ENTRY(request)	 entry;		/* pending's waiters */
+	struct pending		*p;
+	struct query		 q;
+	struct origin		 origin;
+	enum policy_wait	 wait;
+	int			 stale;		/* a stale answer is cached */
+	struct event		 timer;		/* deadline, or stale */
+	int			 timer_set;
 };
+TAILQ_HEAD(requests, request);
+
+struct pending {
+	LIST_ENTRY(pending)	 entry;		/* hash chain */
+	struct query		 q;		/* the question asked upstream */
+	struct uquery		*uq;
+	struct requests		 waiters;
+	unsigned int		 nwaiters;
+};
+LIST_HEAD(pendings, pending);
 
 struct query_stats	 query_stats;
 
+static struct event_base	*qbase;
 static const struct config	*qconf;
+static struct cache		*qcache;
 static int			 have_global_v6 = 1;
+static struct pendings		 ptable[QUERY_PENDING_BUCKETS];
+static size_t			 nrequests;
 static time_t			 busy_logged;
+/* Scratch for one answer per waiter; the loop is single-threaded. */
+static uint8_t			 qbuf[DNS_MAXMSG];
 
+static uint64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	/* The coarse clock is a vDSO read; TTLs count whole seconds. */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct cache_limits *
+limits_from(const struct config *conf, struct cache_limits *l)
+{
+	l->min_ttl = conf->min_cache_ttl;
+	l->max_ttl = conf->max_cache_ttl;
+	l->neg_ttl = conf->neg_ttl;
+	l->serve_stale = conf->serve_stale;
+	l->prefetch = conf->prefetch;
+	return l;
+}
+
+void
+query_init(struct event_base *base)
+{
+	size_t	 i;
+
+	qbase = base;
+	for (i = 0; i < QUERY_PENDING_BUCKETS; i++)
+		LIST_INIT(&ptable[i]);
+}
+
+/*
+ * A new configuration (start, SIGHUP): the cache is emptied, and made
+ * anew when its size changed.  On failure to allocate, no cache.
+ */
 void
 query_set_config(const struct config *conf)
 {
+	struct cache_limits	 l;
+
+	if (qcache != NULL && (conf->cache_size == 0 || qconf == NULL ||
+	    conf->cache_size != qconf->cache_size)) {
+		cache_free(qcache);
+		qcache = NULL;
+	}
+	if (qcache != NULL) {
+		cache_clear(qcache);
+		cache_set_limits(qcache, limits_from(conf, &l));
+	} else if (conf->cache_size > 0 &&
+	    (qcache = cache_new(conf->cache_size, limits_from(conf, &l))) ==
+	    NULL)
+		log_warn("cache of %zu entries: running without a cache",
+		    conf->cache_size);
 	qconf = conf;
 }
 
@@ -50,6 +144,8 @@ query_set_global_v6(int have)
 {
 	have_global_v6 = have;
 }
+
+/* ---- logging ----------------------------------------------------------- */
 
 static const char *
 origin_text(const struct origin *o, char *buf, size_t len)
@@ -72,6 +168,8 @@ log_query(const struct query *q, const struct origin *o, const char *what)
 {
 	char	 name[1024], type[16], from[INET6_ADDRSTRLEN];
 
+	if (!qconf->log_queries)
+		return;
 	msg_name_text(q->qname_case, q->qname_len, name, sizeof(name));
 	log_info("query[%s] %s from %s%s: %s",
 	    msg_type_text(q->qtype, type, sizeof(type)), name,
@@ -79,9 +177,28 @@ log_query(const struct query *q, const struct origin *o, const char *what)
 	    o->door == DOOR_TCP ? " (tcp)" : "", what);
 }
 
-/* Send a reply the path built itself, truncating for UDP if need be. */
 static void
-reply_local(const struct query *q, const struct origin *o, uint8_t *buf,
+log_busy(const char *what)
+{
+	time_t	 now = time(NULL);
+
+	if (now - busy_logged >= 10) {
+		busy_logged = now;
+		log_warnx("%s: answering REFUSED", what);
+	}
+}
+
+/* ---- answers ------------------------------------------------------------- */
+
+static size_t
+client_limit(const struct query *q, const struct origin *o)
+{
+	return o->door == DOOR_UDP ? msg_udp_limit(q) : DNS_MAXMSG;
+}
+
+/* Send an answer built in buf, made to fit the client. */
+static void
+reply_buf(const struct query *q, const struct origin *o, uint8_t *buf,
     size_t len)
 {
 	if (len > 0 && o->door == DOOR_UDP)
@@ -92,86 +209,348 @@ reply_local(const struct query *q, const struct origin *o, uint8_t *buf,
 static void
 reply_rcode(const struct query *q, const struct origin *o, int rcode)
 {
-	uint8_t	 buf[DNS_MAXMSG];
-
-	reply_local(q, o, buf, msg_reply_rcode(q, rcode, -1, buf,
-	    sizeof(buf)));
+	reply_buf(q, o, qbuf, msg_reply_rcode(q, rcode, -1, qbuf,
+	    sizeof(qbuf)));
 }
+
+/* The empty AAAA answer; NXDOMAIN where the cache knows the name is not. */
+static void
+reply_empty(const struct query *q, const struct origin *o)
+{
+	size_t	 n;
+
+	if (qcache != NULL && cache_nxdomain(qcache, q->qname, q->qname_len,
+	    q->qclass, now_ms())) {
+		log_query(q, o, "NXDOMAIN (cached), aaaa-mode");
+		n = msg_reply_empty(q, DNS_RCODE_NXDOMAIN, qconf->local_ttl, -1,
+		    qbuf, sizeof(qbuf));
+	} else {
+		query_stats.local_empty++;
+		log_query(q, o, "answered empty (aaaa-mode)");
+		n = msg_reply_empty(q, DNS_RCODE_NOERROR, qconf->local_ttl,
+		    DNS_EDE_FILTERED, qbuf, sizeof(qbuf));
+	}
+	reply_buf(q, o, qbuf, n);
+}
+
+/* A stale answer from the cache; 0 if it is gone meanwhile. */
+static int
+reply_stale(const struct query *q, const struct origin *o)
+{
+	size_t	 len;
+	int	 prefetch;
+
+	if (qcache == NULL || cache_lookup(qcache, q, now_ms(),
+	    client_limit(q, o), qbuf, sizeof(qbuf), &len, &prefetch) ==
+	    CACHE_MISS)
+		return 0;
+	query_stats.stale_served++;
+	log_query(q, o, "stale answer from the cache");
+	listen_reply(o, qbuf, len);
+	return 1;
+}
+
+/* ---- the in-flight table --------------------------------------------------- */
+
+static uint32_t
+pending_hash(const struct query *q)
+{
+	uint32_t	 h = 2166136261u;
+	size_t		 i;
+
+	for (i = 0; i < q->qname_len; i++)
+		h = (h ^ q->qname[i]) * 16777619u;
+	h = (h ^ q->qtype) * 16777619u;
+	h = (h ^ q->qclass) * 16777619u;
+	return (h ^ (uint32_t)q->edns_do) * 16777619u;
+}
+
+static int
+pending_same(const struct query *a, const struct query *b)
+{
+	return a->qtype == b->qtype && a->qclass == b->qclass &&
+	    a->edns_do == b->edns_do && a->qname_len == b->qname_len &&
+	    memcmp(a->qname, b->qname, a->qname_len) == 0;
+}
+
+static struct pending *
+pending_find(const struct query *q)
+{
+	struct pending	*p;
+
+	LIST_FOREACH(p, &ptable[pending_hash(q) &
+	    (QUERY_PENDING_BUCKETS - 1)], entry)
+		if (pending_same(&p->q, q))
+			return p;
+	return NULL;
+}
+
+static void	pending_done(void *, uint8_t *, size_t);
+
+/*
+ * Start the upstream transaction for q.  NULL if none can start: *busy
+ * set at dns-forward-max, clear when there is no server.
+ */
+static struct pending *
+pending_start(const struct query *q, const struct config_domain *route,
+    int *busy)
+{
+	struct pending	*p;
+
+	*busy = 0;
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		log_warn("pending");
+		return NULL;
+	}
+	p->q = *q;
+	TAILQ_INIT(&p->waiters);
+	if ((p->uq = upstream_query(&p->q, route, pending_done, p,
+	    busy)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	query_stats.forwarded++;
+	LIST_INSERT_HEAD(&ptable[pending_hash(q) &
+	    (QUERY_PENDING_BUCKETS - 1)], p, entry);
+	return p;
+}
+
+/* A refresh nobody waits for (prefetch, the rest of an AAAA). */
+static void
+pending_refresh(const struct query *q, const struct config_domain *route)
+{
+	int	 busy;
+
+	if (pending_find(q) == NULL)
+		(void)pending_start(q, route, &busy);
+}
+
+/* ---- requests ----------------------------------------------------------- */
 
 static void
 request_free(struct request *r)
 {
+	if (r->timer_set)
+		event_del(&r->timer);
+	if (r->p != NULL) {
+		TAILQ_REMOVE(&r->p->waiters, r, entry);
+		r->p->nwaiters--;
+	}
+	nrequests--;
 	free(r);
+}
+
+/* The request's timer: the AAAA deadline, or the stale-answer timer. */
+static void
+request_timer(int fd, short ev, void *arg)
+{
+	struct request	*r = arg;
+
+	r->timer_set = 0;
+	if (r->wait == POLICY_WAIT_DEADLINE) {
+		reply_empty(&r->q, &r->origin);
+		request_free(r);
+	} else if (r->stale && reply_stale(&r->q, &r->origin))
+		request_free(r);
+}
+
+static struct request *
+request_new(const struct query *q, const struct origin *o,
+    struct pending *p, enum policy_wait wait, int stale)
+{
+	struct request	*r;
+	struct timeval	 tv;
+	unsigned int	 ms = 0;
+
+	if ((r = malloc(sizeof(*r))) == NULL) {
+		log_warn("request");
+		return NULL;
+	}
+	r->q = *q;
+	r->origin = *o;
+	r->p = p;
+	r->wait = wait;
+	r->stale = stale;
+	r->timer_set = 0;
+	TAILQ_INSERT_TAIL(&p->waiters, r, entry);
+	p->nwaiters++;
+	nrequests++;
+	if (wait == POLICY_WAIT_DEADLINE)
+		ms = qconf->aaaa_deadline_ms;
+	else if (stale)
+		ms = QUERY_STALE_CLIENT_MS;
+	if (ms > 0) {
+		evtimer_assign(&r->timer, qbase, request_timer, r);
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		evtimer_add(&r->timer, &tv);
+		r->timer_set = 1;
+	}
+	return r;
+}
+
+/*
+ * An A answer with addresses for name arrived: AAAA clients of after-a
+ * that still wait get the empty answer.  Their pendings go on, for the
+ * cache.
+ */
+static void
+release_after_a(const struct query *aq)
+{
+	struct query	 k;
+	struct pending	*p;
+	struct request	*r, *next;
+	int		 do_bit;
+
+	memcpy(k.qname, aq->qname, aq->qname_len);
+	k.qname_len = aq->qname_len;
+	k.qclass = aq->qclass;
+	k.qtype = DNS_TYPE_AAAA;
+	for (do_bit = 0; do_bit <= 1; do_bit++) {
+		k.edns_do = do_bit;
+		if ((p = pending_find(&k)) == NULL)
+			continue;
+		for (r = TAILQ_FIRST(&p->waiters); r != NULL; r = next) {
+			next = TAILQ_NEXT(r, entry);
+			if (r->wait != POLICY_WAIT_AFTER_A)
+				continue;
+			reply_empty(&r->q, &r->origin);
+			request_free(r);
+		}
+	}
+}
+
+/* Answer one waiter from the transaction's result. */
+static void
+pending_answer(struct request *r, const uint8_t *ans, size_t len, int rcode)
+{
+	int	 useful = ans != NULL && (rcode == DNS_RCODE_NOERROR ||
+		    rcode == DNS_RCODE_NXDOMAIN);
+	char	 what[32];
+	size_t	 n;
+
+	if (!useful && r->wait == POLICY_WAIT_DEADLINE) {
+		reply_empty(&r->q, &r->origin);
+		return;
+	}
+	if (!useful && r->stale && reply_stale(&r->q, &r->origin))
+		return;
+	if (ans == NULL) {
+		query_stats.servfail++;
+		log_query(&r->q, &r->origin, "no upstream answer, SERVFAIL");
+		reply_rcode(&r->q, &r->origin, DNS_RCODE_SERVFAIL);
+		return;
+	}
+	if (qconf->log_queries) {
+		snprintf(what, sizeof(what), "reply %s", msg_rcode_text(rcode));
+		log_query(&r->q, &r->origin, what);
+	}
+	memcpy(qbuf, ans, len);
+	if ((n = msg_finish_answer(qbuf, len, &r->q,
+	    client_limit(&r->q, &r->origin))) == 0)
+		reply_rcode(&r->q, &r->origin, DNS_RCODE_SERVFAIL);
+	else
+		listen_reply(&r->origin, qbuf, n);
 }
 
 /* The end of a transaction: a checked upstream answer, or none. */
 static void
-request_done(void *arg, uint8_t *ans, size_t len)
+pending_done(void *arg, uint8_t *ans, size_t len)
 {
-	struct request	*r = arg;
-	size_t		 limit;
-	char		 what[32];
+	struct pending	*p = arg;
+	struct request	*r;
+	int		 rcode = ans != NULL ? DNS_RCODE(ans[3]) : -1;
 
-	r->uq = NULL;
-	if (ans == NULL) {
-		query_stats.servfail++;
-		if (qconf->log_queries)
-			log_query(&r->q, &r->origin, "no upstream answer, SERVFAIL");
-		reply_rcode(&r->q, &r->origin, DNS_RCODE_SERVFAIL);
-	} else {
-		if (qconf->log_queries) {
-			snprintf(what, sizeof(what), "reply %s",
-			    msg_rcode_text(DNS_RCODE(ans[3])));
-			log_query(&r->q, &r->origin, what);
-		}
-		limit = r->origin.door == DOOR_UDP ?
-		    msg_udp_limit(&r->q) : DNS_MAXMSG;
-		if ((len = msg_finish_answer(ans, len, &r->q, limit)) == 0)
-			reply_rcode(&r->q, &r->origin, DNS_RCODE_SERVFAIL);
-		else
-			listen_reply(&r->origin, ans, len);
+	p->uq = NULL;
+	LIST_REMOVE(p, entry);		/* nobody joins a finished one */
+	if (ans != NULL && qcache != NULL)
+		(void)cache_insert(qcache, &p->q, ans, len, now_ms());
+	if (ans != NULL && p->q.qtype == DNS_TYPE_A &&
+	    rcode == DNS_RCODE_NOERROR &&
+	    msg_answer_count(ans, len, DNS_TYPE_A) > 0)
+		release_after_a(&p->q);
+	while ((r = TAILQ_FIRST(&p->waiters)) != NULL) {
+		pending_answer(r, ans, len, rcode);
+		request_free(r);
 	}
-	request_free(r);
+	free(p);
 }
+
+/* ---- the path -------------------------------------------------------- */
 
 static void
 forward(const struct query *q, const struct origin *o,
-    const struct config_domain *route)
+    const struct policy_decision *d)
 {
-	struct request	*r;
-	int		 busy = 0;
-	time_t		 now;
+	struct pending	*p;
+	size_t		 len;
+	uint64_t	 now = now_ms();
+	int		 prefetch = 0, stale = 0, busy;
 
-	if ((r = malloc(sizeof(*r))) == NULL) {
-		log_warn("request");
-		reply_rcode(q, o, DNS_RCODE_SERVFAIL);
-		return;
-	}
-	r->q = *q;
-	r->origin = *o;
-	r->uq = upstream_query(&r->q, route, request_done, r, &busy);
-	if (r->uq != NULL) {
-		query_stats.forwarded++;
-		if (qconf->log_queries)
-			log_query(q, o, "forwarded");
-		return;
-	}
-	if (busy) {
-		query_stats.refused_busy++;
-		now = time(NULL);
-		if (now - busy_logged >= 10) {
-			busy_logged = now;
-			log_warnx("dns-forward-max (%u) queries in flight: "
-			    "answering REFUSED", qconf->dns_forward_max);
+	if (qcache != NULL) {
+		switch (cache_lookup(qcache, q, now, client_limit(q, o), qbuf,
+		    sizeof(qbuf), &len, &prefetch)) {
+		case CACHE_FRESH:
+			query_stats.cache_hits++;
+			listen_reply(o, qbuf, len);
+			if (qconf->log_queries)
+				log_query(q, o, "cached");
+			if (prefetch) {
+				query_stats.prefetches++;
+				pending_refresh(q, d->route);
+			}
+			return;
+		case CACHE_STALE:
+			stale = 1;
+			break;
+		case CACHE_MISS:
+			break;
 		}
-		reply_rcode(q, o, DNS_RCODE_REFUSED);
-	} else {
-		query_stats.servfail++;
-		if (qconf->log_queries)
-			log_query(q, o, "no upstream server, SERVFAIL");
-		reply_rcode(q, o, DNS_RCODE_SERVFAIL);
 	}
-	request_free(r);
+	/* after-a: the name's addresses are known already. */
+	if (d->aaaa_wait == POLICY_WAIT_AFTER_A && qcache != NULL &&
+	    cache_has_a(qcache, q->qname, q->qname_len, q->qclass, now)) {
+		reply_empty(q, o);
+		pending_refresh(q, d->route);
+		return;
+	}
+
+	if ((p = pending_find(q)) != NULL) {
+		if (p->nwaiters >= QUERY_MAX_WAITERS) {
+			query_stats.refused_busy++;
+			log_busy("too many clients wait for one question");
+			goto refuse;
+		}
+		query_stats.coalesced++;
+	} else if ((p = pending_start(q, d->route, &busy)) == NULL) {
+		if (stale && reply_stale(q, o))
+			return;
+		if (busy) {
+			query_stats.refused_busy++;
+			log_busy("dns-forward-max queries in flight");
+			goto refuse;
+		}
+		query_stats.servfail++;
+		log_query(q, o, "no upstream server, SERVFAIL");
+		reply_rcode(q, o, DNS_RCODE_SERVFAIL);
+		return;
+	}
+	if (nrequests >= (size_t)qconf->dns_forward_max *
+	    QUERY_REQUESTS_PER_FORWARD) {
+		query_stats.refused_busy++;
+		log_busy("too many clients waiting");
+		goto refuse;
+	}
+	if (request_new(q, o, p, d->aaaa_wait, stale) == NULL) {
+		reply_rcode(q, o, DNS_RCODE_SERVFAIL);
+		return;
+	}
+	log_query(q, o, "forwarded");
+	return;
+ refuse:
+	if (stale && reply_stale(q, o))
+		return;
+	reply_rcode(q, o, DNS_RCODE_REFUSED);
 }
 
 void
@@ -179,7 +558,7 @@ query_input(const uint8_t *pkt, size_t len, const struct origin *o)
 {
 	struct query		 q;
 	struct policy_decision	 d;
-	uint8_t			 buf[DNS_MAXMSG];
+	uint8_t			 buf[DNS_HDRLEN + 64];
 	size_t			 n;
 
 	query_stats.queries++;
@@ -202,49 +581,68 @@ query_input(const uint8_t *pkt, size_t len, const struct origin *o)
 		return;
 	case MSG_BADVERS:
 		query_stats.formerr++;
-		reply_local(&q, o, buf, msg_reply_badvers(&q, buf,
-		    sizeof(buf)));
+		reply_buf(&q, o, qbuf, msg_reply_badvers(&q, qbuf,
+		    sizeof(qbuf)));
 		return;
 	}
 
 	policy_decide(qconf, have_global_v6, &q, &d);
 	switch (d.action) {
 	case POLICY_EMPTY:
-		query_stats.local_empty++;
-		if (qconf->log_queries)
-			log_query(&q, o, "answered empty (aaaa-mode)");
-		n = msg_reply_empty(&q, DNS_RCODE_NOERROR, qconf->local_ttl,
-		    DNS_EDE_FILTERED, buf, sizeof(buf));
-		reply_local(&q, o, buf, n);
+		reply_empty(&q, o);
 		return;
 	case POLICY_NXDOMAIN:
 		query_stats.local_other++;
-		if (qconf->log_queries)
-			log_query(&q, o, "local domain, NXDOMAIN");
+		log_query(&q, o, "local domain, NXDOMAIN");
 		n = msg_reply_empty(&q, DNS_RCODE_NXDOMAIN, qconf->local_ttl,
-		    -1, buf, sizeof(buf));
-		reply_local(&q, o, buf, n);
+		    -1, qbuf, sizeof(qbuf));
+		reply_buf(&q, o, qbuf, n);
 		return;
 	case POLICY_FORWARD:
-		forward(&q, o, d.route);
+		forward(&q, o, &d);
 		return;
 	}
 }
 
 void
+query_shutdown(void)
+{
+	/* Pendings end through upstream_shutdown(), answering their
+	 * clients; what is left is the cache. */
+	cache_free(qcache);
+	qcache = NULL;
+}
+
+void
 query_log_stats(void)
 {
+	struct cache_stats	 cs;
+
 	log_info("queries %llu, answered locally %llu (empty AAAA %llu), "
-	    "forwarded %llu, SERVFAIL %llu, FORMERR %llu, NOTIMP %llu, "
-	    "dropped %llu, refused at dns-forward-max %llu",
+	    "forwarded %llu, coalesced %llu, SERVFAIL %llu, FORMERR %llu, "
+	    "NOTIMP %llu, dropped %llu, refused at a bound %llu",
 	    (unsigned long long)query_stats.queries,
 	    (unsigned long long)(query_stats.local_empty +
 	    query_stats.local_other),
 	    (unsigned long long)query_stats.local_empty,
 	    (unsigned long long)query_stats.forwarded,
+	    (unsigned long long)query_stats.coalesced,
 	    (unsigned long long)query_stats.servfail,
 	    (unsigned long long)query_stats.formerr,
 	    (unsigned long long)query_stats.notimp,
 	    (unsigned long long)query_stats.dropped,
 	    (unsigned long long)query_stats.refused_busy);
+	if (qcache == NULL) {
+		log_info("cache: off");
+		return;
+	}
+	cache_get_stats(qcache, &cs);
+	log_info("cache: %llu entries, %llu bytes, hits %llu, misses %llu, "
+	    "inserts %llu, evictions %llu, stale answers served %llu, "
+	    "prefetches %llu",
+	    (unsigned long long)cs.entries, (unsigned long long)cs.bytes,
+	    (unsigned long long)cs.hits, (unsigned long long)cs.misses,
+	    (unsigned long long)cs.inserts, (unsigned long long)cs.evictions,
+	    (unsigned long long)query_stats.stale_served,
+	    (unsigned long long)query_stats.prefetches);
 }

@@ -13,8 +13,11 @@
 struct config;
 struct event_base;
 
-/* The running configuration and state the path reads. */
+void	query_init(struct event_base *);
+/* The running configuration (start, SIGHUP: the cache is cleared). */
 void	query_set_config(const struct config *);
+/* At exit, after upstream_shutdown() has ended every transaction. */
+void	query_shutdown(void);
 void	query_set_global_v6(int have);	/* from route6.c */
 
 /* A query from a door.  See listen.h for the reply contract. */
@@ -27,9 +30,13 @@ struct query_stats {
 	uint64_t	 notimp;
 	uint64_t	 local_empty;		/* AAAA answered empty */
 	uint64_t	 local_other;		/* NXDOMAIN for local domains */
-	uint64_t	 forwarded;
+	uint64_t	 forwarded;		/* upstream transactions */
+	uint64_t	 coalesced;		/* joined one in flight */
+	uint64_t	 cache_hits;
+	uint64_t	 stale_served;
+	uint64_t	 prefetches;
 	uint64_t	 servfail;		/* no useful upstream answer */
-	uint64_t	 refused_busy;		/* dns-forward-max reached */
+	uint64_t	 refused_busy;		/* at a bound */
 };
 extern struct query_stats query_stats;
 

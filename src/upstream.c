@@ -36,6 +36,16 @@
 #include "msg.h"
 #include "upstream.h"
 
+/*
+ * Latency of answers, in microseconds, on a log scale: four buckets per
+ * power of two, so a percentile read from it is within 19 %.
+ */
+#define LAT_BUCKETS	112
+struct lat_hist {
+	uint32_t	 n[LAT_BUCKETS];
+	uint64_t	 total;
+};
+
 struct server {
 	int			 refs;
 	struct sockaddr_storage	 addr;
@@ -55,6 +65,8 @@ struct server {
 	uint64_t		 mismatched;	/* wrong ID or question */
 	uint64_t		 truncated;
 	uint64_t		 notuseful;	/* SERVFAIL, REFUSED... */
+	struct lat_hist		 lat_a;		/* answers to A queries */
+	struct lat_hist		 lat_aaaa;	/* answers to AAAA queries */
 };
 
 struct uquery;
@@ -66,7 +78,7 @@ struct xmit {
 	struct event		 ev;
 	struct bufferevent	*bev;		/* TCP */
 	uint16_t		 id;
-	uint64_t		 sent;		/* ms */
+	uint64_t		 sent;		/* us */
 	int			 timed_out;	/* counted once */
 };
 
@@ -101,12 +113,62 @@ static void	xmit_tcp_event(struct bufferevent *, short, void *);
 static int	uquery_advance(struct uquery *);
 
 static uint64_t
-now_ms(void)
+now_us(void)
 {
 	struct timespec	 ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t
+now_ms(void)
+{
+	return now_us() / 1000;
+}
+
+static unsigned int
+lat_bucket(uint64_t us)
+{
+	unsigned int	 msb;
+
+	if (us < 4)
+		return (unsigned int)us;
+	msb = 63 - (unsigned int)__builtin_clzll(us);
+	msb = 4 * msb + (unsigned int)((us >> (msb - 2)) & 3);
+	return msb < LAT_BUCKETS ? msb : LAT_BUCKETS - 1;
+}
+
+/* The upper bound of bucket b, in microseconds. */
+static uint64_t
+lat_bucket_top(unsigned int b)
+{
+	if (b < 8)		/* 0-3 exact; 4-7 never used */
+		return b < 4 ? b : 3;
+	return ((uint64_t)(4 + (b & 3) + 1) << (b / 4 - 2)) - 1;
+}
+
+static void
+lat_add(struct lat_hist *h, uint64_t us)
+{
+	h->n[lat_bucket(us)]++;
+	h->total++;
+}
+
+/* The pct-th percentile, in microseconds (0 without samples). */
+static uint64_t
+lat_percentile(const struct lat_hist *h, unsigned int pct)
+{
+	uint64_t	 want, seen = 0;
+	unsigned int	 b;
+
+	if (h->total == 0)
+		return 0;
+	want = (h->total * pct + 99) / 100;
+	for (b = 0; b < LAT_BUCKETS; b++)
+		if ((seen += h->n[b]) >= want)
+			return lat_bucket_top(b);
+	return lat_bucket_top(LAT_BUCKETS - 1);
 }
 
 static uint16_t
@@ -363,7 +425,7 @@ xmit_udp(struct uquery *uq, struct server *s)
 	x->uq = uq;
 	x->srv = s;
 	x->fd = fd;
-	x->sent = now_ms();
+	x->sent = now_us();
 	x->timed_out = 0;
 	event_assign(&x->ev, ubase, fd, EV_READ | EV_PERSIST, xmit_udp_read,
 	    x);
@@ -403,7 +465,7 @@ xmit_tcp(struct uquery *uq, struct server *s)
 	bufferevent_enable(x->bev, EV_READ | EV_WRITE);
 	x->uq = uq;
 	x->srv = s;
-	x->sent = now_ms();
+	x->sent = now_us();
 	x->timed_out = 0;
 	s->sent++;
 	return 0;
@@ -511,6 +573,7 @@ xmit_answer(struct xmit *x, uint8_t *ans, size_t len, int tcp)
 {
 	struct uquery	*uq = x->uq;
 	struct server	*s = x->srv;
+	uint64_t	 lat;
 	int		 rcode = 0;
 
 	switch (msg_check_answer(ans, len, x->id, uq->q, &rcode)) {
@@ -525,7 +588,7 @@ xmit_answer(struct xmit *x, uint8_t *ans, size_t len, int tcp)
 		log_debug("upstream %s: malformed answer", s->name);
 		break;
 	case ANSWER_TRUNCATED:
-		server_rtt_sample(s, now_ms() - x->sent);
+		server_rtt_sample(s, (now_us() - x->sent) / 1000);
 		s->truncated++;
 		if (tcp) {
 			s->errors++;
@@ -536,7 +599,12 @@ xmit_answer(struct xmit *x, uint8_t *ans, size_t len, int tcp)
 			(void)uquery_advance(uq);
 		return 1;
 	case ANSWER_OK:
-		server_rtt_sample(s, now_ms() - x->sent);
+		lat = now_us() - x->sent;
+		server_rtt_sample(s, lat / 1000);
+		if (uq->q->qtype == DNS_TYPE_A)
+			lat_add(&s->lat_a, lat);
+		else if (uq->q->qtype == DNS_TYPE_AAAA)
+			lat_add(&s->lat_aaaa, lat);
 		s->answers++;
 		if (rcode_useful(rcode)) {
 			uquery_end(uq, ans, len);
@@ -808,5 +876,14 @@ upstream_log_stats(void)
 		    (unsigned long long)s->notuseful,
 		    (unsigned long long)s->truncated,
 		    (unsigned long long)s->mismatched, s->srtt);
+		log_info("server %s: latency A: %llu answers, median %.2f ms, "
+		    "p95 %.2f ms; AAAA: %llu answers, median %.2f ms, "
+		    "p95 %.2f ms", s->name,
+		    (unsigned long long)s->lat_a.total,
+		    lat_percentile(&s->lat_a, 50) / 1000.0,
+		    lat_percentile(&s->lat_a, 95) / 1000.0,
+		    (unsigned long long)s->lat_aaaa.total,
+		    lat_percentile(&s->lat_aaaa, 50) / 1000.0,
+		    lat_percentile(&s->lat_aaaa, 95) / 1000.0);
 	}
 }
