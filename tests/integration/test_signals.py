@@ -76,14 +76,22 @@ def test_sighup_reload_servers(daemon, upstream, uniq, write_file):
 
 
 def test_sighup_clears_cache(daemon, upstream, uniq):
+    """An answer cached; the upstream changes its answer: without SIGHUP
+    the old one is served from the cache, after SIGHUP the next query goes
+    upstream and gets the new one."""
     up = upstream(a=["192.0.2.1"], ttl=3600)
     d = daemon(servers=[up])
     name = uniq("hc")
     assert a_addrs(d.q(name)[0]) == ["192.0.2.1"]
     up.a = ["192.0.2.9"]
+    assert a_addrs(d.q(name)[0]) == ["192.0.2.1"], "answer not cached"
+    assert len(up.queries(qname=name)) == 1
     d.signal(signal.SIGHUP)
     time.sleep(0.3)
     assert a_addrs(d.q(name)[0]) == ["192.0.2.9"], "cache not cleared"
+    assert len(up.queries(qname=name)) == 2
+    assert a_addrs(d.q(name)[0]) == ["192.0.2.9"]
+    assert len(up.queries(qname=name)) == 2, "new answer not cached"
 
 
 def test_sighup_keeps_command_line(daemon, upstream, uniq, write_file):
