@@ -6,8 +6,14 @@
  *
  * UDP: datagrams are read with recvmmsg() in batches; one that does not
  * fit LISTEN_UDP_SLOT bytes (MSG_TRUNC) is no query of ours and is
- * dropped.  Replies are sent at once with sendto(); a reply that cannot
- * be sent is counted and dropped (UDP is lossy, the client retries).
+ * dropped.  While a batch is handed to query_input(), the replies made
+ * synchronously for that socket (local answers, cache hits) are copied
+ * into the outgoing queue and the whole batch goes out with one
+ * sendmmsg() when it has been read: two system calls per batch, not one
+ * per datagram.  A reply bigger than LISTEN_UDP_OSLOT, one for another
+ * socket, or one made outside a batch (an upstream answer arriving
+ * later) is sent at once with sendto().  A reply that cannot be sent is
+ * counted and dropped (UDP is lossy, the client retries).
  *
  * TCP (RFC 7766): 2-byte length-prefixed messages, several per connection,
  * answered in whatever order the answers come.  Each connection is a
@@ -56,6 +62,8 @@
 
 #define LISTEN_UDP_SLOT		4096	/* bigger is not a query of ours */
 #define LISTEN_UDP_ROUNDS	4	/* batches per callback: fairness */
+#define LISTEN_UDP_OSLOT	1232	/* queued reply; bigger: sendto() */
+#define LISTEN_UDP_SENDS	8	/* sendmmsg() EINTR retries per flush */
 #define LISTEN_TCP_ACCEPTS	16	/* accepts per callback */
 #define LISTEN_TCP_BACKLOG	128
 #define LISTEN_TCP_MSGS		64	/* messages per read callback */
@@ -103,12 +111,26 @@ static struct sockaddr_storage	 udp_peer[LISTEN_UDP_BATCH];
 static struct iovec		 udp_iov[LISTEN_UDP_BATCH];
 static struct mmsghdr		 udp_msg[LISTEN_UDP_BATCH];
 
+/*
+ * The outgoing queue of the batch being read: at most one reply per
+ * datagram, so it is full only if query.c answers more than it was asked
+ * (then it is flushed early).  udp_batch_fd is the batch's socket while
+ * listen_udp_cb() hands datagrams to query_input(), -1 otherwise.
+ */
+static uint8_t			 udp_obuf[LISTEN_UDP_BATCH][LISTEN_UDP_OSLOT];
+static struct sockaddr_storage	 udp_opeer[LISTEN_UDP_BATCH];
+static struct iovec		 udp_oiov[LISTEN_UDP_BATCH];
+static struct mmsghdr		 udp_omsg[LISTEN_UDP_BATCH];
+static unsigned int		 udp_nout;
+static int			 udp_batch_fd = -1;
+
 static int	listen_bind(const struct config_addr *, uint16_t, int);
 static void	listen_sock_free(struct listen_sock *);
 static void	listen_udp_cb(evutil_socket_t, short, void *);
 static void	listen_accept_cb(evutil_socket_t, short, void *);
 static void	listen_unpause_cb(evutil_socket_t, short, void *);
 static void	udp_reply(const struct origin *, const uint8_t *, size_t);
+static void	udp_flush(int);
 static void	tcp_reply(struct tcp_conn *, const uint8_t *, size_t);
 static struct tcp_conn *tcp_conn_new(int, const struct sockaddr_storage *,
 		    socklen_t);
@@ -250,10 +272,23 @@ listen_init(struct event_base *base, const struct config *conf)
 	listen_down = 0;
 	if (conf->port == 0)
 		return 0;
+	/* Only msg_namelen and msg_len change between batches. */
+	memset(udp_msg, 0, sizeof(udp_msg));
+	memset(udp_omsg, 0, sizeof(udp_omsg));
 	for (i = 0; i < LISTEN_UDP_BATCH; i++) {
 		udp_iov[i].iov_base = udp_buf[i];
 		udp_iov[i].iov_len = sizeof(udp_buf[i]);
+		udp_msg[i].msg_hdr.msg_name = &udp_peer[i];
+		udp_msg[i].msg_hdr.msg_namelen = sizeof(udp_peer[i]);
+		udp_msg[i].msg_hdr.msg_iov = &udp_iov[i];
+		udp_msg[i].msg_hdr.msg_iovlen = 1;
+		udp_oiov[i].iov_base = udp_obuf[i];
+		udp_omsg[i].msg_hdr.msg_name = &udp_opeer[i];
+		udp_omsg[i].msg_hdr.msg_iov = &udp_oiov[i];
+		udp_omsg[i].msg_hdr.msg_iovlen = 1;
 	}
+	udp_nout = 0;
+	udp_batch_fd = -1;
 	for (i = 0; i < conf->nlisten; i++) {
 		if (listen_bind(&conf->listen[i], conf->port, 0) == -1 ||
 		    listen_bind(&conf->listen[i], conf->port, 1) == -1) {
@@ -283,6 +318,9 @@ listen_shutdown(void)
 	while ((c = TAILQ_FIRST(&tcp_closing)) != NULL)
 		tcp_conn_free(c);
 	tcp_nconns = 0;
+	/* Queued replies die with their socket. */
+	udp_nout = 0;
+	udp_batch_fd = -1;
 	listen_down = 1;
 }
 
@@ -303,16 +341,13 @@ static void
 listen_udp_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct origin	 o;
+	socklen_t	 plen;
 	int		 n, i, round;
 
 	for (round = 0; round < LISTEN_UDP_ROUNDS; round++) {
-		for (i = 0; i < LISTEN_UDP_BATCH; i++) {
-			memset(&udp_msg[i], 0, sizeof(udp_msg[i]));
-			udp_msg[i].msg_hdr.msg_name = &udp_peer[i];
+		/* recvmmsg() wrote the peer lengths of the last batch. */
+		for (i = 0; i < LISTEN_UDP_BATCH; i++)
 			udp_msg[i].msg_hdr.msg_namelen = sizeof(udp_peer[i]);
-			udp_msg[i].msg_hdr.msg_iov = &udp_iov[i];
-			udp_msg[i].msg_hdr.msg_iovlen = 1;
-		}
 		n = recvmmsg(fd, udp_msg, LISTEN_UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
@@ -320,39 +355,100 @@ listen_udp_cb(evutil_socket_t fd, short ev, void *arg)
 				log_warn("listen: recvmmsg");
 			return;
 		}
+		udp_batch_fd = fd;
 		for (i = 0; i < n; i++) {
 			if (udp_msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				log_debug("listen: udp datagram over %d bytes "
 				    "dropped", LISTEN_UDP_SLOT);
 				continue;
 			}
+			plen = udp_msg[i].msg_hdr.msg_namelen;
+			if (plen > sizeof(o.peer))
+				plen = sizeof(o.peer);
 			memset(&o, 0, sizeof(o));
 			o.door = DOOR_UDP;
 			o.fd = fd;
-			memcpy(&o.peer, &udp_peer[i], sizeof(o.peer));
-			o.peerlen = udp_msg[i].msg_hdr.msg_namelen;
+			memcpy(&o.peer, &udp_peer[i], plen);
+			o.peerlen = plen;
 			o.conn = NULL;
 			listen_stats.udp_in++;
 			query_input(udp_buf[i], udp_msg[i].msg_len, &o);
 			if (listen_down)
-				return;
+				return;		/* the queue went with fd */
 		}
+		udp_batch_fd = -1;
+		udp_flush(fd);
 		if (n < LISTEN_UDP_BATCH)
 			return;
 	}
 }
 
-/* The seam for batching replies with sendmmsg() later. */
+/*
+ * Queue a reply made during a batch on its socket, or send it at once:
+ * asynchronous answers keep their latency, big ones their size.
+ */
 static void
 udp_reply(const struct origin *o, const uint8_t *buf, size_t len)
 {
+	struct msghdr	*mh;
+
 	if (len == 0)
 		return;
+	if (o->fd == udp_batch_fd && len <= LISTEN_UDP_OSLOT &&
+	    o->peerlen <= sizeof(udp_opeer[0])) {
+		if (udp_nout == LISTEN_UDP_BATCH)
+			udp_flush(o->fd);
+		memcpy(udp_obuf[udp_nout], buf, len);
+		memcpy(&udp_opeer[udp_nout], &o->peer, o->peerlen);
+		udp_oiov[udp_nout].iov_len = len;
+		mh = &udp_omsg[udp_nout].msg_hdr;
+		mh->msg_namelen = o->peerlen;
+		mh->msg_flags = 0;
+		udp_nout++;
+		return;
+	}
 	if (sendto(o->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
 	    (const struct sockaddr *)&o->peer, o->peerlen) == -1) {
 		listen_stats.send_errors++;
 		log_debug("listen: udp sendto: %s", strerror(errno));
 	}
+}
+
+/*
+ * Send the queued replies with sendmmsg() and empty the queue.  A partial
+ * send is continued; on a full socket buffer (EAGAIN) the rest is
+ * dropped; any other error drops the one message it is about (sendmmsg()
+ * reports an error only for the first message it could not send).
+ */
+static void
+udp_flush(int fd)
+{
+	unsigned int	 off = 0, eintr = 0;
+	int		 n;
+
+	while (off < udp_nout) {
+		n = sendmmsg(fd, udp_omsg + off, udp_nout - off,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			off += n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR &&
+		    ++eintr <= LISTEN_UDP_SENDS)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			listen_stats.send_errors += udp_nout - off;
+			log_debug("listen: udp sendmmsg: socket buffer full, "
+			    "%u replies dropped", udp_nout - off);
+			break;
+		}
+		/* n == 0 cannot happen with a count above 0; skip anyway. */
+		listen_stats.send_errors++;
+		log_debug("listen: udp sendmmsg: %s",
+		    n == -1 ? strerror(errno) : "nothing sent");
+		off++;
+	}
+	udp_nout = 0;
 }
 
 /* ---- TCP: accepting ---------------------------------------------------- */

@@ -38,7 +38,7 @@ struct origin {
 #define LISTEN_TCP_IDLE_SEC	10	/* RFC 7766 suggests seconds, not minutes */
 #define LISTEN_TCP_MAX_PENDING	32	/* queries in flight per connection */
 #define LISTEN_TCP_MAX_OUTBUF	(256 * 1024)	/* unsent bytes; more: close */
-#define LISTEN_UDP_BATCH	32	/* recvmmsg batch */
+#define LISTEN_UDP_BATCH	64	/* recvmmsg and sendmmsg batch */
 
 /*
  * Bind UDP and TCP on every listen address at conf->port (nothing if the
