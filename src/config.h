@@ -84,6 +84,9 @@ struct config {
 	uint32_t		 max_cache_ttl;
 	uint32_t		 serve_stale;	/* seconds past expiry; 0: off */
 	int			 prefetch;
+	int			 nfqueue;	/* queue number; -1: no interception */
+	uint16_t		 nfqueue_port;	/* default 53 */
+	int			 nfqueue_rules_auto; /* nfqueue-rules=auto (default) */
 	int			 log_queries;
 	char			*pid_file;
 	char			*user;

@@ -213,24 +213,54 @@ reply_rcode(const struct query *q, const struct origin *o, int rcode)
 	    sizeof(qbuf)));
 }
 
-/* The empty AAAA answer; NXDOMAIN where the cache knows the name is not. */
+/*
+ * The empty AAAA answer, or NXDOMAIN where the cache knows the name does
+ * not exist.  Both doors build it here.  Returns its length (0: buf too
+ * small); *nx tells which.
+ */
+static size_t
+build_empty(const struct query *q, uint8_t *buf, size_t bufsz, int *nx)
+{
+	*nx = qcache != NULL && cache_nxdomain(qcache, q->qname,
+	    q->qname_len, q->qclass, now_ms());
+	if (*nx)
+		return msg_reply_empty(q, DNS_RCODE_NXDOMAIN, qconf->local_ttl,
+		    -1, buf, bufsz);
+	return msg_reply_empty(q, DNS_RCODE_NOERROR, qconf->local_ttl,
+	    DNS_EDE_FILTERED, buf, bufsz);
+}
+
 static void
 reply_empty(const struct query *q, const struct origin *o)
 {
 	size_t	 n;
+	int	 nx;
 
-	if (qcache != NULL && cache_nxdomain(qcache, q->qname, q->qname_len,
-	    q->qclass, now_ms())) {
-		log_query(q, o, "NXDOMAIN (cached), aaaa-mode");
-		n = msg_reply_empty(q, DNS_RCODE_NXDOMAIN, qconf->local_ttl, -1,
-		    qbuf, sizeof(qbuf));
-	} else {
+	n = build_empty(q, qbuf, sizeof(qbuf), &nx);
+	if (!nx)
 		query_stats.local_empty++;
-		log_query(q, o, "answered empty (aaaa-mode)");
-		n = msg_reply_empty(q, DNS_RCODE_NOERROR, qconf->local_ttl,
-		    DNS_EDE_FILTERED, qbuf, sizeof(qbuf));
-	}
+	log_query(q, o, nx ? "NXDOMAIN (cached), aaaa-mode" :
+	    "answered empty (aaaa-mode)");
 	reply_buf(q, o, qbuf, n);
+}
+
+size_t
+query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
+    size_t bufsz)
+{
+	struct query		 q;
+	struct policy_decision	 d;
+	size_t			 n;
+	int			 nx;
+
+	if (msg_parse_query(pkt, len, &q) != MSG_OK)
+		return 0;
+	policy_decide(qconf, have_global_v6, &q, &d);
+	if (d.action != POLICY_EMPTY)
+		return 0;
+	if ((n = build_empty(&q, buf, bufsz, &nx)) == 0)
+		return 0;
+	return msg_finish_answer(buf, n, &q, msg_udp_limit(&q));
 }
 
 /* A stale answer from the cache; 0 if it is gone meanwhile. */

@@ -23,6 +23,16 @@ void	query_set_global_v6(int have);	/* from route6.c */
 /* A query from a door.  See listen.h for the reply contract. */
 void	query_input(const uint8_t *pkt, size_t len, const struct origin *o);
 
+/*
+ * For the interception door: if the path answers this query itself (the
+ * empty AAAA answer of aaaa-mode), write the answer to buf and return its
+ * length; 0 means the packet is not briskdns's to answer (anything else,
+ * malformed DNS included: the bound server sees it unchanged).  The same
+ * parser, policy and reply builder as the stub listener.
+ */
+size_t	query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
+	    size_t bufsz);
+
 struct query_stats {
 	uint64_t	 queries;
 	uint64_t	 dropped;		/* no answer: QR set, no header */
