@@ -125,20 +125,24 @@ static int	set_aaaa_mode(struct parse *, const struct key *, const char *);
 static int	set_filter_aaaa(struct parse *, const struct key *,
 		    const char *);
 static int	set_conf_file(struct parse *, const struct key *, const char *);
+static int	set_nfqueue(struct parse *, const struct key *, const char *);
+static int	set_nfqueue_rules(struct parse *, const struct key *,
+		    const char *);
 static void	print_conf_file(FILE *, const struct config *,
 		    const struct key *);
 static void	print_aaaa_mode(FILE *, const struct config *,
 		    const struct key *);
 static void	print_unset_zero(FILE *, const struct config *,
 		    const struct key *);
+static void	print_nfqueue(FILE *, const struct config *,
+		    const struct key *);
+static void	print_nfqueue_rules(FILE *, const struct config *,
+		    const struct key *);
 
 #define F(field)	offsetof(struct config, field), \
 			sizeof(((struct config *)0)->field)
 
-/*
- * The keys of this release, in the order of --help and the print-back.
- * A later release adds nfqueue*.
- */
+/* The keys, in the order of --help and the print-back. */
 static const struct key keys[] = {
 	{ "conf-file", 'C', KT_STRING, K_NODEFAULT, CONFIG_DEFAULT_FILE,
 	    "PATH", F(conf_file), 0, 0, set_conf_file, print_conf_file,
@@ -210,13 +214,19 @@ static const struct key keys[] = {
 	    set_name, NULL, "user to run as after binding, when root" },
 	{ "group", 'g', KT_STRING, 0, "nogroup", "NAME", F(group), 0, 0,
 	    set_name, NULL, "group to run as after binding, when root" },
+	{ "nfqueue", 0, KT_NUMBER, K_NODEFAULT, "off", "QUEUE", F(nfqueue),
+	    0, 65535, set_nfqueue, print_nfqueue,
+	    "intercept the traffic of the DNS server on nfqueue-port through "
+	    "this netfilter queue" },
+	{ "nfqueue-port", 0, KT_NUMBER, 0, "53", "PORT", F(nfqueue_port), 1,
+	    65535, NULL, NULL, "port of the DNS server whose traffic is "
+	    "intercepted" },
+	{ "nfqueue-rules", 0, KT_STRING, 0, "auto", "auto|none",
+	    F(nfqueue_rules_auto), 0, 0, set_nfqueue_rules,
+	    print_nfqueue_rules, "auto: briskdns adds and removes the "
+	    "netfilter rules; none: the user does" },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
-
-/* Keys of a later release that get a clearer message. */
-static const char *later_keys[] = {
-	"nfqueue", "nfqueue-port", "nfqueue-rules",
-};
 
 #define FIELD(cfg, k)	((void *)((char *)(cfg) + (k)->off))
 
@@ -967,6 +977,42 @@ set_filter_aaaa(struct parse *p, const struct key *k, const char *v)
 	return 0;
 }
 
+/*
+ * A queue number, 0 to 65535, into an int whose -1 means "off".  Parsed
+ * in every build; config_finish rejects it without HAVE_NFQUEUE.
+ */
+static int
+set_nfqueue(struct parse *p, const struct key *k, const char *v)
+{
+	unsigned long	n;
+	char		sb[SHOWBUF];
+
+	if (parse_ulong(v, k->max, &n) == -1 || n < k->min) {
+		kerr(p, k, "'%s' is not a number from %lu to %lu",
+		    show(v, sb, sizeof(sb)), k->min, k->max);
+		return -1;
+	}
+	p->cfg->nfqueue = (int)n;
+	return 0;
+}
+
+static int
+set_nfqueue_rules(struct parse *p, const struct key *k, const char *v)
+{
+	char	sb[SHOWBUF];
+
+	if (strcmp(v, "auto") == 0)
+		p->cfg->nfqueue_rules_auto = 1;
+	else if (strcmp(v, "none") == 0)
+		p->cfg->nfqueue_rules_auto = 0;
+	else {
+		kerr(p, k, "'%s' is not one of auto, none",
+		    show(v, sb, sizeof(sb)));
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- the file parser ----------------------------------------------------- */
 
 static const struct key *
@@ -1099,12 +1145,6 @@ parse_line(struct parse *p, const char *line)
 		return;
 	}
 	if ((k = key_find(key)) == NULL) {
-		for (i = 0; i < sizeof(later_keys) / sizeof(*later_keys); i++)
-			if (strcmp(key, later_keys[i]) == 0) {
-				perr(p, "key '%s' is not supported by this "
-				    "version of briskdns", key);
-				return;
-			}
 		perr(p, "unknown key '%s'", show(key, sb, sizeof(sb)));
 		return;
 	}
@@ -1298,6 +1338,7 @@ config_new(struct parse *p)
 		return NULL;
 	}
 	p->file = NULL;
+	p->cfg->nfqueue = -1;		/* off: no interception */
 	for (i = 0; i < NKEYS; i++)
 		if (keys[i].def != NULL && !(keys[i].flags & K_NODEFAULT))
 			key_apply(p, &keys[i], keys[i].def);
@@ -1323,6 +1364,17 @@ config_finish(struct parse *p)
 		perr(p, "%s: min-cache-ttl (%lu) is greater than max-cache-ttl "
 		    "(%lu)", cfg->conf_file, (unsigned long)cfg->min_cache_ttl,
 		    (unsigned long)cfg->max_cache_ttl);
+#ifndef HAVE_NFQUEUE
+	/* The key parses in every build, so one file means one thing. */
+	if (cfg->nfqueue != -1)
+		perr(p, "%s: nfqueue: this briskdns was built without "
+		    "interception (--disable-nfqueue)", cfg->conf_file);
+#endif
+	/*
+	 * nfqueue-port and nfqueue-rules without nfqueue have no effect and
+	 * are no error (a file may prepare them); with nfqueue, port=0 (no
+	 * stub listener, the interception alone) is fine too.
+	 */
 	/* A server that is briskdns itself would be a forwarding loop. */
 	for (i = 0; i < cfg->nservers && cfg->port != 0; i++) {
 		s = &cfg->servers[i];
@@ -1572,6 +1624,22 @@ print_aaaa_mode(FILE *f, const struct config *cfg, const struct key *k)
 		fprintf(f, "%s=%s\n", k->name,
 		    m < sizeof(aaaa_mode_names) / sizeof(*aaaa_mode_names) ?
 		    aaaa_mode_names[m] : "?");
+}
+
+static void
+print_nfqueue(FILE *f, const struct config *cfg, const struct key *k)
+{
+	if (cfg->nfqueue < 0)
+		fprintf(f, "# %s: none\n", k->name);
+	else
+		fprintf(f, "%s=%d\n", k->name, cfg->nfqueue);
+}
+
+static void
+print_nfqueue_rules(FILE *f, const struct config *cfg, const struct key *k)
+{
+	fprintf(f, "%s=%s\n", k->name, cfg->nfqueue_rules_auto ? "auto" :
+	    "none");
 }
 
 /* A uint32_t number whose 0 means "not set". */
@@ -1831,7 +1899,7 @@ int
 config_restart_keys_differ(const struct config *old, const struct config *new,
     char *which, size_t whichlen)
 {
-	const char	*names[5];
+	const char	*names[8];
 	size_t		 n = 0, i;
 
 	if (listen_differ(old, new))
@@ -1844,6 +1912,12 @@ config_restart_keys_differ(const struct config *old, const struct config *new,
 		names[n++] = "group";
 	if (str_differ(old->pid_file, new->pid_file))
 		names[n++] = "pid-file";
+	if (old->nfqueue != new->nfqueue)
+		names[n++] = "nfqueue";
+	if (old->nfqueue_port != new->nfqueue_port)
+		names[n++] = "nfqueue-port";
+	if (old->nfqueue_rules_auto != new->nfqueue_rules_auto)
+		names[n++] = "nfqueue-rules";
 	if (which != NULL && whichlen > 0) {
 		size_t	used = 0;
 		int	r;

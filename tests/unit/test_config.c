@@ -4,6 +4,8 @@
  * Golden files in CONF_DIR (tests/conf), run from that directory so that
  * file names in the expected output stay relative and stable:
  *   NN.out      expected print-back of a good configuration
+ *   nfq-NN.out  the same, of one that sets nfqueue (skipped when built
+ *               with --disable-nfqueue, where setting it is an error)
  *   bad-NN.err  expected error lines of a bad one
  * The input is NN.conf, or when NN.args exists, the command line in it
  * (one argument a line, after argv[0]) with "--conf-file=NN.conf" put
@@ -169,6 +171,10 @@ START_TEST(test_golden)
 	int		 rv;
 	FILE		*f;
 
+#ifndef HAVE_NFQUEUE
+	if (strncmp(name, "nfq-", 4) == 0)
+		return;
+#endif
 	snprintf(base, sizeof(base), "%.*s", (int)strlen(name) - 4, name);
 	rv = golden_run(base, &got);
 	if (getenv("BRISKDNS_REGEN") != NULL &&
@@ -347,8 +353,21 @@ static const struct {
 	{ { "briskdns", "--serve-stale=604801", NULL }, -1, CONFIG_RUN,
 	    "option --serve-stale: '604801' is not a number from 0 to "
 	    "604800" },
-	{ { "briskdns", "--nfqueue=0", NULL }, -1, CONFIG_RUN,
-	    "option --nfqueue: unknown option" },
+	{ { "briskdns", "--nfqueue=0", "--nfqueue-port=1",
+	    "--nfqueue-rules=none", "--nfqueue=65535", "--nfqueue-port=65535",
+	    "--nfqueue-rules=auto", NULL }, 0, CONFIG_RUN, NULL },
+	{ { "briskdns", "--nfqueue=65536", NULL }, -1, CONFIG_RUN,
+	    "option --nfqueue: '65536' is not a number from 0 to 65535" },
+	{ { "briskdns", "--nfqueue-port=0", NULL }, -1, CONFIG_RUN,
+	    "option --nfqueue-port: '0' is not a number from 1 to 65535" },
+	{ { "briskdns", "--nfqueue-rules=maybe", NULL }, -1, CONFIG_RUN,
+	    "option --nfqueue-rules: 'maybe' is not one of auto, none" },
+	{ { "briskdns", "--nfqueue", NULL }, -1, CONFIG_RUN,
+	    "option --nfqueue: needs a value" },
+	{ { "briskdns", "--nfqueue-rules=", NULL }, -1, CONFIG_RUN,
+	    "option --nfqueue-rules: needs a value" },
+	{ { "briskdns", "--nfqueue-bogus=1", NULL }, -1, CONFIG_RUN,
+	    "option --nfqueue-bogus: unknown option" },
 	{ { "briskdns", "-Z", NULL }, -1, CONFIG_RUN,
 	    "option -Z: unknown option" },
 	{ { "briskdns", "-d", "extra", NULL }, -1, CONFIG_RUN,
@@ -455,6 +474,8 @@ START_TEST(test_usage)
 	    "(default 10000)", "--filter-AAAA",
 	    "--aaaa-forward=", "--local-ttl=SECONDS", "-q, --log-queries",
 	    "-x, --pid-file=PATH", "-u, --user=NAME", "-g, --group=NAME",
+	    "    --nfqueue=QUEUE", "--nfqueue-port=PORT",
+	    "--nfqueue-rules=auto|none", "(default off)", "(default auto)",
 	    "-h, --help", "-v, --version", "usage: briskdns" };
 	char	*text = NULL;
 	size_t	 len, i;
@@ -482,7 +503,8 @@ START_TEST(test_example)
 	    "dns-forward-max", "cache-size", "neg-ttl", "min-cache-ttl",
 	    "max-cache-ttl", "serve-stale", "prefetch", "aaaa-mode",
 	    "filter-AAAA", "aaaa-forward",
-	    "local-ttl", "log-queries", "pid-file", "user", "group" };
+	    "local-ttl", "log-queries", "pid-file", "user", "group",
+	    "nfqueue", "nfqueue-port", "nfqueue-rules" };
 	struct config_errors	 errs = { NULL, 0 };
 	struct config		*cfg;
 	char			*example, *want, *got = NULL, key[64];
@@ -570,6 +592,92 @@ START_TEST(test_values)
 }
 END_TEST
 
+/* The interception keys in struct config. */
+static const struct {
+	const char	*text;
+	int		 nfqueue;
+	uint16_t	 port;
+	int		 rules_auto;
+	uint16_t	 stub_port;
+} nfqueue_cases[] = {
+	/* The defaults: off, 53, auto. */
+	{ "", -1, 53, 1, 53 },
+	/* Without nfqueue: stored, no effect, no error. */
+	{ "nfqueue-port=5353\nnfqueue-rules=none\n", -1, 5353, 0, 53 },
+	{ "nfqueue-rules=none\nnfqueue-rules=auto\n", -1, 53, 1, 53 },
+	{ "nfqueue=0\n", 0, 53, 1, 53 },
+	{ "nfqueue=65535\nnfqueue-port=65535\n", 65535, 65535, 1, 53 },
+	{ "nfqueue=00042\nnfqueue-port=1\nnfqueue-rules=none\n", 42, 1, 0,
+	    53 },
+	/* The interception alone, no stub listener. */
+	{ "port=0\nnfqueue=5\n", 5, 53, 1, 0 },
+	{ "nfqueue=1\nnfqueue=2\n", 2, 53, 1, 53 },
+};
+
+START_TEST(test_nfqueue)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*cfg;
+	const char		*text = nfqueue_cases[_i].text;
+
+	cfg = config_load_buffer("buf", text, strlen(text), &errs);
+#ifndef HAVE_NFQUEUE
+	if (nfqueue_cases[_i].nfqueue != -1) {
+		/* Parsed, then refused as a whole: no interception here. */
+		ck_assert_ptr_null(cfg);
+		ck_assert_uint_eq(errs.n, 1);
+		ck_assert_str_eq(errs.msg[0], "buf: nfqueue: this briskdns was "
+		    "built without interception (--disable-nfqueue)");
+		config_errors_clear(&errs);
+		return;
+	}
+#endif
+	ck_assert_msg(cfg != NULL, "rejected: %s",
+	    errs.n > 0 ? errs.msg[0] : "?");
+	ck_assert_int_eq(cfg->nfqueue, nfqueue_cases[_i].nfqueue);
+	ck_assert_uint_eq(cfg->nfqueue_port, nfqueue_cases[_i].port);
+	ck_assert_int_eq(cfg->nfqueue_rules_auto, nfqueue_cases[_i].rules_auto);
+	ck_assert_uint_eq(cfg->port, nfqueue_cases[_i].stub_port);
+	config_free(cfg);
+}
+END_TEST
+
+/* The print-back of the interception keys reads back the same. */
+START_TEST(test_nfqueue_print)
+{
+	static const char *text = "nfqueue=7\nnfqueue-port=5300\n"
+	    "nfqueue-rules=none\n";
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*a, *b;
+	char			*out = NULL, *out2 = NULL;
+	size_t			 len;
+	FILE			*f;
+
+#ifndef HAVE_NFQUEUE
+	return;
+#endif
+	a = config_load_buffer("buf", text, strlen(text), &errs);
+	ck_assert_ptr_nonnull(a);
+	f = open_memstream(&out, &len);
+	config_print(f, a);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(out, "\nnfqueue=7\nnfqueue-port=5300\n"
+	    "nfqueue-rules=none\n"));
+	b = config_load_buffer("out", out, len, &errs);
+	ck_assert_ptr_nonnull(b);
+	f = open_memstream(&out2, &len);
+	config_print(f, b);
+	fclose(f);
+	/* The first line names the file. */
+	ck_assert_str_eq(strchr(out, '\n'), strchr(out2, '\n'));
+	ck_assert_int_eq(config_restart_keys_differ(a, b, NULL, 0), 0);
+	config_free(a);
+	config_free(b);
+	free(out);
+	free(out2);
+}
+END_TEST
+
 /* ---- buffers and bounds ------------------------------------------------- */
 
 static const struct {
@@ -590,8 +698,22 @@ static const struct {
 	{ "port=53#5", 0, "buf:1: port: '53#5' is not a number from 0 to "
 	    "65535" },
 	{ "test", 0, "buf:1: 'test' is only valid on the command line" },
-	{ "nfqueue-rules=none", 0, "buf:1: key 'nfqueue-rules' is not "
-	    "supported by this version of briskdns" },
+	{ "nfqueue-rules=none", 0, NULL },
+	{ "nfqueue-port=1\nnfqueue-rules=auto\n", 0, NULL },
+	{ "nfqueue=65536", 0, "buf:1: nfqueue: '65536' is not a number from "
+	    "0 to 65535" },
+	{ "nfqueue=", 0, "buf:1: nfqueue: needs a value" },
+	{ "\nnfqueue", 0, "buf:2: nfqueue: needs a value" },
+	{ "nfqueue=+1", 0, "buf:1: nfqueue: '+1' is not a number from 0 to "
+	    "65535" },
+	{ "nfqueue-port=0", 0, "buf:1: nfqueue-port: '0' is not a number from "
+	    "1 to 65535" },
+	{ "nfqueue-port=65536", 0, "buf:1: nfqueue-port: '65536' is not a "
+	    "number from 1 to 65535" },
+	{ "nfqueue-rules=maybe", 0, "buf:1: nfqueue-rules: 'maybe' is not one "
+	    "of auto, none" },
+	{ "nfqueue-rules", 0, "buf:1: nfqueue-rules: needs a value" },
+	{ "nfqueues=1", 0, "buf:1: unknown key 'nfqueues'" },
 	{ "max-cache-ttl=10\nmin-cache-ttl=11\n", 0, "buf: min-cache-ttl (11) "
 	    "is greater than max-cache-ttl (10)" },
 	{ "min-cache-ttl=86401\n", 0, "buf: min-cache-ttl (86401) is greater "
@@ -836,6 +958,23 @@ static const struct {
 	    "listen-address=::1\n", 5,
 	    "listen-address, port, user, group, pid-file" },
 	{ "pid-file=/run/a.pid\n", "pid-file=/run/b.pid\n", 1, "pid-file" },
+	/* Without nfqueue they parse in every build. */
+	{ "", "nfqueue-port=5353\n", 1, "nfqueue-port" },
+	{ "", "nfqueue-rules=none\n", 1, "nfqueue-rules" },
+	{ "nfqueue-rules=auto\nnfqueue-port=53\n", "", 0, "" },
+	{ "", "nfqueue-port=5353\nnfqueue-rules=none\nport=1\n", 3,
+	    "port, nfqueue-port, nfqueue-rules" },
+#ifdef HAVE_NFQUEUE
+	{ "", "nfqueue=0\n", 1, "nfqueue" },
+	{ "nfqueue=0\n", "nfqueue=0\n", 0, "" },
+	{ "nfqueue=0\n", "nfqueue=1\n", 1, "nfqueue" },
+	{ "nfqueue=0\nnfqueue-rules=none\n", "", 2,
+	    "nfqueue, nfqueue-rules" },
+	{ "", "user=dns\ngroup=dns\npid-file=/run/b.pid\nport=1\n"
+	    "listen-address=::1\nnfqueue=9\nnfqueue-port=1\n"
+	    "nfqueue-rules=none\n", 8, "listen-address, port, user, group, "
+	    "pid-file, nfqueue, nfqueue-port, nfqueue-rules" },
+#endif
 };
 
 START_TEST(test_restart)
@@ -895,6 +1034,8 @@ config_suite(void)
 	tcase_add_test(tc, test_usage);
 	tcase_add_test(tc, test_example);
 	tcase_add_loop_test(tc, test_values, 0, NCASES(value_cases));
+	tcase_add_loop_test(tc, test_nfqueue, 0, NCASES(nfqueue_cases));
+	tcase_add_test(tc, test_nfqueue_print);
 	tcase_add_loop_test(tc, test_buffer, 0, NCASES(buffer_cases));
 	tcase_add_loop_test(tc, test_resolv, 0, NCASES(resolv_cases));
 	tcase_add_test(tc, test_resolv_missing);
