@@ -46,6 +46,25 @@ struct lat_hist {
 	uint64_t	 total;
 };
 
+struct server;
+struct xmit;
+
+/*
+ * One connect()ed UDP socket to a server, from a pool: sockets are reused
+ * for UPSTREAM_SOCK_USES queries (each with its own random ID), then
+ * replaced by a fresh one on a new random port.  A socket per query costs
+ * five system calls more per query; a pool keeps the source port as
+ * unpredictable to an off-path attacker as the ID, in aggregate.
+ */
+struct usock {
+	struct server		*srv;		/* owner */
+	int			 fd;		/* -1: closed */
+	struct event		 ev;
+	unsigned int		 uses;
+	unsigned int		 inflight;
+	LIST_HEAD(, xmit)	 xmits;		/* in flight on this socket */
+};
+
 struct server {
 	int			 refs;
 	struct sockaddr_storage	 addr;
@@ -67,6 +86,7 @@ struct server {
 	uint64_t		 notuseful;	/* SERVFAIL, REFUSED... */
 	struct lat_hist		 lat_a;		/* answers to A queries */
 	struct lat_hist		 lat_aaaa;	/* answers to AAAA queries */
+	struct usock		 pool[UPSTREAM_POOL];
 };
 
 struct uquery;
@@ -74,8 +94,9 @@ struct uquery;
 struct xmit {
 	struct uquery		*uq;
 	struct server		*srv;
-	int			 fd;		/* UDP; -1 when the slot is free */
-	struct event		 ev;
+	struct usock		*us;		/* UDP; NULL when not */
+	LIST_ENTRY(xmit)	 hentry;	/* xmit_table */
+	LIST_ENTRY(xmit)	 sentry;	/* us->xmits */
 	struct bufferevent	*bev;		/* TCP */
 	uint16_t		 id;
 	uint64_t		 sent;		/* us */
@@ -106,8 +127,11 @@ static unsigned int		 forward_max = 1000;
 static LIST_HEAD(, uquery)	 inflight = LIST_HEAD_INITIALIZER(inflight);
 static size_t			 ninflight;
 static uint8_t			 ansbuf[DNS_MAXMSG];
+/* UDP transmissions in flight, by socket and ID. */
+#define XMIT_BUCKETS	8192
+static LIST_HEAD(, xmit)	 xmit_table[XMIT_BUCKETS];
 
-static void	xmit_udp_read(int, short, void *);
+static void	usock_read(int, short, void *);
 static void	xmit_tcp_read(struct bufferevent *, void *);
 static void	xmit_tcp_event(struct bufferevent *, short, void *);
 static int	uquery_advance(struct uquery *);
@@ -199,10 +223,25 @@ ms_to_tv(unsigned int ms, struct timeval *tv)
 /* ---- servers --------------------------------------------------------- */
 
 static void
+usock_close(struct usock *us)
+{
+	if (us->fd == -1)
+		return;
+	event_del(&us->ev);
+	close(us->fd);
+	us->fd = -1;
+}
+
+static void
 server_unref(struct server *s)
 {
-	if (s != NULL && --s->refs == 0)
-		free(s);
+	size_t	 i;
+
+	if (s == NULL || --s->refs > 0)
+		return;
+	for (i = 0; i < UPSTREAM_POOL; i++)
+		usock_close(&s->pool[i]);
+	free(s);
 }
 
 static void
@@ -335,6 +374,11 @@ upstream_set_servers(const struct config *conf,
 				return -1;
 			}
 			s->refs = 1;
+			for (j = 0; j < UPSTREAM_POOL; j++) {
+				s->pool[j].srv = s;
+				s->pool[j].fd = -1;
+				LIST_INIT(&s->pool[j].xmits);
+			}
 			memcpy(&s->addr, &cs->addr, cs->addrlen);
 			s->addrlen = cs->addrlen;
 			s->has_domain = cs->has_domain;
@@ -362,16 +406,21 @@ upstream_set_servers(const struct config *conf,
 static int
 xmit_active(const struct xmit *x)
 {
-	return x->fd != -1 || x->bev != NULL;
+	return x->us != NULL || x->bev != NULL;
 }
 
 static void
 xmit_close(struct xmit *x)
 {
-	if (x->fd != -1) {
-		event_del(&x->ev);
-		close(x->fd);
-		x->fd = -1;
+	struct usock	*us = x->us;
+
+	if (us != NULL) {
+		LIST_REMOVE(x, hentry);
+		LIST_REMOVE(x, sentry);
+		x->us = NULL;
+		/* A used-up socket goes when its last query does. */
+		if (--us->inflight == 0 && us->uses >= UPSTREAM_SOCK_USES)
+			usock_close(us);
 	}
 	if (x->bev != NULL) {
 		bufferevent_free(x->bev);
@@ -398,13 +447,28 @@ xmit_slot(struct uquery *uq)
 	return oldest;
 }
 
-/* Send over UDP to s.  0, or -1 if s cannot be reached at all. */
-static int
-xmit_udp(struct uquery *uq, struct server *s)
+static uint32_t
+xmit_hash(const struct usock *us, uint16_t id)
 {
-	uint8_t		 pkt[DNS_MAXMSG];
+	return ((uint32_t)((uintptr_t)us >> 4) * 2654435761u ^ id) &
+	    (XMIT_BUCKETS - 1);
+}
+
+static struct xmit *
+xmit_find(const struct usock *us, uint16_t id)
+{
 	struct xmit	*x;
-	size_t		 len;
+
+	LIST_FOREACH(x, &xmit_table[xmit_hash(us, id)], hentry)
+		if (x->us == us && x->id == id)
+			return x;
+	return NULL;
+}
+
+static int
+usock_open(struct usock *us)
+{
+	struct server	*s = us->srv;
 	int		 fd;
 
 	fd = socket(s->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
@@ -415,28 +479,86 @@ xmit_udp(struct uquery *uq, struct server *s)
 	}
 	/* connect(): the kernel picks a random port and drops datagrams
 	 * from any other address or port, and ICMP errors reach us. */
-	if (connect(fd, (const struct sockaddr *)&s->addr, s->addrlen) == -1)
-		goto fail;
+	if (connect(fd, (const struct sockaddr *)&s->addr, s->addrlen) ==
+	    -1) {
+		log_debug("upstream %s: %s", s->name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	us->fd = fd;
+	us->uses = 0;
+	event_assign(&us->ev, ubase, fd, EV_READ | EV_PERSIST, usock_read, us);
+	event_add(&us->ev, NULL);
+	return 0;
+}
+
+/*
+ * A socket of s's pool for one more query: a random one, replaced first
+ * if it is used up and idle; a used-up busy one is passed over while
+ * another will do.
+ */
+static struct usock *
+usock_pick(struct server *s)
+{
+	struct usock	*us = NULL;
+	unsigned int	 i, start = random16() % UPSTREAM_POOL;
+
+	for (i = 0; i < UPSTREAM_POOL; i++) {
+		us = &s->pool[(start + i) % UPSTREAM_POOL];
+		if (us->fd == -1 || us->uses < UPSTREAM_SOCK_USES)
+			break;
+		if (us->inflight == 0) {
+			usock_close(us);
+			break;
+		}
+	}
+	if (us->fd == -1 && usock_open(us) == -1)
+		return NULL;
+	return us;
+}
+
+/* Send over UDP to s.  0, or -1 if s cannot be reached at all. */
+static int
+xmit_udp(struct uquery *uq, struct server *s)
+{
+	uint8_t		 pkt[DNS_MAXMSG];
+	struct usock	*us;
+	struct xmit	*x;
+	size_t		 len;
+	uint16_t	 id;
+	int		 tries;
+
+	if ((us = usock_pick(s)) == NULL) {
+		s->errors++;
+		return -1;
+	}
+	/* An ID not in flight on this socket. */
+	for (tries = 0; tries < 16; tries++)
+		if (xmit_find(us, (id = random16())) == NULL)
+			break;
+	if (tries == 16 || (len = msg_build_forward(uq->q, id, 0, pkt,
+	    sizeof(pkt))) == 0)
+		return -1;
+	if (send(us->fd, pkt, len, 0) != (ssize_t)len) {
+		log_debug("upstream %s: %s", s->name, strerror(errno));
+		s->errors++;
+		if (errno != EAGAIN && errno != ENOBUFS && us->inflight == 0)
+			usock_close(us);
+		return -1;
+	}
 	x = xmit_slot(uq);
-	x->id = random16();
-	len = msg_build_forward(uq->q, x->id, 0, pkt, sizeof(pkt));
-	if (len == 0 || send(fd, pkt, len, 0) != (ssize_t)len)
-		goto fail;
+	x->id = id;
 	x->uq = uq;
 	x->srv = s;
-	x->fd = fd;
+	x->us = us;
 	x->sent = now_us();
 	x->timed_out = 0;
-	event_assign(&x->ev, ubase, fd, EV_READ | EV_PERSIST, xmit_udp_read,
-	    x);
-	event_add(&x->ev, NULL);
+	LIST_INSERT_HEAD(&xmit_table[xmit_hash(us, id)], x, hentry);
+	LIST_INSERT_HEAD(&us->xmits, x, sentry);
+	us->inflight++;
+	us->uses++;
 	s->sent++;
 	return 0;
- fail:
-	log_debug("upstream %s: %s", s->name, strerror(errno));
-	s->errors++;
-	close(fd);
-	return -1;
 }
 
 static int
@@ -622,32 +744,50 @@ xmit_answer(struct xmit *x, uint8_t *ans, size_t len, int tcp)
 	return 1;
 }
 
+/*
+ * Answers on a pooled socket, matched to their transmission by ID.  An
+ * error (ICMP port unreachable...) fails every query in flight on the
+ * socket: they all went to the same server.  The server is held for the
+ * callback: the last transaction on it may end here.
+ */
 static void
-xmit_udp_read(int fd, short ev, void *arg)
+usock_read(int fd, short ev, void *arg)
 {
-	struct xmit	*x = arg;
+	struct usock	*us = arg;
+	struct server	*s = us->srv;
+	struct xmit	*x;
 	struct uquery	*uq;
 	ssize_t		 n;
+	unsigned int	 left;
 	int		 i;
 
-	/* A few datagrams at most: spoofs must not starve the loop. */
-	for (i = 0; i < 8; i++) {
+	s->refs++;
+	/* An answer may end with the socket closed (used up), or even
+	 * replaced: stop reading then. */
+	for (i = 0; i < 32 && us->fd == fd; i++) {
 		n = recv(fd, ansbuf, sizeof(ansbuf), 0);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
 			    errno == EINTR)
-				return;
-			log_debug("upstream %s: %s", x->srv->name,
-			    strerror(errno));
-			x->srv->errors++;
-			uq = x->uq;
-			xmit_close(x);
-			(void)uquery_advance(uq);
-			return;
+				break;
+			log_debug("upstream %s: %s", s->name, strerror(errno));
+			s->errors++;
+			for (left = us->inflight; left > 0 &&
+			    (x = LIST_FIRST(&us->xmits)) != NULL; left--) {
+				uq = x->uq;
+				xmit_close(x);
+				(void)uquery_advance(uq);
+			}
+			break;
 		}
-		if (xmit_answer(x, ansbuf, (size_t)n, 0) != 0)
-			return;
+		if (n < DNS_HDRLEN || (x = xmit_find(us,
+		    (uint16_t)(ansbuf[0] << 8 | ansbuf[1]))) == NULL) {
+			s->mismatched++;	/* late, or spoofed */
+			continue;
+		}
+		(void)xmit_answer(x, ansbuf, (size_t)n, 0);
 	}
+	server_unref(s);
 }
 
 static void
@@ -694,7 +834,7 @@ uquery_retransmit(int fd, short ev, void *arg)
 	for (i = 0; i < UPSTREAM_MAX_XMIT; i++) {
 		struct xmit *x = &uq->x[i];
 
-		if (x->fd != -1 && !x->timed_out) {
+		if (x->us != NULL && !x->timed_out) {
 			x->timed_out = 1;
 			x->srv->timeouts++;
 			server_penalize(x->srv);
@@ -721,7 +861,7 @@ uquery_deadline(int fd, short ev, void *arg)
 	size_t		 i;
 
 	for (i = 0; i < UPSTREAM_MAX_XMIT; i++)
-		if (uq->x[i].fd != -1 && !uq->x[i].timed_out) {
+		if (uq->x[i].us != NULL && !uq->x[i].timed_out) {
 			uq->x[i].srv->timeouts++;
 			server_penalize(uq->x[i].srv);
 		}
@@ -777,8 +917,6 @@ upstream_query(const struct query *q, const struct config_domain *route,
 	uq->q = q;
 	uq->cb = cb;
 	uq->arg = arg;
-	for (i = 0; i < UPSTREAM_MAX_XMIT; i++)
-		uq->x[i].fd = -1;
 	uq->ncand = uquery_candidates(uq, route);
 	if (uq->ncand == 0) {
 		free(uq);
@@ -836,7 +974,11 @@ upstream_inflight(void)
 int
 upstream_init(struct event_base *base)
 {
+	size_t	 i;
+
 	ubase = base;
+	for (i = 0; i < XMIT_BUCKETS; i++)
+		LIST_INIT(&xmit_table[i]);
 	return 0;
 }
 

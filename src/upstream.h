@@ -12,11 +12,12 @@
  * SERVFAIL), at the latest at the overall deadline (UPSTREAM_DEADLINE_MS,
  * well before glibc's 5-second retry).
  *
- * Every transmission uses its own socket (a fresh random source port,
- * chosen by the kernel, and connect()ed, so the kernel drops datagrams
- * from any other address or port) and its own random ID; an answer whose
- * ID or question does not match is counted and dropped, and the real one
- * is still awaited (RFC 5452).
+ * Every transmission gets a random ID and goes out on a connect()ed
+ * socket from a small pool per server (random source ports chosen by the
+ * kernel; the kernel drops datagrams from any other address or port),
+ * each socket replaced by one on a fresh port after UPSTREAM_SOCK_USES
+ * queries.  An answer whose ID or question does not match is counted and
+ * dropped, and the real one is still awaited (RFC 5452).
  *
  * Servers are reference-counted: a SIGHUP or a resolv-file change builds
  * a new server list, and transmissions still in flight keep theirs alive.
@@ -40,6 +41,8 @@ struct uquery;
 #define UPSTREAM_RTO_MAX_MS	1200
 #define UPSTREAM_MAX_XMIT	8	/* transmissions alive per query */
 #define UPSTREAM_MAX_SERVERS	64	/* servers in one group */
+#define UPSTREAM_POOL		16	/* UDP sockets per server */
+#define UPSTREAM_SOCK_USES	64	/* queries per socket, then a new port */
 
 /*
  * The result of a transaction.  ans points into a buffer that is valid
