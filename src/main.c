@@ -8,8 +8,12 @@
  * privileges -> loop.
  */
 #include <sys/types.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+
+#include <linux/capability.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +29,9 @@
 
 #include "briskdns.h"
 #include "config.h"
+#include "intercept.h"
 #include "listen.h"
+#include "nft.h"
 #include "log.h"
 #include "query.h"
 #include "route6.h"
@@ -37,6 +43,8 @@ static struct event_base	*base;
 static struct config_args	*args;
 static struct config		*conf;
 static int			 route6_started;
+static int			 intercepting;	/* the nfqueue door is open */
+static int			 rules_added;	/* our nftables table exists */
 
 /* What the resolv-file looked like when it was last read. */
 static struct {
@@ -187,6 +195,9 @@ reload(void)
 		conf->listen = NULL;
 		conf->nlisten = 0;
 		nc->port = conf->port;
+		nc->nfqueue = conf->nfqueue;
+		nc->nfqueue_port = conf->nfqueue_port;
+		nc->nfqueue_rules_auto = conf->nfqueue_rules_auto;
 		free(nc->user);
 		nc->user = conf->user;
 		conf->user = NULL;
@@ -229,6 +240,10 @@ on_signal(int sig, short ev, void *arg)
 		    (unsigned long long)listen_stats.tcp_conns,
 		    (unsigned long long)listen_stats.tcp_refused,
 		    (unsigned long long)listen_stats.send_errors);
+#ifdef HAVE_NFQUEUE
+		if (intercepting)
+			intercept_log_stats();
+#endif
 		break;
 	}
 }
@@ -306,12 +321,85 @@ pidfile_write(const char *path)
 }
 
 /*
- * Become user/group, when started as root.  Names are looked up here, at
- * start, never on the query path.  A target equal to who we are already
- * (user=root, or a user namespace) changes nothing.
+ * The rules of nfqueue-rules=auto go with the process, however it ends
+ * after adding them (a fatal error included): registered with atexit().
+ * A SIGKILL leaves them; the bypass flag keeps DNS flowing, and the next
+ * start replaces them.
  */
 static void
-drop_privileges(const char *user, const char *group)
+rules_remove(void)
+{
+#ifdef HAVE_NFQUEUE
+	if (rules_added && nft_rules_del() == 0)
+		rules_added = 0;
+#endif
+}
+
+/*
+ * Open the interception door: rules first (until the queue is bound,
+ * bypass lets packets through), then the queue.
+ */
+static void
+intercept_start(void)
+{
+#ifdef HAVE_NFQUEUE
+	if (conf->nfqueue < 0)
+		return;
+	if (conf->nfqueue_rules_auto) {
+		if (nft_rules_add((uint16_t)conf->nfqueue,
+		    conf->nfqueue_port) == -1)
+			fatalx_status(EXIT_NET, "cannot add the nftables rules "
+			    "for nfqueue %d, exiting", conf->nfqueue);
+		rules_added = 1;
+		atexit(rules_remove);
+		log_info("nftables table inet %s: udp dport %u to queue %d "
+		    "(%s, bypass)", NFT_TABLE, conf->nfqueue_port,
+		    conf->nfqueue, nft_rules_kind());
+	}
+	if (intercept_init(base, conf) == -1)
+		fatalx_status(EXIT_NET, "cannot open nfqueue %d, exiting",
+		    conf->nfqueue);
+	intercepting = 1;
+#else
+	if (conf->nfqueue >= 0)
+		fatalx_status(EXIT_CONFIG, "built without interception");
+#endif
+}
+
+/*
+ * Keep CAP_NET_ADMIN and CAP_NET_RAW across the change of user, and
+ * nothing else: the door answers over a raw socket and removes its rules
+ * at exit.  Called with keep set before setresuid(), clear after.
+ */
+static void
+caps_keep(int keep)
+{
+	struct __user_cap_header_struct	 hdr;
+	struct __user_cap_data_struct	 data[2];
+
+	if (keep) {
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1)
+			fatal("prctl(PR_SET_KEEPCAPS)");
+		return;
+	}
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	data[0].permitted = data[0].effective =
+	    (1U << CAP_NET_ADMIN) | (1U << CAP_NET_RAW);
+	if (syscall(SYS_capset, &hdr, data) == -1)
+		fatal("capset");
+	(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+}
+
+/*
+ * Become user/group, when started as root.  Names are looked up here, at
+ * start, never on the query path.  A target equal to who we are already
+ * (user=root, or a user namespace) changes nothing.  keepcaps: keep what
+ * interception needs (caps_keep).
+ */
+static void
+drop_privileges(const char *user, const char *group, int keepcaps)
 {
 	struct passwd	*pw;
 	struct group	*gr;
@@ -336,9 +424,14 @@ drop_privileges(const char *user, const char *group)
 		fatal("setgroups");
 	if (setresgid(gid, gid, gid) == -1)
 		fatal("setresgid %s", group ? group : "");
+	if (keepcaps)
+		caps_keep(1);
 	if (setresuid(uid, uid, uid) == -1)
 		fatal("setresuid %s", user);
-	log_debug("running as %s:%s", user, group ? group : "");
+	if (keepcaps)
+		caps_keep(0);
+	log_debug("running as %s:%s%s", user, group ? group : "",
+	    keepcaps ? ", keeping CAP_NET_ADMIN and CAP_NET_RAW" : "");
 }
 
 int
@@ -393,13 +486,14 @@ main(int argc, char *argv[])
 		fatalx_status(EXIT_NET, "cannot listen, exiting");
 	if (upstream_init(base) == -1)
 		fatalx("upstream_init");
+	intercept_start();
 
 	if (!conf->no_daemon && !conf->keep_in_foreground)
 		ready_fd = daemon_start();
 	if (!conf->no_daemon)
 		log_init(0, log_getverbose());
 	pidfile_write(conf->pid_file);
-	drop_privileges(conf->user, conf->group);
+	drop_privileges(conf->user, conf->group, intercepting);
 
 	servers_load();
 	route6_follow();
@@ -418,6 +512,11 @@ main(int argc, char *argv[])
 
 	event_base_dispatch(base);
 
+#ifdef HAVE_NFQUEUE
+	if (intercepting)
+		intercept_shutdown();
+#endif
+	rules_remove();
 	upstream_shutdown();
 	query_shutdown();
 	listen_shutdown();

@@ -8,10 +8,13 @@
 
 set -eu
 
+# The interception tests put a real dnsmasq on port 53 of their own network
+# namespaces and read the rules back with nft; the daemon does not need
+# either.
 PKGS="build-essential autoconf automake pkg-config
-	libevent-dev libldns-dev libnetfilter-queue-dev check
-	python3 python3-pytest python3-dnspython
-	bind9-dnsutils iproute2 util-linux"
+	libevent-dev libldns-dev libnetfilter-queue-dev libmnl-dev libnftnl-dev
+	check python3 python3-pytest python3-dnspython
+	bind9-dnsutils iproute2 util-linux nftables iptables dnsmasq-base"
 
 if [ "$(id -u)" -ne 0 ]; then
 	if command -v sudo >/dev/null 2>&1; then
