@@ -165,6 +165,27 @@ intercept_send(const struct ipdns *q, const uint8_t *dns, size_t dnslen,
 	return 0;
 }
 
+/*
+ * The input hook runs before UDP verifies checksums: a corrupted query
+ * must not be answered when the server would have dropped it.  A packet
+ * made on this host may carry only a partial checksum (CSUMNOTREADY);
+ * an IPv4 checksum of 0 means none.
+ */
+static int
+intercept_csum_ok(const struct ipdns *q, struct nlattr **attr)
+{
+	const uint8_t	*udp = q->payload - 8;
+	uint32_t	 info = 0;
+
+	if (attr[NFQA_SKB_INFO] != NULL)
+		info = ntohl(mnl_attr_get_u32(attr[NFQA_SKB_INFO]));
+	if (info & NFQA_SKB_CSUMNOTREADY)
+		return 1;
+	if (q->family == AF_INET && udp[6] == 0 && udp[7] == 0)
+		return 1;
+	return ippkt_udp_checksum(q, udp, q->payload_len + 8) == 0;
+}
+
 /* One queued packet: answer it and drop it, or accept it. */
 static void
 intercept_packet(const struct nlmsghdr *nlh)
@@ -175,7 +196,7 @@ intercept_packet(const struct nlmsghdr *nlh)
 	const uint8_t			*pkt;
 	size_t				 len, n;
 	uint32_t			 id, ifindex = 0;
-	int				 parsed;
+	int				 parsed, malformed;
 
 	/* Attributes are stored only once validated, so after a failed
 	 * parse those before the bad one are still good. */
@@ -209,13 +230,15 @@ intercept_packet(const struct nlmsghdr *nlh)
 		ifindex = ntohl(mnl_attr_get_u32(attr[NFQA_IFINDEX_INDEV]));
 
 	if (ippkt_parse(pkt, len, icpt_port, &q) == -1 ||
-	    !intercept_unicast(&q)) {
+	    !intercept_unicast(&q) || !intercept_csum_ok(&q, attr)) {
 		intercept_stats.unparseable++;
 		intercept_verdict(id, NF_ACCEPT);
 		return;
 	}
 	n = query_local_answer(q.payload, q.payload_len, icpt_dns,
-	    sizeof(icpt_dns));
+	    sizeof(icpt_dns), &malformed);
+	if (malformed)
+		intercept_stats.unparseable++;
 	if (n == 0 || n > sizeof(icpt_dns) ||
 	    intercept_send(&q, icpt_dns, n, ifindex) == -1) {
 		intercept_verdict(id, NF_ACCEPT);

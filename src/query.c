@@ -246,14 +246,14 @@ reply_empty(const struct query *q, const struct origin *o)
 
 size_t
 query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
-    size_t bufsz)
+    size_t bufsz, int *malformed)
 {
 	struct query		 q;
 	struct policy_decision	 d;
 	size_t			 n;
 	int			 nx;
 
-	if (msg_parse_query(pkt, len, &q) != MSG_OK)
+	if ((*malformed = msg_parse_query(pkt, len, &q) != MSG_OK))
 		return 0;
 	policy_decide(qconf, have_global_v6, &q, &d);
 	if (d.action != POLICY_EMPTY)

@@ -27,11 +27,12 @@ void	query_input(const uint8_t *pkt, size_t len, const struct origin *o);
  * For the interception door: if the path answers this query itself (the
  * empty AAAA answer of aaaa-mode), write the answer to buf and return its
  * length; 0 means the packet is not briskdns's to answer (anything else,
- * malformed DNS included: the bound server sees it unchanged).  The same
- * parser, policy and reply builder as the stub listener.
+ * malformed DNS included: the bound server sees it unchanged; *malformed
+ * tells that case).  The same parser, policy and reply builder as the
+ * stub listener.
  */
 size_t	query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
-	    size_t bufsz);
+	    size_t bufsz, int *malformed);
 
 struct query_stats {
 	uint64_t	 queries;
