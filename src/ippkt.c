@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ippkt.h"
+#include "wire.h"
 
 #define IP4_HDRLEN	20
 #define IP6_HDRLEN	40
@@ -33,19 +34,6 @@
 
 #define REPLY_TTL	64
 
-static uint16_t
-ippkt_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-ippkt_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
 /* The UDP header at pkt[off], the datagram ending at pkt[end]. */
 static int
 ippkt_parse_udp(const uint8_t *pkt, size_t off, size_t end, uint16_t port,
@@ -56,13 +44,13 @@ ippkt_parse_udp(const uint8_t *pkt, size_t off, size_t end, uint16_t port,
 
 	if (off > end || end - off < UDP_HDRLEN)
 		return -1;
-	ulen = ippkt_get16(udp + 4);
+	ulen = get16(udp + 4);
 	if (ulen != end - off)
 		return -1;
-	if (ippkt_get16(udp + 2) != port)
+	if (get16(udp + 2) != port)
 		return -1;
-	out->sport = ippkt_get16(udp);
-	out->dport = ippkt_get16(udp + 2);
+	out->sport = get16(udp);
+	out->dport = get16(udp + 2);
 	out->payload = udp + UDP_HDRLEN;
 	out->payload_len = ulen - UDP_HDRLEN;
 	return 0;
@@ -80,12 +68,12 @@ ippkt_parse4(const uint8_t *pkt, size_t len, uint16_t port,
 	ihl = (size_t)(pkt[0] & 0x0f) * 4;
 	if (ihl < IP4_HDRLEN || ihl > len)
 		return -1;
-	total = ippkt_get16(pkt + 2);
+	total = get16(pkt + 2);
 	/* Trailing bytes (link padding) beyond the total length are not
 	 * the datagram's. */
 	if (total < ihl || total > len)
 		return -1;
-	frag = ippkt_get16(pkt + 6);
+	frag = get16(pkt + 6);
 	if ((frag & (IP4_MF | IP4_OFFMASK)) != 0)
 		return -1;
 	if (pkt[9] != IPPROTO_UDP)
@@ -110,7 +98,7 @@ ippkt_parse6(const uint8_t *pkt, size_t len, uint16_t port,
 	if (len < IP6_HDRLEN)
 		return -1;
 	/* A payload length of 0 is a jumbogram (RFC 2675): not ours. */
-	end = IP6_HDRLEN + (size_t)ippkt_get16(pkt + 4);
+	end = IP6_HDRLEN + (size_t)get16(pkt + 4);
 	if (end == IP6_HDRLEN || end > len)
 		return -1;
 	nh = pkt[6];
@@ -249,35 +237,35 @@ ippkt_build_reply(const struct ipdns *q, const uint8_t *dns, size_t dnslen,
 	if (q->family == AF_INET) {
 		ip[0] = 0x45;
 		ip[1] = 0;
-		ippkt_put16(ip + 2, (uint16_t)total);
+		put16(ip + 2, (uint16_t)total);
 		/* ID 0 with DF: an atomic datagram (RFC 6864). */
-		ippkt_put16(ip + 4, 0);
-		ippkt_put16(ip + 6, IP4_DF);
+		put16(ip + 4, 0);
+		put16(ip + 6, IP4_DF);
 		ip[8] = REPLY_TTL;
 		ip[9] = IPPROTO_UDP;
-		ippkt_put16(ip + 10, 0);
+		put16(ip + 10, 0);
 		memcpy(ip + 12, r.src, 4);
 		memcpy(ip + 16, r.dst, 4);
-		ippkt_put16(ip + 10, (uint16_t)~ippkt_fold(ippkt_sum(0, ip,
+		put16(ip + 10, (uint16_t)~ippkt_fold(ippkt_sum(0, ip,
 		    IP4_HDRLEN)));
 	} else {
 		ip[0] = 0x60;
 		ip[1] = ip[2] = ip[3] = 0;	/* traffic class, flow label */
-		ippkt_put16(ip + 4, (uint16_t)udplen);
+		put16(ip + 4, (uint16_t)udplen);
 		ip[6] = IPPROTO_UDP;
 		ip[7] = REPLY_TTL;
 		memcpy(ip + 8, r.src, 16);
 		memcpy(ip + 24, r.dst, 16);
 	}
 	udp = ip + hlen;
-	ippkt_put16(udp, r.sport);
-	ippkt_put16(udp + 2, r.dport);
-	ippkt_put16(udp + 4, (uint16_t)udplen);
-	ippkt_put16(udp + 6, 0);
+	put16(udp, r.sport);
+	put16(udp + 2, r.dport);
+	put16(udp + 4, (uint16_t)udplen);
+	put16(udp + 6, 0);
 	if (dnslen > 0)
 		memmove(udp + UDP_HDRLEN, dns, dnslen);
 	sum = ippkt_udp_checksum(&r, udp, udplen);
 	/* A computed 0 is sent as all ones: 0 means "no checksum". */
-	ippkt_put16(udp + 6, sum == 0 ? 0xffff : sum);
+	put16(udp + 6, sum == 0 ? 0xffff : sum);
 	return total;
 }

@@ -605,20 +605,9 @@ xmit_tcp(struct uquery *uq, struct server *s)
 static void
 uquery_end(struct uquery *uq, uint8_t *ans, size_t len)
 {
-	size_t	 i;
-
 	/* The callback first: ans may live in a transmission's buffer. */
 	uq->cb(uq->arg, ans, len);
-	for (i = 0; i < UPSTREAM_MAX_XMIT; i++)
-		xmit_close(&uq->x[i]);
-	event_del(&uq->timer);
-	event_del(&uq->deadline);
-	for (i = 0; i < uq->ncand; i++)
-		server_unref(uq->cand[i]);
-	LIST_REMOVE(uq, entry);
-	ninflight--;
-	free(uq->fallback);
-	free(uq);
+	upstream_cancel(uq);
 }
 
 static void
