@@ -18,7 +18,7 @@ done | sort | while read -r log; do
 			END { if (n == 0) { if (res == "SKIP") print 0, 0, 1; else print 0, 1, 0 }
 			      else print p, f, 0 }'
 		;;
-	*/run-integration.log)
+	*/run-integration.sh.log)
 		# pytest: "== 40 passed, 1 failed, 3 skipped in 12.3s =="
 		tail -n 5 "$log" | awk -v res="$res" '
 			/ in [0-9.]+s/ {
