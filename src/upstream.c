@@ -317,6 +317,12 @@ server_penalize(struct server *s)
 {
 	unsigned int	 base = s->srtt ? s->srtt : UPSTREAM_RTO_INIT_MS;
 
+	/* Once per retransmission interval at most: many queries timing
+	 * out together (names whose authorities are dead) are one piece of
+	 * news about the server, not many. */
+	if (s->srtt != 0 && now_ms() - s->rtt_changed < server_rto(s))
+		return;
+
 	s->srtt = base * 2 > 10000 ? 10000 : base * 2;
 	s->rtt_changed = now_ms();
 }
@@ -353,18 +359,18 @@ upstream_set_servers(const struct config *conf,
 		    &resolv[i - conf->nservers];
 		if (cs->kind != SERVER_ADDR)
 			continue;
+		for (j = 0; j < n; j++)
+			if (server_same(ns[j], cs))
+				break;
+		if (j < n)
+			continue;	/* the same server twice: once */
 		s = NULL;
 		for (j = 0; j < nservers; j++)
 			if (server_same(servers[j], cs)) {
-				s = servers[j];
+				s = servers[j];	/* it stays, statistics too */
 				s->refs++;
 				break;
 			}
-		for (j = 0; s == NULL && j < n; j++)
-			if (server_same(ns[j], cs))
-				s = ns[j];	/* a duplicate line */
-		if (s != NULL && j < n)
-			continue;
 		if (s == NULL) {
 			if ((s = calloc(1, sizeof(*s))) == NULL) {
 				log_warn("server");

@@ -1,6 +1,7 @@
 """Signals (TERM, INT, HUP, USR1), the pid file, --log-queries."""
 
 import os
+import re
 import signal
 import time
 
@@ -135,3 +136,34 @@ def test_no_log_queries_by_default(daemon, upstream, uniq):
     d.q(n)
     time.sleep(0.2)
     assert n.rstrip(".") not in d.log()
+
+
+def test_sighup_keeps_every_server(daemon, upstream, uniq, write_file):
+    """A server named twice is one server; after SIGHUP every server is
+    still there (both answer, SIGUSR1 lists both), and the exit is clean
+    (a sanitizer build reports any double free or leak)."""
+    u1 = upstream(a=["192.0.2.1"])
+    u2 = upstream(a=["192.0.2.2"])
+    conf = write_file("two.conf", "server=%s\nserver=%s\nserver=%s\n"
+                      % (u1.server_arg, u2.server_arg, u1.server_arg))
+    d = daemon("--all-servers", "--server=" + u2.server_arg, conf=conf)
+    for round_ in range(2):
+        name = uniq("both%d" % round_)
+        assert d.q(name)[0] is not None
+        time.sleep(0.2)
+        assert u1.queries(qname=name) and u2.queries(qname=name), \
+            "round %d: not every server asked (--all-servers)" % round_
+        off = len(d.log())
+        d.signal(signal.SIGUSR1)
+        for u in (u1, u2):
+            assert d.wait_log(r"server %s: sent" % re.escape(
+                u.server_arg), timeout=2, start=off), \
+                "round %d: %s missing from the statistics:\n%s" % (
+                    round_, u.server_arg, d.log()[off:])
+        assert len(re.findall(r"server %s: sent" % re.escape(u1.server_arg),
+                              d.log()[off:])) == 1, "a server listed twice"
+        d.signal(signal.SIGHUP)
+        time.sleep(0.3)
+    d.expect_exit = True
+    d.signal(signal.SIGTERM)
+    assert d.wait(3) == 0
