@@ -59,6 +59,9 @@
 #define DNS_RCODE(f)	((f) & 0xf)
 
 /* Extended DNS Error (RFC 8914). */
+#define DNS_EDNS_OPT_COOKIE	10
+#define DNS_EDNS_OPT_KEEPALIVE	11
+#define DNS_EDNS_OPT_PADDING	12
 #define DNS_EDNS_OPT_EDE	15
 #define DNS_EDE_FILTERED	17
 

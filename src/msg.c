@@ -348,11 +348,40 @@ msg_reply_empty(const struct query *q, int rcode, uint32_t ttl, int ede,
 	return off;
 }
 
+/*
+ * The client's EDNS options that go upstream: all but the hop-by-hop ones
+ * (RFC 6891 6.1.1), which are between the client and briskdns only:
+ * COOKIE (RFC 7873: a cookie exchanged with the upstream would reach other
+ * clients through the cache), edns-tcp-keepalive and padding.  The
+ * options were checked by msg_parse_query().  Returns the bytes written.
+ */
+static size_t
+forward_opts(const struct query *q, uint8_t *out)
+{
+	size_t		 off = 0, w = 0, olen;
+	uint16_t	 code;
+
+	while (q->edns_opts_len - off >= 4) {
+		code = get16(q->edns_opts + off);
+		olen = 4 + (size_t)get16(q->edns_opts + off + 2);
+		if (olen > q->edns_opts_len - off)
+			break;
+		if (code != DNS_EDNS_OPT_COOKIE &&
+		    code != DNS_EDNS_OPT_KEEPALIVE &&
+		    code != DNS_EDNS_OPT_PADDING) {
+			memcpy(out + w, q->edns_opts + off, olen);
+			w += olen;
+		}
+		off += olen;
+	}
+	return w;
+}
+
 size_t
 msg_build_forward(const struct query *q, uint16_t id, int tcp, uint8_t *buf,
     size_t bufsz)
 {
-	size_t	 pre = tcp ? 2 : 0, off, need;
+	size_t	 pre = tcp ? 2 : 0, off, need, olen;
 	uint8_t	*p;
 
 	if (q->qname_len == 0 || q->qname_len > DNS_MAXNAME ||
@@ -379,10 +408,9 @@ msg_build_forward(const struct query *q, uint16_t id, int tcp, uint8_t *buf,
 	put16(p + off + 1, DNS_TYPE_OPT);
 	put16(p + off + 3, DNS_EDNS_OFFER);
 	put32(p + off + 5, q->edns_do ? 0x8000 : 0);
-	put16(p + off + 9, q->edns_opts_len);
-	off += MSG_OPTLEN;
-	memcpy(p + off, q->edns_opts, q->edns_opts_len);
-	off += q->edns_opts_len;
+	olen = forward_opts(q, p + off + MSG_OPTLEN);
+	put16(p + off + 9, (uint16_t)olen);
+	off += MSG_OPTLEN + olen;
 	if (tcp)
 		put16(buf, off);
 	return pre + off;

@@ -96,6 +96,14 @@ static const uint8_t opt_cookie[] = {
 	0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 12,
 	0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8,
 };
+/* COOKIE, a private option 65001 and padding: only 65001 goes upstream. */
+static const uint8_t opt_mixed[] = {
+	0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 25,
+	0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8,
+	0xfd, 0xe9, 0, 2, 0xab, 0xcd,
+	0, 12, 0, 3, 0, 0, 0,
+};
+static const uint8_t opt_mixed_fwd[] = { 0xfd, 0xe9, 0, 2, 0xab, 0xcd };
 static const uint8_t opt_badopts[] = {	/* option length past RDATA */
 	0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 4, 0, 10, 0, 8,
 };
@@ -573,11 +581,15 @@ START_TEST(test_build_forward)
 		const uint8_t	*opt;
 		size_t		 optlen;
 		int		 tcp;
+		const uint8_t	*fwd;		/* options sent upstream */
+		size_t		 fwdlen;
 	} cases[] = {
-		{ 0x0100, NULL, 0, 0 },
-		{ 0x0110 | 0x0020 | 0x0400, EXTRA(opt_do), 0 },	/* AD, AA */
-		{ 0x0000, EXTRA(opt_cookie), 1 },
-		{ 0x0100, EXTRA(opt_4096), 1 },
+		{ 0x0100, NULL, 0, 0, NULL, 0 },
+		{ 0x0110 | 0x0020 | 0x0400, EXTRA(opt_do), 0, NULL, 0 },
+		/* hop-by-hop options stay with the client */
+		{ 0x0000, EXTRA(opt_cookie), 1, NULL, 0 },
+		{ 0x0100, EXTRA(opt_4096), 1, NULL, 0 },
+		{ 0x0100, EXTRA(opt_mixed), 0, EXTRA(opt_mixed_fwd) },
 	};
 	uint8_t		 buf[1024];
 	struct query	 q, back;
@@ -607,8 +619,10 @@ START_TEST(test_build_forward)
 		ck_assert_int_eq(back.edns, 1);
 		ck_assert_uint_eq(back.edns_size, DNS_EDNS_OFFER);
 		ck_assert_int_eq(back.edns_do, q.edns_do);
-		ck_assert_uint_eq(back.edns_opts_len, q.edns_opts_len);
-		ck_assert_mem_eq(back.edns_opts, q.edns_opts, q.edns_opts_len);
+		ck_assert_uint_eq(back.edns_opts_len, cases[i].fwdlen);
+		if (cases[i].fwdlen > 0)
+			ck_assert_mem_eq(back.edns_opts, cases[i].fwd,
+			    cases[i].fwdlen);
 		p = ldns_read(buf + pre, len - pre);
 		ldns_pkt_free(p);
 		ck_assert_uint_eq(msg_build_forward(&q, 1, cases[i].tcp, buf,
