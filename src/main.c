@@ -9,6 +9,7 @@
  */
 #include <sys/types.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -321,6 +322,24 @@ pidfile_write(const char *path)
 }
 
 /*
+ * Descriptors: 16 pooled sockets per server, up to 8 per transaction for
+ * TCP fallback, 128 TCP clients.  The soft limit (1024 under systemd) is
+ * raised to the hard one, so the bounds of briskdns are reached before
+ * the kernel's.
+ */
+static void
+nofile_raise(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit(RLIMIT_NOFILE)");
+	}
+}
+
+/*
  * The rules of nfqueue-rules=auto go with the process, however it ends
  * after adding them (a fatal error included): registered with atexit().
  * A SIGKILL leaves them; the bypass flag keeps DNS flowing, and the next
@@ -478,6 +497,7 @@ main(int argc, char *argv[])
 
 	log_init(1, getenv("BRISKDNS_DEBUG") != NULL);
 	signal(SIGPIPE, SIG_IGN);
+	nofile_raise();
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	query_init(base);
