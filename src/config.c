@@ -635,17 +635,28 @@ set_flag(struct parse *p, const struct key *k, const char *v)
 	return 0;
 }
 
+/* A number within the key's bounds, or -1 with the error reported. */
 static int
-set_number(struct parse *p, const struct key *k, const char *v)
+key_number(struct parse *p, const struct key *k, const char *v,
+    unsigned long *n)
 {
-	unsigned long	n;
-	char		sb[SHOWBUF];
+	char	sb[SHOWBUF];
 
-	if (parse_ulong(v, k->max, &n) == -1 || n < k->min) {
+	if (parse_ulong(v, k->max, n) == -1 || *n < k->min) {
 		kerr(p, k, "'%s' is not a number from %lu to %lu",
 		    show(v, sb, sizeof(sb)), k->min, k->max);
 		return -1;
 	}
+	return 0;
+}
+
+static int
+set_number(struct parse *p, const struct key *k, const char *v)
+{
+	unsigned long	n;
+
+	if (key_number(p, k, v, &n) == -1)
+		return -1;
 	if (k->type == KT_SIZE) {
 		if (k->size != sizeof(size_t)) {
 			kerr(p, k, "internal error: field size %zu", k->size);
@@ -985,13 +996,9 @@ static int
 set_nfqueue(struct parse *p, const struct key *k, const char *v)
 {
 	unsigned long	n;
-	char		sb[SHOWBUF];
 
-	if (parse_ulong(v, k->max, &n) == -1 || n < k->min) {
-		kerr(p, k, "'%s' is not a number from %lu to %lu",
-		    show(v, sb, sizeof(sb)), k->min, k->max);
+	if (key_number(p, k, v, &n) == -1)
 		return -1;
-	}
 	p->cfg->nfqueue = (int)n;
 	return 0;
 }
