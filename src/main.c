@@ -45,7 +45,9 @@ static struct config_args	*args;
 static struct config		*conf;
 static int			 route6_started;
 static int			 intercepting;	/* the nfqueue door is open */
+#ifdef HAVE_NFQUEUE
 static int			 rules_added;	/* our nftables table exists */
+#endif
 
 /* What the resolv-file looked like when it was last read. */
 static struct {

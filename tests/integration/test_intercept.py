@@ -33,8 +33,17 @@ from bdutil import BRISKDNS, a_addrs, make_query, rcode_text
 from fakedns import in_netns
 from test_aaaa import check_empty
 
+def _built_with_interception():
+    r = subprocess.run([BRISKDNS, "-C", "/dev/null", "--nfqueue=0", "--test"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True)
+    return "built without interception" not in r.stderr
+
+
 pytestmark = [
     pytest.mark.root,
+    pytest.mark.skipif(not _built_with_interception(),
+                       reason="briskdns built with --disable-nfqueue"),
     pytest.mark.skipif(shutil.which("dnsmasq") is None,
                        reason="needs dnsmasq (Debian package dnsmasq)"),
     pytest.mark.skipif(shutil.which("nft") is None,
