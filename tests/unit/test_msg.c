@@ -13,36 +13,11 @@
 #include <check.h>
 #include <ldns/ldns.h>
 
+#include "unit.h"
 #include "briskdns.h"
 #include "msg.h"
 
 /* ---- packet assembly ---------------------------------------------------- */
-
-/* Text ("www.example.com", "." for the root) to wire form; any label
- * length below 256 is written as is, so bad names can be made too. */
-static size_t
-wire_name(const char *text, uint8_t *out)
-{
-	size_t	 o = 0, l;
-	const char *p = text, *dot;
-
-	if (strcmp(text, ".") == 0 || *text == '\0') {
-		out[0] = 0;
-		return 1;
-	}
-	while (*p != '\0') {
-		dot = strchr(p, '.');
-		l = dot ? (size_t)(dot - p) : strlen(p);
-		out[o++] = (uint8_t)l;
-		memcpy(out + o, p, l);
-		o += l;
-		p += l;
-		if (*p == '.')
-			p++;
-	}
-	out[o++] = 0;
-	return o;
-}
 
 static size_t
 put16(uint8_t *p, size_t o, uint16_t v)

@@ -10,32 +10,11 @@
 
 #include <check.h>
 
+#include "unit.h"
 #include "briskdns.h"
 #include "config.h"
 #include "msg.h"
 #include "policy.h"
-
-/* "example.com" (or ".") to lower-case wire form. */
-static size_t
-wire_name(const char *text, uint8_t *out)
-{
-	size_t		 o = 0, l, i;
-	const char	*p = text, *dot;
-
-	while (*p != '\0' && strcmp(p, ".") != 0) {
-		dot = strchr(p, '.');
-		l = dot ? (size_t)(dot - p) : strlen(p);
-		out[o++] = (uint8_t)l;
-		for (i = 0; i < l; i++)
-			out[o++] = (p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 :
-			    p[i];
-		p += l;
-		if (*p == '.')
-			p++;
-	}
-	out[o++] = 0;
-	return o;
-}
 
 static struct config_domain
 dom(const char *text)
