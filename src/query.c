@@ -35,6 +35,7 @@
 
 #include "briskdns.h"
 #include "cache.h"
+#include "clock.h"
 #include "config.h"
 #include "listen.h"
 #include "log.h"
@@ -82,16 +83,6 @@ static size_t			 nrequests;
 static time_t			 busy_logged;
 /* Scratch for one answer per waiter; the loop is single-threaded. */
 static uint8_t			 qbuf[DNS_MAXMSG];
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	/* The coarse clock is a vDSO read; TTLs count whole seconds. */
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static struct cache_limits *
 limits_from(const struct config *conf, struct cache_limits *l)
@@ -222,7 +213,7 @@ static size_t
 build_empty(const struct query *q, uint8_t *buf, size_t bufsz, int *nx)
 {
 	*nx = qcache != NULL && cache_nxdomain(qcache, q->qname,
-	    q->qname_len, q->qclass, now_ms());
+	    q->qname_len, q->qclass, clock_ms());
 	if (*nx)
 		return msg_reply_empty(q, DNS_RCODE_NXDOMAIN, qconf->local_ttl,
 		    -1, buf, bufsz);
@@ -270,7 +261,7 @@ reply_stale(const struct query *q, const struct origin *o)
 	size_t	 len;
 	int	 prefetch;
 
-	if (qcache == NULL || cache_lookup(qcache, q, now_ms(),
+	if (qcache == NULL || cache_lookup(qcache, q, clock_ms(),
 	    client_limit(q, o), qbuf, sizeof(qbuf), &len, &prefetch) ==
 	    CACHE_MISS)
 		return 0;
@@ -494,7 +485,7 @@ pending_done(void *arg, uint8_t *ans, size_t len)
 	p->uq = NULL;
 	LIST_REMOVE(p, entry);		/* nobody joins a finished one */
 	if (ans != NULL && qcache != NULL)
-		(void)cache_insert(qcache, &p->q, ans, len, now_ms());
+		(void)cache_insert(qcache, &p->q, ans, len, clock_ms());
 	if (ans != NULL && p->q.qtype == DNS_TYPE_A &&
 	    rcode == DNS_RCODE_NOERROR &&
 	    msg_answer_count(ans, len, DNS_TYPE_A) > 0)
@@ -514,7 +505,7 @@ forward(const struct query *q, const struct origin *o,
 {
 	struct pending	*p;
 	size_t		 len;
-	uint64_t	 now = now_ms();
+	uint64_t	 now = clock_ms();
 	int		 prefetch = 0, stale = 0, busy;
 
 	if (qcache != NULL) {

@@ -31,6 +31,7 @@
 #include <event2/event_struct.h>
 
 #include "briskdns.h"
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "msg.h"
@@ -135,21 +136,6 @@ static void	usock_read(int, short, void *);
 static void	xmit_tcp_read(struct bufferevent *, void *);
 static void	xmit_tcp_event(struct bufferevent *, short, void *);
 static int	uquery_advance(struct uquery *);
-
-static uint64_t
-now_us(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static uint64_t
-now_ms(void)
-{
-	return now_us() / 1000;
-}
 
 static unsigned int
 lat_bucket(uint64_t us)
@@ -308,7 +294,7 @@ server_rtt_sample(struct server *s, uint64_t sample)
 		if (s->srtt == 0)
 			s->srtt = 1;
 	}
-	s->rtt_changed = now_ms();
+	s->rtt_changed = clock_ms();
 }
 
 /* No answer within the timeout: make s look slower, so others go first. */
@@ -320,11 +306,11 @@ server_penalize(struct server *s)
 	/* Once per retransmission interval at most: many queries timing
 	 * out together (names whose authorities are dead) are one piece of
 	 * news about the server, not many. */
-	if (s->srtt != 0 && now_ms() - s->rtt_changed < server_rto(s))
+	if (s->srtt != 0 && clock_ms() - s->rtt_changed < server_rto(s))
 		return;
 
 	s->srtt = base * 2 > 10000 ? 10000 : base * 2;
-	s->rtt_changed = now_ms();
+	s->rtt_changed = clock_ms();
 }
 
 /*
@@ -557,7 +543,7 @@ xmit_udp(struct uquery *uq, struct server *s)
 	x->uq = uq;
 	x->srv = s;
 	x->us = us;
-	x->sent = now_us();
+	x->sent = clock_us();
 	x->timed_out = 0;
 	LIST_INSERT_HEAD(&xmit_table[xmit_hash(us, id)], x, hentry);
 	LIST_INSERT_HEAD(&us->xmits, x, sentry);
@@ -593,7 +579,7 @@ xmit_tcp(struct uquery *uq, struct server *s)
 	bufferevent_enable(x->bev, EV_READ | EV_WRITE);
 	x->uq = uq;
 	x->srv = s;
-	x->sent = now_us();
+	x->sent = clock_us();
 	x->timed_out = 0;
 	s->sent++;
 	return 0;
@@ -705,7 +691,7 @@ xmit_answer(struct xmit *x, uint8_t *ans, size_t len, int tcp)
 		log_debug("upstream %s: malformed answer", s->name);
 		break;
 	case ANSWER_TRUNCATED:
-		server_rtt_sample(s, (now_us() - x->sent) / 1000);
+		server_rtt_sample(s, (clock_us() - x->sent) / 1000);
 		s->truncated++;
 		if (tcp) {
 			s->errors++;
@@ -716,7 +702,7 @@ xmit_answer(struct xmit *x, uint8_t *ans, size_t len, int tcp)
 			(void)uquery_advance(uq);
 		return 1;
 	case ANSWER_OK:
-		lat = now_us() - x->sent;
+		lat = clock_us() - x->sent;
 		server_rtt_sample(s, lat / 1000);
 		if (uq->q->qtype == DNS_TYPE_A)
 			lat_add(&s->lat_a, lat);
@@ -869,7 +855,7 @@ uquery_candidates(struct uquery *uq, const struct config_domain *route)
 {
 	unsigned int	 key[UPSTREAM_MAX_SERVERS], k;
 	struct server	*s;
-	uint64_t	 now = now_ms();
+	uint64_t	 now = clock_ms();
 	size_t		 i, j, n = 0;
 
 	for (i = 0; i < nservers && n < UPSTREAM_MAX_SERVERS; i++) {
