@@ -378,9 +378,10 @@ forward_opts(const struct query *q, uint8_t *out)
 }
 
 size_t
-msg_build_forward(const struct query *q, uint16_t id, int tcp, uint8_t *buf,
-    size_t bufsz)
+msg_build_forward(const struct query *q, uint16_t id, int flags,
+    uint8_t *buf, size_t bufsz)
 {
+	int	 tcp = (flags & MSG_FWD_TCP) != 0;
 	size_t	 pre = tcp ? 2 : 0, off, need, olen;
 	uint8_t	*p;
 
@@ -397,13 +398,15 @@ msg_build_forward(const struct query *q, uint16_t id, int tcp, uint8_t *buf,
 	put16(p + 4, 1);
 	put16(p + 6, 0);
 	put16(p + 8, 0);
-	put16(p + 10, 1);
+	put16(p + 10, (flags & MSG_FWD_NOEDNS) ? 0 : 1);
 	off = DNS_HDRLEN;
 	memcpy(p + off, q->qname, q->qname_len);
 	off += q->qname_len;
 	put16(p + off, q->qtype);
 	put16(p + off + 2, q->qclass);
 	off += 4;
+	if (flags & MSG_FWD_NOEDNS)
+		goto done;
 	p[off] = 0;
 	put16(p + off + 1, DNS_TYPE_OPT);
 	put16(p + off + 3, DNS_EDNS_OFFER);
@@ -411,6 +414,7 @@ msg_build_forward(const struct query *q, uint16_t id, int tcp, uint8_t *buf,
 	olen = forward_opts(q, p + off + MSG_OPTLEN);
 	put16(p + off + 9, (uint16_t)olen);
 	off += MSG_OPTLEN + olen;
+ done:
 	if (tcp)
 		put16(buf, off);
 	return pre + off;

@@ -83,10 +83,13 @@ size_t	msg_reply_empty(const struct query *q, int rcode, uint32_t ttl,
  * The query briskdns sends upstream for q: ID id, the client's RD and CD,
  * the question in lower case, an OPT RR offering DNS_EDNS_OFFER with the
  * client's DO bit and options (always sent, whether or not the client
- * used EDNS; msg_finish_answer strips it again).  tcp: prefix the 2-byte
- * length.  Returns the length, or 0 if buf is too small.
+ * used EDNS; msg_finish_answer strips it again), unless flags has
+ * MSG_FWD_NOEDNS.  MSG_FWD_TCP: prefix the 2-byte length.  Returns the
+ * length, or 0 if buf is too small.
  */
-size_t	msg_build_forward(const struct query *q, uint16_t id, int tcp,
+#define MSG_FWD_TCP	0x1	/* the 2-byte length prefix (TCP) */
+#define MSG_FWD_NOEDNS	0x2	/* no OPT RR: an EDNS-intolerant server */
+size_t	msg_build_forward(const struct query *q, uint16_t id, int flags,
 	    uint8_t *buf, size_t bufsz);
 
 /* What an upstream answer is, from msg_check_answer(). */

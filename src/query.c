@@ -325,7 +325,7 @@ pending_start(const struct query *q, const struct config_domain *route,
 	}
 	p->q = *q;
 	TAILQ_INIT(&p->waiters);
-	if ((p->uq = upstream_query(&p->q, route, pending_done, p,
+	if ((p->uq = upstream_query(&p->q, route, UPSTREAM_DEADLINE_MS, pending_done, p,
 	    busy)) == NULL) {
 		free(p);
 		return NULL;

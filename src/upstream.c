@@ -563,7 +563,7 @@ xmit_tcp(struct uquery *uq, struct server *s)
 
 	x = xmit_slot(uq);
 	x->id = random16();
-	len = msg_build_forward(uq->q, x->id, 1, pkt, sizeof(pkt));
+	len = msg_build_forward(uq->q, x->id, MSG_FWD_TCP, pkt, sizeof(pkt));
 	x->bev = bufferevent_socket_new(ubase, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (len == 0 || x->bev == NULL)
 		goto fail;
@@ -880,7 +880,7 @@ uquery_candidates(struct uquery *uq, const struct config_domain *route)
 
 struct uquery *
 upstream_query(const struct query *q, const struct config_domain *route,
-    upstream_done_cb cb, void *arg, int *busy)
+    unsigned int deadline_ms, upstream_done_cb cb, void *arg, int *busy)
 {
 	struct uquery	*uq;
 	struct timeval	 tv;
@@ -924,7 +924,9 @@ upstream_query(const struct query *q, const struct config_domain *route,
 	ninflight++;
 	ms_to_tv(uq->rto, &tv);
 	event_add(&uq->timer, &tv);
-	ms_to_tv(UPSTREAM_DEADLINE_MS, &tv);
+	if (deadline_ms == 0 || deadline_ms > UPSTREAM_CACHE_WAIT_MS)
+		deadline_ms = UPSTREAM_DEADLINE_MS;
+	ms_to_tv(deadline_ms, &tv);
 	event_add(&uq->deadline, &tv);
 	return uq;
 }

@@ -36,6 +36,7 @@ struct query;
 struct uquery;
 
 #define UPSTREAM_DEADLINE_MS	3500	/* then SERVFAIL: glibc retries at 5 s */
+#define UPSTREAM_CACHE_WAIT_MS	30000	/* a late answer, for the cache only */
 #define UPSTREAM_RTO_INIT_MS	400	/* a server never measured */
 #define UPSTREAM_RTO_MIN_MS	100
 #define UPSTREAM_RTO_MAX_MS	1200
@@ -65,13 +66,15 @@ int	upstream_set_servers(const struct config *conf,
 /*
  * Start a transaction for q (which must stay valid until the callback or
  * upstream_cancel), routed to the servers of route (NULL: the default
- * servers).  Returns NULL when no transaction can start: *busy is set
+ * servers).  The transaction gives up after deadline_ms
+ * (UPSTREAM_DEADLINE_MS when a client waits for it; up to
+ * UPSTREAM_CACHE_WAIT_MS when only the cache does).  Returns NULL when no transaction can start: *busy is set
  * when dns-forward-max transactions are already in flight, clear when
  * the group has no server.
  */
 struct uquery	*upstream_query(const struct query *q,
-		    const struct config_domain *route, upstream_done_cb cb,
-		    void *arg, int *busy);
+		    const struct config_domain *route, unsigned int deadline_ms,
+		    upstream_done_cb cb, void *arg, int *busy);
 /* End a transaction without calling its callback. */
 void		 upstream_cancel(struct uquery *);
 
