@@ -924,8 +924,10 @@ upstream_query(const struct query *q, const struct config_domain *route,
 	ninflight++;
 	ms_to_tv(uq->rto, &tv);
 	event_add(&uq->timer, &tv);
-	if (deadline_ms == 0 || deadline_ms > UPSTREAM_CACHE_WAIT_MS)
+	if (deadline_ms == 0)
 		deadline_ms = UPSTREAM_DEADLINE_MS;
+	if (deadline_ms > UPSTREAM_CACHE_WAIT_MS)
+		deadline_ms = UPSTREAM_CACHE_WAIT_MS;
 	ms_to_tv(deadline_ms, &tv);
 	event_add(&uq->deadline, &tv);
 	return uq;
