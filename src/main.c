@@ -219,6 +219,7 @@ reload(void)
 	if (conf->aaaa_mode == AAAA_AUTO)
 		query_set_global_v6(route6_have_global());
 	config_free(old);
+	log_info("configuration reloaded, cache cleared");
 }
 
 static void

@@ -37,6 +37,18 @@ def is_root():
     return os.geteuid() == 0
 
 
+def wait_for(pred, timeout=2.0, step=0.02):
+    """Poll pred() until it is true or timeout seconds have passed; return
+    its last value.  For waiting on something the test can observe (what
+    an upstream received, a counter), never for time to pass."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v or time.monotonic() >= end:
+            return v
+        time.sleep(step)
+
+
 def free_port(addr="127.0.0.1", netns=None):
     """A port free for both UDP and TCP on addr, below the ephemeral range
     (so that no client socket of ours is given it while the daemon has not

@@ -147,5 +147,5 @@ def test_port_in_use_exits_2(empty_conf, proto):
 def test_port_zero_no_listener(daemon, upstream, workdir):
     """--port=0 disables the stub listener: the daemon runs, binds nothing."""
     d = daemon("--port=0", servers=[upstream()], wait=False, listen=False)
-    time.sleep(0.5)
+    assert d.wait_log(r"started, version", timeout=3), d.log()
     assert d.alive(), d.log()

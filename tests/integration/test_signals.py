@@ -7,7 +7,16 @@ import time
 
 import pytest
 
-from bdutil import a_addrs
+from bdutil import a_addrs, wait_for
+
+
+def hup(d):
+    """SIGHUP, and wait until the daemon says the new configuration is in
+    force (the cache cleared)."""
+    off = len(d.log())
+    d.signal(signal.SIGHUP)
+    assert d.wait_log(r"configuration reloaded", timeout=3, start=off), \
+        "no reload after SIGHUP:\n" + d.log()[off:]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT],
@@ -30,12 +39,13 @@ def test_clean_exit(daemon, upstream, uniq, workdir, sig):
 def test_exit_with_queries_in_flight(daemon, upstream, uniq):
     """SIGTERM while queries wait on a dead upstream: still exit 0."""
     import threading
-    d = daemon(servers=[upstream(dead=True)])
+    up = upstream(dead=True)
+    d = daemon(servers=[up])
     ts = [threading.Thread(target=d.q, args=(uniq("x%d" % i),),
                            kwargs={"timeout": 1}) for i in range(5)]
     for t in ts:
         t.start()
-    time.sleep(0.2)
+    assert wait_for(lambda: len(up.queries()) >= 5), "queries not in flight"
     d.expect_exit = True
     d.signal(signal.SIGTERM)
     assert d.wait(3) == 0
@@ -50,7 +60,7 @@ def test_sighup_reload_servers(daemon, upstream, uniq, write_file):
     d = daemon(conf=conf)
     assert a_addrs(d.q(uniq("before"))[0]) == ["192.0.2.1"]
     write_file("hup.conf", "server=%s\n" % u2.server_arg)
-    d.signal(signal.SIGHUP)
+    hup(d)
     end = time.monotonic() + 2
     got = None
     while time.monotonic() < end:
@@ -87,8 +97,7 @@ def test_sighup_clears_cache(daemon, upstream, uniq):
     up.a = ["192.0.2.9"]
     assert a_addrs(d.q(name)[0]) == ["192.0.2.1"], "answer not cached"
     assert len(up.queries(qname=name)) == 1
-    d.signal(signal.SIGHUP)
-    time.sleep(0.3)
+    hup(d)
     assert a_addrs(d.q(name)[0]) == ["192.0.2.9"], "cache not cleared"
     assert len(up.queries(qname=name)) == 2
     assert a_addrs(d.q(name)[0]) == ["192.0.2.9"]
@@ -100,8 +109,7 @@ def test_sighup_keeps_command_line(daemon, upstream, uniq, write_file):
     up = upstream()
     conf = write_file("c.conf", "local-ttl=30\n")
     d = daemon("--local-ttl=7", servers=[up], conf=conf)
-    d.signal(signal.SIGHUP)
-    time.sleep(0.3)
+    hup(d)
     r, _ = d.q(uniq("ttl"), "AAAA")
     assert r.authority[0].ttl == 7
 
@@ -133,8 +141,12 @@ def test_log_queries(daemon, upstream, uniq):
 def test_no_log_queries_by_default(daemon, upstream, uniq):
     d = daemon(servers=[upstream()])
     n = uniq("quiet")
-    d.q(n)
-    time.sleep(0.2)
+    assert d.q(n)[0] is not None
+    # SIGUSR1's statistics come after the query in the log, if it was
+    # logged at all.
+    off = len(d.log())
+    d.signal(signal.SIGUSR1)
+    assert d.wait_log(r"queries \d+", timeout=2, start=off), d.log()
     assert n.rstrip(".") not in d.log()
 
 
@@ -150,7 +162,7 @@ def test_sighup_keeps_every_server(daemon, upstream, uniq, write_file):
     for round_ in range(2):
         name = uniq("both%d" % round_)
         assert d.q(name)[0] is not None
-        time.sleep(0.2)
+        wait_for(lambda: u1.queries(qname=name) and u2.queries(qname=name))
         assert u1.queries(qname=name) and u2.queries(qname=name), \
             "round %d: not every server asked (--all-servers)" % round_
         off = len(d.log())
@@ -162,8 +174,7 @@ def test_sighup_keeps_every_server(daemon, upstream, uniq, write_file):
                     round_, u.server_arg, d.log()[off:])
         assert len(re.findall(r"server %s: sent" % re.escape(u1.server_arg),
                               d.log()[off:])) == 1, "a server listed twice"
-        d.signal(signal.SIGHUP)
-        time.sleep(0.3)
+        hup(d)
     d.expect_exit = True
     d.signal(signal.SIGTERM)
     assert d.wait(3) == 0
