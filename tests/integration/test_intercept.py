@@ -29,7 +29,7 @@ import dns.message
 import dns.rdatatype
 import pytest
 
-from bdutil import BRISKDNS, a_addrs, make_query, rcode_text
+from bdutil import BRISKDNS, a_addrs, make_query, rcode_text, wait_for
 from fakedns import in_netns
 from test_aaaa import check_empty
 
@@ -547,7 +547,9 @@ def test_malformed_and_non_dns_pass_untouched(site, daemon, upstream, uniq):
             got, _, _, me = ask(site.cli, server, data, quiet=0.15)
             assert got == [], "%s over IPv%d answered: %r" % (what, family,
                                                               got)
-        time.sleep(0.1)
+        wait_for(lambda: all(data in [r.wire for r in
+                                      rec[family].queries()]
+                             for _, data in payloads))
         wires = [r.wire for r in rec[family].queries()]
         for what, data in payloads:
             assert data in wires, "%s over IPv%d never reached the bound " \
@@ -557,7 +559,7 @@ def test_malformed_and_non_dns_pass_untouched(site, daemon, upstream, uniq):
     # fragment must be accepted unchanged, or the datagram never arrives.
     big = _padded_aaaa("frag.example.", 3000)
     got, _, _, _ = ask(site.cli, V6S, big, quiet=0.3)
-    time.sleep(0.1)
+    wait_for(lambda: big in [r.wire for r in rec[6].queries()])
     assert big in [r.wire for r in rec[6].queries()], \
         "a fragmented IPv6 AAAA query never reached the bound server whole"
     assert got == [], "fragmented AAAA answered by briskdns: %r" % got
