@@ -1366,6 +1366,7 @@ config_finish(struct parse *p)
 	if (cfg->nlisten == 0) {
 		key_apply(p, k, "127.0.0.1");
 		key_apply(p, k, "::1");
+		cfg->listen_default = 1;
 	}
 	if (cfg->min_cache_ttl > cfg->max_cache_ttl)
 		perr(p, "%s: min-cache-ttl (%lu) is greater than max-cache-ttl "

@@ -66,6 +66,7 @@ struct config {
 	uint16_t		 port;		/* 0: no stub listener */
 	struct config_addr	*listen;	/* default 127.0.0.1 and ::1 */
 	size_t			 nlisten;
+	int			 listen_default; /* listen is the default */
 	struct config_server	*servers;	/* server= lines, in order */
 	size_t			 nservers;
 	char			*resolv_file;
