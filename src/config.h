@@ -111,6 +111,12 @@ enum config_action { CONFIG_RUN = 0, CONFIG_HELP, CONFIG_VERSION };
 int	config_args_parse(int argc, char *argv[], struct config_args **args,
 	    enum config_action *action, struct config_errors *errs);
 void	config_args_free(struct config_args *);
+/*
+ * Make the paths given on the command line (conf-file, resolv-file,
+ * pid-file) absolute against cwd: the daemon changes to "/" and SIGHUP
+ * reads them again.  0, or -1 (out of memory).
+ */
+int	config_args_absolute(struct config_args *, const char *cwd);
 
 /*
  * Build a configuration: defaults, then the file (args' conf-file, or the
