@@ -16,7 +16,9 @@
  * for it, removes the pid file and exits with the child's status.  The
  * pid file names the keeper, the process that was started (systemd's
  * main process), so a signal sent to it reaches the daemon.  The child
- * gets SIGTERM if the keeper dies (PR_SET_PDEATHSIG).
+ * gets SIGTERM if the keeper dies (PR_SET_PDEATHSIG).  The keeper's real
+ * user is the daemon's (effective: root), so it may signal the daemon
+ * without CAP_KILL.
  */
 #include <sys/types.h>
 #include <sys/prctl.h>
@@ -500,10 +502,13 @@ keeper_close_fds(int keep)
 /*
  * Fork the keeper (see the top of the file).  Returns the keeper's pid in
  * the child, the daemon; the parent never returns.  ready_fd: the
- * detaching parent's pipe, whose write end only the daemon keeps.
+ * detaching parent's pipe, whose write end only the daemon keeps.  uid:
+ * the daemon's user, which becomes the keeper's real user ID (the
+ * effective one stays 0): so the keeper may signal the daemon without
+ * CAP_KILL, which a supervisor's bounding set may lack.
  */
 static pid_t
-keeper_start(int ready_fd)
+keeper_start(int ready_fd, uid_t uid)
 {
 	const int		 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	struct sigaction	 sa;
@@ -534,6 +539,8 @@ keeper_start(int ready_fd)
 	if (ready_fd != -1)
 		close(ready_fd);
 	keeper_close_fds(pidfile_dirfd());
+	if (setresuid(uid, (uid_t)-1, (uid_t)-1) == -1)
+		log_warn("keeper: setresuid");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = keeper_forward;
 	sigemptyset(&sa.sa_mask);
@@ -661,7 +668,7 @@ main(int argc, char *argv[])
 			fatalx_status(EXIT_FS, "cannot write the pid file, "
 			    "exiting");
 		if (dropping)
-			keeper = keeper_start(ready_fd);
+			keeper = keeper_start(ready_fd, uid);
 	}
 	if (dropping)
 		drop_privileges(conf->user, conf->group, uid, gid,

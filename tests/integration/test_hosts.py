@@ -457,3 +457,30 @@ def test_pidfile_relative_daemonized(workdir, upstream):
                     _end_pid(pid)
                 if f.startswith("/" + name):
                     os.unlink(f)
+
+
+def test_pidfile_keeper_without_cap_kill(rundir, workdir, upstream):
+    """Under a supervisor whose bounding set lacks CAP_KILL (root may
+    not signal another user's process), SIGTERM to the pid in the file
+    still ends the daemon, and the pid file goes."""
+    import bdutil
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv (util-linux)")
+    pidfile = os.path.join(rundir, "briskdns.pid")
+    d = bdutil.Daemon(workdir, ["--server=" + upstream().server_arg,
+                                "--pid-file=" + pidfile, "--user=nobody"])
+    d.argv = ["setpriv", "--bounding-set", "-kill", "--"] + d.argv
+    try:
+        d.start()
+        with open(pidfile) as f:
+            pid = int(f.read())
+        kids = children(pid)
+        assert len(kids) == 1, "the daemon process: %r" % kids
+        os.kill(pid, signal.SIGTERM)
+        assert d.wait(3) == 0, "exit status %r\n%s" % (d.proc.returncode,
+                                                        d.log())
+        assert not os.path.lexists(pidfile), "pid file left after exit"
+    finally:
+        d.stop()
+        for k in children(d.proc.pid) if d.proc else []:
+            os.kill(k, signal.SIGKILL)
