@@ -484,3 +484,31 @@ def test_pidfile_keeper_without_cap_kill(rundir, workdir, upstream):
         d.stop()
         for k in children(d.proc.pid) if d.proc else []:
             os.kill(k, signal.SIGKILL)
+
+
+@pytest.mark.root
+def test_pidfile_keeper_with_interception(rundir, netns, upstream, procs,
+                                          workdir, daemon, uniq):
+    """Interception behind the keeper: the daemon, as nobody with the
+    capabilities it keeps, answers; SIGTERM to the pid in the file removes
+    both the nftables table and the pid file."""
+    ti = pytest.importorskip("test_intercept")
+    for m in ti.pytestmark:
+        if m.name == "skipif" and m.args[0]:
+            pytest.skip(m.kwargs.get("reason", "interception unavailable"))
+    site = ti.Site(netns, upstream, procs, workdir)
+    site.start_dnsmasq()
+    pidfile = os.path.join(rundir, "briskdns.pid")
+    d = ti.interceptor(daemon, site, "--pid-file=" + pidfile,
+                       "--user=nobody")
+    with open(pidfile) as f:
+        pid = int(f.read())
+    kids = children(pid)
+    assert len(kids) == 1 and uid_of(kids[0]) == pwd.getpwnam(
+        "nobody").pw_uid, kids
+    ti.assert_intercepted(site, "remote", 4, uniq("kicpt"), False, site.up)
+    d.expect_exit = True
+    os.kill(pid, signal.SIGTERM)
+    assert d.wait(3) == 0, d.log()
+    assert ti.briskdns_rules(site.srv) is None, "nftables table left"
+    assert not os.path.lexists(pidfile), "pid file left after exit"
