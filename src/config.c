@@ -1366,6 +1366,7 @@ config_finish(struct parse *p)
 	if (cfg->nlisten == 0) {
 		key_apply(p, k, "127.0.0.1");
 		key_apply(p, k, "::1");
+		cfg->listen_default = 1;
 	}
 	if (cfg->min_cache_ttl > cfg->max_cache_ttl)
 		perr(p, "%s: min-cache-ttl (%lu) is greater than max-cache-ttl "
@@ -1466,6 +1467,29 @@ config_args_free(struct config_args *args)
 		free(args->v[i].value);
 	free(args->v);
 	free(args);
+}
+
+int
+config_args_absolute(struct config_args *args, const char *cwd)
+{
+	const struct key	*k;
+	char			*v, *s;
+	size_t			 i, len;
+
+	for (i = 0; args != NULL && i < args->n; i++) {
+		k = &keys[args->v[i].key];
+		v = args->v[i].value;
+		if ((k->set != set_conf_file && k->set != set_path) ||
+		    v == NULL || *v == '\0' || *v == '/')
+			continue;
+		len = strlen(cwd) + 1 + strlen(v) + 1;
+		if ((s = malloc(len)) == NULL)
+			return -1;
+		(void)snprintf(s, len, "%s/%s", cwd, v);
+		free(v);
+		args->v[i].value = s;
+	}
+	return 0;
 }
 
 static int

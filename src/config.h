@@ -66,6 +66,7 @@ struct config {
 	uint16_t		 port;		/* 0: no stub listener */
 	struct config_addr	*listen;	/* default 127.0.0.1 and ::1 */
 	size_t			 nlisten;
+	int			 listen_default; /* listen is the default */
 	struct config_server	*servers;	/* server= lines, in order */
 	size_t			 nservers;
 	char			*resolv_file;
@@ -110,6 +111,12 @@ enum config_action { CONFIG_RUN = 0, CONFIG_HELP, CONFIG_VERSION };
 int	config_args_parse(int argc, char *argv[], struct config_args **args,
 	    enum config_action *action, struct config_errors *errs);
 void	config_args_free(struct config_args *);
+/*
+ * Make the paths given on the command line (conf-file, resolv-file,
+ * pid-file) absolute against cwd: the daemon changes to "/" and SIGHUP
+ * reads them again.  0, or -1 (out of memory).
+ */
+int	config_args_absolute(struct config_args *, const char *cwd);
 
 /*
  * Build a configuration: defaults, then the file (args' conf-file, or the

@@ -371,6 +371,11 @@ intercept_raw(int family)
 
 	fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    IPPROTO_RAW);
+	if (fd == -1 && family == AF_INET6 && errno == EAFNOSUPPORT) {
+		log_info("intercept: no IPv6 in this kernel, intercepting "
+		    "IPv4 only");
+		return -1;
+	}
 	if (fd == -1) {
 		log_warn("intercept: raw IPv%d socket; IPv%d queries are "
 		    "passed on unanswered", family == AF_INET ? 4 : 6,

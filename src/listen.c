@@ -124,7 +124,8 @@ static struct mmsghdr		 udp_omsg[LISTEN_UDP_BATCH];
 static unsigned int		 udp_nout;
 static int			 udp_batch_fd = -1;
 
-static int	listen_bind(const struct config_addr *, uint16_t, int);
+static int	listen_bind(const struct config_addr *, uint16_t, int, int);
+static int	listen_unavailable(int);
 static void	listen_sock_free(struct listen_sock *);
 static void	listen_udp_cb(evutil_socket_t, short, void *);
 static void	listen_accept_cb(evutil_socket_t, short, void *);
@@ -164,11 +165,25 @@ addr_str(const struct sockaddr *sa, char *buf, size_t len)
 }
 
 /*
- * Bind one socket, UDP or TCP, on addr at port.  Returns 0 (the socket is
- * on listen_socks with its event added) or -1, logged.
+ * An address that cannot exist on this host: its family is not in the
+ * kernel (ipv6.disable=1: socket() says EAFNOSUPPORT) or no interface has
+ * it (::1 under disable_ipv6=1: bind() says EADDRNOTAVAIL).
  */
 static int
-listen_bind(const struct config_addr *ca, uint16_t port, int tcp)
+listen_unavailable(int err)
+{
+	return err == EAFNOSUPPORT || err == EADDRNOTAVAIL;
+}
+
+/*
+ * Bind one socket, UDP or TCP, on addr at port.  Returns 0 (the socket is
+ * on listen_socks with its event added) or -1, logged; with `optional`, a
+ * failure for which listen_unavailable() holds is left to the caller to
+ * log (errno tells).
+ */
+static int
+listen_bind(const struct config_addr *ca, uint16_t port, int tcp,
+    int optional)
 {
 	struct sockaddr_storage	 ss;
 	struct listen_sock	*ls;
@@ -204,7 +219,8 @@ listen_bind(const struct config_addr *ca, uint16_t port, int tcp)
 	fd = socket(family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1) {
-		log_warn("listen: socket %s %s", proto, ls->name);
+		if (!(optional && listen_unavailable(errno)))
+			log_warn("listen: socket %s %s", proto, ls->name);
 		goto fail;
 	}
 	ls->fd = fd;
@@ -219,7 +235,8 @@ listen_bind(const struct config_addr *ca, uint16_t port, int tcp)
 		goto fail;
 	}
 	if (bind(fd, (struct sockaddr *)&ss, ca->addrlen) == -1) {
-		log_warn("listen: cannot bind %s %s", proto, ls->name);
+		if (!(optional && listen_unavailable(errno)))
+			log_warn("listen: cannot bind %s %s", proto, ls->name);
 		goto fail;
 	}
 	if (tcp && listen(fd, LISTEN_TCP_BACKLOG) == -1) {
@@ -266,7 +283,8 @@ listen_sock_free(struct listen_sock *ls)
 int
 listen_init(struct event_base *base, const struct config *conf)
 {
-	size_t	i;
+	char	abuf[INET6_ADDRSTRLEN];
+	size_t	i, nbound;
 
 	listen_base = base;
 	listen_down = 0;
@@ -289,14 +307,38 @@ listen_init(struct event_base *base, const struct config *conf)
 	}
 	udp_nout = 0;
 	udp_batch_fd = -1;
+	/*
+	 * A default address (no listen-address given) that cannot exist on
+	 * this host, ::1 without IPv6, is skipped with one line; an address
+	 * the user gave must be bound.  Something must be bound.
+	 */
+	nbound = 0;
 	for (i = 0; i < conf->nlisten; i++) {
-		if (listen_bind(&conf->listen[i], conf->port, 0) == -1 ||
-		    listen_bind(&conf->listen[i], conf->port, 1) == -1) {
-			listen_shutdown();
-			return -1;
+		if (listen_bind(&conf->listen[i], conf->port, 0,
+		    conf->listen_default) == -1) {
+			if (conf->listen_default && listen_unavailable(errno)) {
+				log_info("listen: default address %s skipped: "
+				    "%s on this host", addr_str((struct sockaddr *)
+				    &conf->listen[i].addr, abuf, sizeof(abuf)),
+				    errno == EAFNOSUPPORT ? "no such address "
+				    "family" : "no such address");
+				continue;
+			}
+			goto fail;
 		}
+		if (listen_bind(&conf->listen[i], conf->port, 1, 0) == -1)
+			goto fail;
+		nbound++;
+	}
+	if (nbound == 0 && conf->nlisten > 0) {
+		log_warnx("listen: no listen address could be bound");
+		goto fail;
 	}
 	return 0;
+
+fail:
+	listen_shutdown();
+	return -1;
 }
 
 void

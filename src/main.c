@@ -3,9 +3,22 @@
  * dropping privileges.
  *
  * Order of start-up, so that every configuration error is reported (exit
- * 1) before any socket is bound, and every bind error (exit 2) before the
- * daemon detaches: parse -> load -> bind -> detach -> pid file -> drop
- * privileges -> loop.
+ * 1) before any socket is bound, and every bind or pid file error (exit 2,
+ * 3) before the daemon detaches: parse (command-line paths made absolute)
+ * -> load -> bind -> open the pid file -> detach -> write the pid ->
+ * [keeper] -> drop privileges -> loop.
+ *
+ * The keeper: a daemon that drops to user/group can no longer remove its
+ * pid file from a directory only root may write to (/run).  So when there
+ * is a pid file and privileges are dropped, the process forks once more
+ * before the drop: the parent stays root, holds nothing but the pid
+ * file's directory, forwards TERM, INT, HUP and USR1 to the child, waits
+ * for it, removes the pid file and exits with the child's status.  The
+ * pid file names the keeper, the process that was started (systemd's
+ * main process), so a signal sent to it reaches the daemon.  The child
+ * gets SIGTERM if the keeper dies (PR_SET_PDEATHSIG).  The keeper's real
+ * user is the daemon's (effective: root), so it may signal the daemon
+ * without CAP_KILL.
  */
 #include <sys/types.h>
 #include <sys/prctl.h>
@@ -34,6 +47,7 @@
 #include "listen.h"
 #include "nft.h"
 #include "log.h"
+#include "pidfile.h"
 #include "query.h"
 #include "route6.h"
 #include "upstream.h"
@@ -44,6 +58,7 @@ static struct event_base	*base;
 static struct config_args	*args;
 static struct config		*conf;
 static int			 route6_started;
+static volatile pid_t		 keeper_child;	/* keeper: the daemon */
 static int			 intercepting;	/* the nfqueue door is open */
 #ifdef HAVE_NFQUEUE
 static int			 rules_added;	/* our nftables table exists */
@@ -310,20 +325,6 @@ daemon_ready(int fd)
 	close(fd);
 }
 
-static void
-pidfile_write(const char *path)
-{
-	FILE	*fp;
-
-	if (path == NULL)
-		return;
-	if ((fp = fopen(path, "w")) == NULL)
-		fatal_status(EXIT_FS, "pid-file %s", path);
-	fprintf(fp, "%ld\n", (long)getpid());
-	if (fclose(fp) == EOF)
-		fatal_status(EXIT_FS, "pid-file %s", path);
-}
-
 /*
  * Descriptors: 16 pooled sockets per server, up to 8 per transaction for
  * TCP fallback, 128 TCP clients.  The soft limit (1024 under systemd) is
@@ -415,33 +416,41 @@ caps_keep(int keep)
 }
 
 /*
- * Become user/group, when started as root.  Names are looked up here, at
- * start, never on the query path.  A target equal to who we are already
- * (user=root, or a user namespace) changes nothing.  keepcaps: keep what
- * interception needs (caps_keep).
+ * Who to become, when started as root: names are looked up here, at
+ * start, never on the query path.  Returns 1 if that changes who we are
+ * (uid and gid set), 0 if not (not root, no user, or user=root, or a
+ * user namespace where we are that user already).
  */
-static void
-drop_privileges(const char *user, const char *group, int keepcaps)
+static int
+privileges_lookup(const char *user, const char *group, uid_t *uid,
+    gid_t *gid)
 {
 	struct passwd	*pw;
 	struct group	*gr;
-	uid_t		 uid;
-	gid_t		 gid;
 
 	if (geteuid() != 0 || user == NULL || *user == '\0')
-		return;
+		return 0;
 	if ((pw = getpwnam(user)) == NULL)
 		fatalx_status(EXIT_CONFIG, "user %s: no such user", user);
-	uid = pw->pw_uid;
-	gid = pw->pw_gid;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
 	if (group != NULL && *group != '\0') {
 		if ((gr = getgrnam(group)) == NULL)
 			fatalx_status(EXIT_CONFIG, "group %s: no such group",
 			    group);
-		gid = gr->gr_gid;
+		*gid = gr->gr_gid;
 	}
-	if (uid == geteuid() && gid == getegid())
-		return;
+	return *uid != geteuid() || *gid != getegid();
+}
+
+/*
+ * Become uid/gid (privileges_lookup()).  keepcaps: keep what
+ * interception needs (caps_keep).
+ */
+static void
+drop_privileges(const char *user, const char *group, uid_t uid, gid_t gid,
+    int keepcaps)
+{
 	if (setgroups(1, &gid) == -1 && errno != EPERM)
 		fatal("setgroups");
 	if (setresgid(gid, gid, gid) == -1)
@@ -456,6 +465,124 @@ drop_privileges(const char *user, const char *group, int keepcaps)
 	    keepcaps ? ", keeping CAP_NET_ADMIN and CAP_NET_RAW" : "");
 }
 
+static void
+keeper_forward(int sig)
+{
+	int	 save = errno;
+
+	if (keeper_child > 0)
+		(void)kill(keeper_child, sig);
+	errno = save;
+}
+
+/* Close every descriptor from 3 up, but keep. */
+static void
+keeper_close_fds(int keep)
+{
+#ifdef HAVE_CLOSE_RANGE
+	if (keep < 3)
+		keep = 2;
+	if (keep > 3)
+		(void)close_range(3, (unsigned int)keep - 1, 0);
+	if (close_range((unsigned int)keep + 1, ~0U, 0) == 0)
+		return;
+#endif
+	{
+		struct rlimit	 rl;
+		rlim_t		 fd, max = 65536;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < max)
+			max = rl.rlim_cur;
+		for (fd = 3; fd < max; fd++)
+			if ((int)fd != keep)
+				(void)close((int)fd);
+	}
+}
+
+/*
+ * Fork the keeper (see the top of the file).  Returns the keeper's pid in
+ * the child, the daemon; the parent never returns.  ready_fd: the
+ * detaching parent's pipe, whose write end only the daemon keeps.  uid:
+ * the daemon's user, which becomes the keeper's real user ID (the
+ * effective one stays 0): so the keeper may signal the daemon without
+ * CAP_KILL, which a supervisor's bounding set may lack.
+ */
+static pid_t
+keeper_start(int ready_fd, uid_t uid)
+{
+	const int		 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	struct sigaction	 sa;
+	sigset_t		 set, old;
+	pid_t			 pid, keeper = getpid();
+	size_t			 i;
+	int			 status;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&set, sigs[i]);
+	/* No signal is lost or misdirected between fork() and sigaction(). */
+	if (sigprocmask(SIG_BLOCK, &set, &old) == -1)
+		fatal("sigprocmask");
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0) {
+		pidfile_forget();
+		if (event_reinit(base) == -1)
+			fatalx("event_reinit");
+		if (sigprocmask(SIG_SETMASK, &old, NULL) == -1)
+			fatal("sigprocmask");
+		return keeper;
+	}
+
+	/* The keeper: root, the pid file's directory, nothing else. */
+	keeper_child = pid;
+	if (ready_fd != -1)
+		close(ready_fd);
+	keeper_close_fds(pidfile_dirfd());
+	if (setresuid(uid, (uid_t)-1, (uid_t)-1) == -1)
+		log_warn("keeper: setresuid");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = keeper_forward;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		(void)sigaction(sigs[i], &sa, NULL);
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR) {
+			log_warn("keeper: waitpid");
+			status = EXIT_OTHER << 8;
+			break;
+		}
+	}
+	pidfile_remove();
+	if (WIFEXITED(status))
+		_exit(WEXITSTATUS(status));
+	if (WIFSIGNALED(status)) {
+		/* Die the same way, so that the supervisor sees why. */
+		signal(WTERMSIG(status), SIG_DFL);
+		sigemptyset(&set);
+		sigaddset(&set, WTERMSIG(status));
+		(void)sigprocmask(SIG_UNBLOCK, &set, NULL);
+		(void)kill(getpid(), WTERMSIG(status));
+	}
+	_exit(EXIT_OTHER);
+}
+
+/*
+ * In the daemon, after the change of user (which clears the setting):
+ * end with SIGTERM when the keeper goes, for the pid file to go too.
+ */
+static void
+keeper_watch(pid_t keeper)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
+		fatal("prctl(PR_SET_PDEATHSIG)");
+	if (getppid() != keeper)
+		fatalx("the pid file's keeper is gone, exiting");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -465,7 +592,11 @@ main(int argc, char *argv[])
 	struct event		*resolv_ev;
 	struct timeval		 tv = { RESOLV_POLL_SEC, 0 };
 	const int		 signo[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
-	int			 ready_fd = -1, i;
+	int			 ready_fd = -1, i, dropping;
+	pid_t			 keeper = -1;
+	uid_t			 uid = 0;
+	gid_t			 gid = 0;
+	char			*cwd;
 
 	/* Every early exit frees what it had: the sanitizer runs check. */
 	if (config_args_parse(argc, argv, &args, &action, &errs) == -1) {
@@ -474,6 +605,17 @@ main(int argc, char *argv[])
 		config_errors_clear(&errs);
 		config_args_free(args);
 		return EXIT_CONFIG;
+	}
+	/* After daemon_start()'s chdir("/") a relative path means another
+	 * file: SIGHUP would read nothing. */
+	if ((cwd = getcwd(NULL, 0)) != NULL) {
+		i = config_args_absolute(args, cwd);
+		free(cwd);
+		if (i == -1) {
+			fprintf(stderr, "briskdns: out of memory\n");
+			config_args_free(args);
+			return EXIT_NOMEM;
+		}
 	}
 	if (action != CONFIG_RUN) {
 		if (action == CONFIG_HELP)
@@ -511,12 +653,29 @@ main(int argc, char *argv[])
 		fatalx("upstream_init");
 	intercept_start();
 
+	dropping = privileges_lookup(conf->user, conf->group, &uid, &gid);
+	if (conf->pid_file != NULL) {
+		if (pidfile_open(conf->pid_file) == -1)
+			fatalx_status(EXIT_FS, "cannot write the pid file, "
+			    "exiting");
+		atexit(pidfile_remove);
+	}
 	if (!conf->no_daemon && !conf->keep_in_foreground)
 		ready_fd = daemon_start();
 	if (!conf->no_daemon)
 		log_init(0, log_getverbose());
-	pidfile_write(conf->pid_file);
-	drop_privileges(conf->user, conf->group, intercepting);
+	if (conf->pid_file != NULL) {
+		if (pidfile_write(getpid()) == -1)
+			fatalx_status(EXIT_FS, "cannot write the pid file, "
+			    "exiting");
+		if (dropping)
+			keeper = keeper_start(ready_fd, uid);
+	}
+	if (dropping)
+		drop_privileges(conf->user, conf->group, uid, gid,
+		    intercepting);
+	if (keeper != -1)
+		keeper_watch(keeper);
 
 	servers_load();
 	route6_follow();
@@ -548,8 +707,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < 4; i++)
 		event_free(sigs[i]);
 	event_free(resolv_ev);
-	if (conf->pid_file != NULL)
-		(void)unlink(conf->pid_file);
+	pidfile_remove();
 	config_free(conf);
 	config_args_free(args);
 	event_base_free(base);

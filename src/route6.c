@@ -16,6 +16,12 @@
  * 3 bits or more starting with 001.  Link-local, ULA, multicast and
  * loopback routes do not.
  *
+ * A kernel without IPv6 (booted with ipv6.disable=1: socket(AF_INET6)
+ * fails with EAFNOSUPPORT) cannot gain it while running: the answer is
+ * "no route" for good, said once, and no socket is opened.  A kernel
+ * where IPv6 is only switched off (disable_ipv6=1) is watched as usual:
+ * it has no global route until IPv6 is switched on again.
+ *
  * Everything the kernel sends is checked: sender port 0, message lengths
  * (NLMSG_OK), attribute lengths (RTA_OK), truncation; loops are bounded by
  * the buffer.  The first dump is waited for in route6_init() (bounded by
@@ -405,6 +411,19 @@ route6_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	route6_after();
 }
 
+/* 0 if the kernel has no IPv6 at all (EAFNOSUPPORT), else 1. */
+static int
+route6_kernel_has_ipv6(void)
+{
+	int	 fd;
+
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return errno != EAFNOSUPPORT;
+	close(fd);
+	return 1;
+}
+
 int
 route6_init(struct event_base *base, void (*cb)(int))
 {
@@ -419,6 +438,15 @@ route6_init(struct event_base *base, void (*cb)(int))
 	r6_failed = 0;
 	r6_dump_failed = 0;
 	r6_need_dump = 0;
+	if (!route6_kernel_has_ipv6()) {
+		log_info("aaaa-mode auto: no IPv6 in this kernel, answering "
+		    "AAAA empty");
+		r6_have = 0;
+		r6_reported = 1;
+		if (r6_cb != NULL)
+			r6_cb(0);
+		return 0;
+	}
 	if ((r6_timer = evtimer_new(base, route6_timer_cb, NULL)) == NULL) {
 		log_warnx("route6: evtimer_new");
 		return -1;
