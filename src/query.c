@@ -19,7 +19,7 @@
  * Bounds: pendings are bounded by dns-forward-max (upstream_query says
  * busy), requests by QUERY_MAX_WAITERS per pending and by
  * QUERY_REQUESTS_PER_FORWARD times dns-forward-max in all; past a bound a
- * client gets REFUSED (or its stale answer), and a log line every 10 s.
+ * client gets SERVFAIL (or its stale answer), and a log line every 10 s.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -48,6 +48,8 @@
 #define QUERY_MAX_WAITERS		256	/* clients on one pending */
 #define QUERY_REQUESTS_PER_FORWARD	8
 #define QUERY_STALE_CLIENT_MS		1800	/* RFC 8767's suggestion */
+/* Header bits of a question that go upstream and change its answer. */
+#define PENDING_KEY_FLAGS		(DNS_FLAG_RD | DNS_FLAG_CD)
 
 struct pending;
 
@@ -175,7 +177,7 @@ log_busy(const char *what)
 
 	if (now - busy_logged >= 10) {
 		busy_logged = now;
-		log_warnx("%s: answering REFUSED", what);
+		log_warnx("%s: answering SERVFAIL", what);
 	}
 }
 
@@ -283,14 +285,22 @@ pending_hash(const struct query *q)
 		h = (h ^ q->qname[i]) * 16777619u;
 	h = (h ^ q->qtype) * 16777619u;
 	h = (h ^ q->qclass) * 16777619u;
+	h = (h ^ (q->flags & PENDING_KEY_FLAGS)) * 16777619u;
 	return (h ^ (uint32_t)q->edns_do) * 16777619u;
 }
 
+/*
+ * Two questions are the same when the upstream would answer them alike:
+ * name, type, class, the DO bit, and the RD and CD bits that go upstream
+ * (an answer fetched with CD=1 is unchecked: never for a CD=0 client).
+ */
 static int
 pending_same(const struct query *a, const struct query *b)
 {
 	return a->qtype == b->qtype && a->qclass == b->qclass &&
-	    a->edns_do == b->edns_do && a->qname_len == b->qname_len &&
+	    a->edns_do == b->edns_do &&
+	    (a->flags & PENDING_KEY_FLAGS) == (b->flags & PENDING_KEY_FLAGS) &&
+	    a->qname_len == b->qname_len &&
 	    memcmp(a->qname, b->qname, a->qname_len) == 0;
 }
 
@@ -421,14 +431,17 @@ release_after_a(const struct query *aq)
 	struct query	 k;
 	struct pending	*p;
 	struct request	*r, *next;
-	int		 do_bit;
+	int		 v;
 
 	memcpy(k.qname, aq->qname, aq->qname_len);
 	k.qname_len = aq->qname_len;
 	k.qclass = aq->qclass;
 	k.qtype = DNS_TYPE_AAAA;
-	for (do_bit = 0; do_bit <= 1; do_bit++) {
-		k.edns_do = do_bit;
+	/* Every variant of the question: DO, RD and CD. */
+	for (v = 0; v < 8; v++) {
+		k.edns_do = v & 1;
+		k.flags = ((v & 2) ? DNS_FLAG_RD : 0) |
+		    ((v & 4) ? DNS_FLAG_CD : 0);
 		if ((p = pending_find(&k)) == NULL)
 			continue;
 		for (r = TAILQ_FIRST(&p->waiters); r != NULL; r = next) {
@@ -538,18 +551,18 @@ forward(const struct query *q, const struct origin *o,
 
 	if ((p = pending_find(q)) != NULL) {
 		if (p->nwaiters >= QUERY_MAX_WAITERS) {
-			query_stats.refused_busy++;
+			query_stats.busy++;
 			log_busy("too many clients wait for one question");
-			goto refuse;
+			goto busy;
 		}
 		query_stats.coalesced++;
 	} else if ((p = pending_start(q, d->route, &busy)) == NULL) {
 		if (stale && reply_stale(q, o))
 			return;
 		if (busy) {
-			query_stats.refused_busy++;
+			query_stats.busy++;
 			log_busy("dns-forward-max queries in flight");
-			goto refuse;
+			goto busy;
 		}
 		query_stats.servfail++;
 		log_query(q, o, "no upstream server, SERVFAIL");
@@ -558,9 +571,9 @@ forward(const struct query *q, const struct origin *o,
 	}
 	if (nrequests >= (size_t)qconf->dns_forward_max *
 	    QUERY_REQUESTS_PER_FORWARD) {
-		query_stats.refused_busy++;
+		query_stats.busy++;
 		log_busy("too many clients waiting");
-		goto refuse;
+		goto busy;
 	}
 	if (request_new(q, o, p, d->aaaa_wait, stale) == NULL) {
 		reply_rcode(q, o, DNS_RCODE_SERVFAIL);
@@ -568,10 +581,12 @@ forward(const struct query *q, const struct origin *o,
 	}
 	log_query(q, o, "forwarded");
 	return;
- refuse:
+ busy:
+	/* SERVFAIL, not REFUSED: the client may try another server, and
+	 * INTERFACE.md promises SERVFAIL when no answer can be had. */
 	if (stale && reply_stale(q, o))
 		return;
-	reply_rcode(q, o, DNS_RCODE_REFUSED);
+	reply_rcode(q, o, DNS_RCODE_SERVFAIL);
 }
 
 void
@@ -641,7 +656,7 @@ query_log_stats(void)
 
 	log_info("queries %llu, answered locally %llu (empty AAAA %llu), "
 	    "forwarded %llu, coalesced %llu, SERVFAIL %llu, FORMERR %llu, "
-	    "NOTIMP %llu, dropped %llu, refused at a bound %llu",
+	    "NOTIMP %llu, dropped %llu, SERVFAIL at a bound %llu",
 	    (unsigned long long)query_stats.queries,
 	    (unsigned long long)(query_stats.local_empty +
 	    query_stats.local_other),
@@ -652,7 +667,7 @@ query_log_stats(void)
 	    (unsigned long long)query_stats.formerr,
 	    (unsigned long long)query_stats.notimp,
 	    (unsigned long long)query_stats.dropped,
-	    (unsigned long long)query_stats.refused_busy);
+	    (unsigned long long)query_stats.busy);
 	if (qcache == NULL) {
 		log_info("cache: off");
 		return;

@@ -47,7 +47,7 @@ struct query_stats {
 	uint64_t	 stale_served;
 	uint64_t	 prefetches;
 	uint64_t	 servfail;		/* no useful upstream answer */
-	uint64_t	 refused_busy;		/* at a bound */
+	uint64_t	 busy;			/* SERVFAIL at a bound */
 };
 extern struct query_stats query_stats;
 
