@@ -60,7 +60,9 @@ struct request {
 	struct origin		 origin;
 	enum policy_wait	 wait;
 	int			 stale;		/* a stale answer is cached */
-	struct event		 timer;		/* deadline, or stale */
+	int			 stale_tried;	/* its timer fired once */
+	int			 client_timer;	/* SERVFAIL at the client deadline */
+	struct event		 timer;		/* deadline, stale, client */
 	int			 timer_set;
 };
 TAILQ_HEAD(requests, request);
@@ -69,6 +71,7 @@ struct pending {
 	LIST_ENTRY(pending)	 entry;		/* hash chain */
 	struct query		 q;		/* the question asked upstream */
 	struct uquery		*uq;
+	unsigned int		 deadline_ms;	/* the transaction's */
 	struct requests		 waiters;
 	unsigned int		 nwaiters;
 };
@@ -256,9 +259,21 @@ query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
 	return msg_finish_answer(buf, n, &q, msg_udp_limit(&q));
 }
 
-/* A stale answer from the cache; 0 if it is gone meanwhile. */
+/* Whether a cached or upstream answer is one to give a client. */
 static int
-reply_stale(const struct query *q, const struct origin *o)
+useful_rcode(int rcode)
+{
+	return rcode == DNS_RCODE_NOERROR || rcode == DNS_RCODE_NXDOMAIN;
+}
+
+/*
+ * A stale answer from the cache; 0 if it is gone meanwhile.  An AAAA
+ * client of deadline:MS is never given a stale failure (SERVFAIL): it
+ * gets the empty answer instead.
+ */
+static int
+reply_stale(const struct query *q, const struct origin *o,
+    enum policy_wait wait)
 {
 	size_t	 len;
 	int	 prefetch;
@@ -267,6 +282,10 @@ reply_stale(const struct query *q, const struct origin *o)
 	    client_limit(q, o), qbuf, sizeof(qbuf), &len, &prefetch) ==
 	    CACHE_MISS)
 		return 0;
+	if (wait == POLICY_WAIT_DEADLINE && !useful_rcode(DNS_RCODE(qbuf[3]))) {
+		reply_empty(q, o);
+		return 1;
+	}
 	query_stats.stale_served++;
 	log_query(q, o, "stale answer from the cache");
 	listen_reply(o, qbuf, len);
@@ -324,7 +343,7 @@ static void	pending_done(void *, uint8_t *, size_t);
  */
 static struct pending *
 pending_start(const struct query *q, const struct config_domain *route,
-    int *busy)
+    unsigned int deadline_ms, int *busy)
 {
 	struct pending	*p;
 
@@ -334,9 +353,10 @@ pending_start(const struct query *q, const struct config_domain *route,
 		return NULL;
 	}
 	p->q = *q;
+	p->deadline_ms = deadline_ms;
 	TAILQ_INIT(&p->waiters);
-	if ((p->uq = upstream_query(&p->q, route, UPSTREAM_DEADLINE_MS, pending_done, p,
-	    busy)) == NULL) {
+	if ((p->uq = upstream_query(&p->q, route, deadline_ms, pending_done,
+	    p, busy)) == NULL) {
 		free(p);
 		return NULL;
 	}
@@ -346,14 +366,33 @@ pending_start(const struct query *q, const struct config_domain *route,
 	return p;
 }
 
-/* A refresh nobody waits for (prefetch, the rest of an AAAA). */
-static void
+/*
+ * How long the transaction for a first client waiting with wait may
+ * last.  An AAAA client of deadline:MS or after-a is given the empty
+ * answer when it stops waiting, but the real answer is still wanted for
+ * the cache, however late (bounded by UPSTREAM_CACHE_WAIT_MS); a client
+ * of another kind that joins such a transaction has a timer of its own
+ * (request_new), so it still hears SERVFAIL at UPSTREAM_DEADLINE_MS.
+ */
+static unsigned int
+pending_deadline(enum policy_wait wait)
+{
+	return wait == POLICY_WAIT_NONE ? UPSTREAM_DEADLINE_MS :
+	    UPSTREAM_CACHE_WAIT_MS;
+}
+
+/*
+ * A refresh nobody waits for (prefetch, the rest of an AAAA), for the
+ * cache only.  Returns 1 if a transaction for q is in flight now.
+ */
+static int
 pending_refresh(const struct query *q, const struct config_domain *route)
 {
 	int	 busy;
 
-	if (pending_find(q) == NULL)
-		(void)pending_start(q, route, &busy);
+	if (pending_find(q) != NULL)
+		return 1;
+	return pending_start(q, route, UPSTREAM_CACHE_WAIT_MS, &busy) != NULL;
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -371,7 +410,23 @@ request_free(struct request *r)
 	free(r);
 }
 
-/* The request's timer: the AAAA deadline, or the stale-answer timer. */
+static void
+request_arm(struct request *r, unsigned int ms)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(&r->timer, &tv);
+	r->timer_set = 1;
+}
+
+/*
+ * The request's timer: the AAAA deadline (the empty answer), the
+ * stale-answer timer (RFC 8767's client-response timer), or the client
+ * deadline of a transaction that waits longer for the cache's sake
+ * (SERVFAIL, as when the transaction itself gives up).
+ */
 static void
 request_timer(int fd, short ev, void *arg)
 {
@@ -381,8 +436,23 @@ request_timer(int fd, short ev, void *arg)
 	if (r->wait == POLICY_WAIT_DEADLINE) {
 		reply_empty(&r->q, &r->origin);
 		request_free(r);
-	} else if (r->stale && reply_stale(&r->q, &r->origin))
+		return;
+	}
+	if (r->stale && reply_stale(&r->q, &r->origin, r->wait)) {
 		request_free(r);
+		return;
+	}
+	if (!r->client_timer)
+		return;
+	if (r->stale && !r->stale_tried) {
+		r->stale_tried = 1;
+		request_arm(r, UPSTREAM_DEADLINE_MS - QUERY_STALE_CLIENT_MS);
+		return;
+	}
+	query_stats.servfail++;
+	log_query(&r->q, &r->origin, "no upstream answer in time, SERVFAIL");
+	reply_rcode(&r->q, &r->origin, DNS_RCODE_SERVFAIL);
+	request_free(r);
 }
 
 static struct request *
@@ -390,7 +460,6 @@ request_new(const struct query *q, const struct origin *o,
     struct pending *p, enum policy_wait wait, int stale)
 {
 	struct request	*r;
-	struct timeval	 tv;
 	unsigned int	 ms = 0;
 
 	if ((r = malloc(sizeof(*r))) == NULL) {
@@ -402,7 +471,12 @@ request_new(const struct query *q, const struct origin *o,
 	r->p = p;
 	r->wait = wait;
 	r->stale = stale;
+	r->stale_tried = 0;
 	r->timer_set = 0;
+	/* A client that is owed an answer at the usual deadline, while the
+	 * transaction waits longer for the cache. */
+	r->client_timer = wait != POLICY_WAIT_DEADLINE &&
+	    p->deadline_ms > UPSTREAM_DEADLINE_MS;
 	TAILQ_INSERT_TAIL(&p->waiters, r, entry);
 	p->nwaiters++;
 	nrequests++;
@@ -410,12 +484,11 @@ request_new(const struct query *q, const struct origin *o,
 		ms = qconf->aaaa_deadline_ms;
 	else if (stale)
 		ms = QUERY_STALE_CLIENT_MS;
+	else if (r->client_timer)
+		ms = UPSTREAM_DEADLINE_MS;
 	if (ms > 0) {
 		evtimer_assign(&r->timer, qbase, request_timer, r);
-		tv.tv_sec = ms / 1000;
-		tv.tv_usec = (ms % 1000) * 1000;
-		evtimer_add(&r->timer, &tv);
-		r->timer_set = 1;
+		request_arm(r, ms);
 	}
 	return r;
 }
@@ -458,8 +531,7 @@ release_after_a(const struct query *aq)
 static void
 pending_answer(struct request *r, const uint8_t *ans, size_t len, int rcode)
 {
-	int	 useful = ans != NULL && (rcode == DNS_RCODE_NOERROR ||
-		    rcode == DNS_RCODE_NXDOMAIN);
+	int	 useful = ans != NULL && useful_rcode(rcode);
 	char	 what[32];
 	size_t	 n;
 
@@ -467,7 +539,7 @@ pending_answer(struct request *r, const uint8_t *ans, size_t len, int rcode)
 		reply_empty(&r->q, &r->origin);
 		return;
 	}
-	if (!useful && r->stale && reply_stale(&r->q, &r->origin))
+	if (!useful && r->stale && reply_stale(&r->q, &r->origin, r->wait))
 		return;
 	if (ans == NULL) {
 		query_stats.servfail++;
@@ -525,13 +597,25 @@ forward(const struct query *q, const struct origin *o,
 		switch (cache_lookup(qcache, q, now, client_limit(q, o), qbuf,
 		    sizeof(qbuf), &len, &prefetch)) {
 		case CACHE_FRESH:
+			/*
+			 * deadline:MS promises the empty answer where no
+			 * useful one is known: a cached SERVFAIL is not
+			 * one.  The real answer is asked for again, for
+			 * the cache.
+			 */
+			if (d->aaaa_wait == POLICY_WAIT_DEADLINE &&
+			    !useful_rcode(DNS_RCODE(qbuf[3]))) {
+				reply_empty(q, o);
+				(void)pending_refresh(q, d->route);
+				return;
+			}
 			query_stats.cache_hits++;
 			listen_reply(o, qbuf, len);
 			if (qconf->log_queries)
 				log_query(q, o, "cached");
 			if (prefetch) {
 				query_stats.prefetches++;
-				pending_refresh(q, d->route);
+				(void)pending_refresh(q, d->route);
 			}
 			return;
 		case CACHE_STALE:
@@ -545,7 +629,7 @@ forward(const struct query *q, const struct origin *o,
 	if (d->aaaa_wait == POLICY_WAIT_AFTER_A && qcache != NULL &&
 	    cache_has_a(qcache, q->qname, q->qname_len, q->qclass, now)) {
 		reply_empty(q, o);
-		pending_refresh(q, d->route);
+		(void)pending_refresh(q, d->route);
 		return;
 	}
 
@@ -556,8 +640,9 @@ forward(const struct query *q, const struct origin *o,
 			goto busy;
 		}
 		query_stats.coalesced++;
-	} else if ((p = pending_start(q, d->route, &busy)) == NULL) {
-		if (stale && reply_stale(q, o))
+	} else if ((p = pending_start(q, d->route,
+	    pending_deadline(d->aaaa_wait), &busy)) == NULL) {
+		if (stale && reply_stale(q, o, d->aaaa_wait))
 			return;
 		if (busy) {
 			query_stats.busy++;
@@ -584,8 +669,12 @@ forward(const struct query *q, const struct origin *o,
  busy:
 	/* SERVFAIL, not REFUSED: the client may try another server, and
 	 * INTERFACE.md promises SERVFAIL when no answer can be had. */
-	if (stale && reply_stale(q, o))
+	if (stale && reply_stale(q, o, d->aaaa_wait))
 		return;
+	if (d->aaaa_wait == POLICY_WAIT_DEADLINE) {
+		reply_empty(q, o);
+		return;
+	}
 	reply_rcode(q, o, DNS_RCODE_SERVFAIL);
 }
 
