@@ -613,9 +613,9 @@ forward(const struct query *q, const struct origin *o,
 			listen_reply(o, qbuf, len);
 			if (qconf->log_queries)
 				log_query(q, o, "cached");
-			if (prefetch) {
+			if (prefetch && pending_refresh(q, d->route)) {
 				query_stats.prefetches++;
-				(void)pending_refresh(q, d->route);
+				cache_prefetch_started(qcache, q);
 			}
 			return;
 		case CACHE_STALE:

@@ -167,3 +167,30 @@ def test_long_wait_still_servfail_in_time(daemon, upstream, uniq):
     assert r is not None, "no answer within 6 s"
     assert r.rcode() == dns.rcode.SERVFAIL, rcode_text(r)
     assert dt < 4.0, "SERVFAIL after %.3fs" % dt
+
+
+# ---- prefetch of short TTLs --------------------------------------------------
+@pytest.mark.slow
+def test_prefetch_short_ttl(daemon, upstream, uniq):
+    """A name with TTL 2, asked every 100 ms for 5 s, with an upstream that
+    takes 200 ms: no client ever waits on the expiry (prefetch refreshes
+    it in time), and the upstream sees the refreshes."""
+    up = upstream(ttl=2, a=["192.0.2.77"], delay={A: 0.2})
+    d = daemon("--prefetch", servers=[up])
+    name = uniq("pf")
+    r, _ = d.q(name)
+    assert a_addrs(r) == ["192.0.2.77"]
+    slow = []
+    t_end = time.monotonic() + 5.0
+    nxt = time.monotonic()
+    while time.monotonic() < t_end:
+        nxt += 0.1
+        r, dt = d.q(name, timeout=2)
+        assert r is not None and a_addrs(r) == ["192.0.2.77"], rcode_text(r)
+        if dt > 0.05:
+            slow.append(round(dt, 3))
+        time.sleep(max(0, nxt - time.monotonic()))
+    assert not slow, "answers that waited on the upstream: %r" % slow
+    # 1 + about one refresh per second of 2-s life.
+    assert wait_until(lambda: len(up.queries(qname=name, qtype="A")) >= 4,
+                      1), up.queries(qname=name)
