@@ -38,6 +38,7 @@
 #include "clock.h"
 #include "config.h"
 #include "listen.h"
+#include "localdata.h"
 #include "log.h"
 #include "msg.h"
 #include "policy.h"
@@ -252,9 +253,20 @@ query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
 	if ((*malformed = msg_parse_query(pkt, len, &q) != MSG_OK))
 		return 0;
 	policy_decide(qconf, have_global_v6, &q, &d);
-	if (d.action != POLICY_EMPTY)
+	switch (d.action) {
+	case POLICY_EMPTY:
+		n = build_empty(&q, buf, bufsz, &nx);
+		break;
+	case POLICY_LOCAL:
+		n = localdata_answer(&q, qconf->local_ttl, buf, bufsz);
+		break;
+	case POLICY_REFUSED:
+		n = msg_reply_rcode(&q, DNS_RCODE_REFUSED, -1, buf, bufsz);
+		break;
+	default:
 		return 0;
-	if ((n = build_empty(&q, buf, bufsz, &nx)) == 0)
+	}
+	if (n == 0)
 		return 0;
 	return msg_finish_answer(buf, n, &q, msg_udp_limit(&q));
 }
@@ -722,6 +734,17 @@ query_input(const uint8_t *pkt, size_t len, const struct origin *o)
 		n = msg_reply_empty(&q, DNS_RCODE_NXDOMAIN, qconf->local_ttl,
 		    -1, qbuf, sizeof(qbuf));
 		reply_buf(&q, o, qbuf, n);
+		return;
+	case POLICY_LOCAL:
+		query_stats.local_other++;
+		log_query(&q, o, "local data (RFC 6761, CHAOS)");
+		reply_buf(&q, o, qbuf, localdata_answer(&q, qconf->local_ttl,
+		    qbuf, sizeof(qbuf)));
+		return;
+	case POLICY_REFUSED:
+		query_stats.local_other++;
+		log_query(&q, o, "CHAOS, REFUSED");
+		reply_rcode(&q, o, DNS_RCODE_REFUSED);
 		return;
 	case POLICY_FORWARD:
 		forward(&q, o, &d);

@@ -40,7 +40,7 @@ struct query_stats {
 	uint64_t	 formerr;
 	uint64_t	 notimp;
 	uint64_t	 local_empty;		/* AAAA answered empty */
-	uint64_t	 local_other;		/* NXDOMAIN for local domains */
+	uint64_t	 local_other;		/* local domains, RFC 6761, CHAOS */
 	uint64_t	 forwarded;		/* upstream transactions */
 	uint64_t	 coalesced;		/* joined one in flight */
 	uint64_t	 cache_hits;

@@ -2,16 +2,20 @@
 the same, what a client gets at a bound, deadline:MS with a slow or failing
 upstream, prefetch of short TTLs, and the names never forwarded."""
 
+import os
+import shutil
+import subprocess
 import threading
 import time
 
 import dns.flags
 import dns.message
 import dns.rcode
+import dns.rdataclass
 import dns.rdatatype
 import pytest
 
-from bdutil import a_addrs, make_query, udp_query, rcode_text
+from bdutil import a_addrs, free_port, make_query, udp_query, rcode_text
 from test_aaaa import check_empty
 
 A = dns.rdatatype.A
@@ -194,3 +198,164 @@ def test_prefetch_short_ttl(daemon, upstream, uniq):
     # 1 + about one refresh per second of 2-s life.
     assert wait_until(lambda: len(up.queries(qname=name, qtype="A")) >= 4,
                       1), up.queries(qname=name)
+
+
+
+# ---- names never forwarded (RFC 6761, CHAOS) ---------------------------------
+REV6_ONE = "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0." \
+    "ip6.arpa."
+
+
+def chaos_query(name, rdtype="TXT", edns=False):
+    return dns.message.make_query(name, rdtype, rdclass=dns.rdataclass.CH,
+                                  use_edns=0 if edns else False)
+
+
+def ask(port, q):
+    r, _ = udp_query(port, q, timeout=2)
+    assert r is not None, "no answer to %s" % q.question[0]
+    return r
+
+
+def answers(r):
+    """The answer section as comparable text: (type, rdata) sorted."""
+    return sorted((dns.rdatatype.to_text(rr.rdtype), rd.to_text())
+                  for rr in r.answer for rd in rr)
+
+
+def wait_answering(port, proc, what):
+    def up():
+        assert proc.poll() is None, "%s exited" % what
+        r, _ = udp_query(port, make_query("ready.test.", "A"), timeout=0.2)
+        return r is not None
+    assert wait_until(up, 5), "%s not answering" % what
+
+
+@pytest.fixture
+def dnsmasq(workdir, upstream, procs):
+    """dnsmasq 2.90 beside briskdns, with the hosts entries a Debian host
+    has for localhost (the only way dnsmasq answers those names)."""
+    if shutil.which("dnsmasq") is None:
+        pytest.skip("needs dnsmasq (Debian package dnsmasq)")
+    hosts = os.path.join(workdir, "hosts")
+    with open(hosts, "w") as f:
+        f.write("127.0.0.1 localhost\n::1 localhost\n")
+    up = upstream()
+    port = free_port()
+    argv = ["dnsmasq", "-k", "-C", "/dev/null", "--no-resolv", "--no-hosts",
+            "--addn-hosts=" + hosts, "--bind-interfaces",
+            "--listen-address=127.0.0.1", "--port=%d" % port,
+            "--server=" + up.server_arg, "--cache-size=0",
+            "--pid-file=" + os.path.join(workdir, "dnsmasq.pid"),
+            "--log-facility=-"]
+    if os.geteuid() == 0:
+        argv.append("--user=root")
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs.append(p)
+    wait_answering(port, p, "dnsmasq")
+    return port
+
+
+@pytest.fixture
+def unbound(workdir, upstream, procs):
+    """unbound with its default local zones, forwarding to a fake upstream:
+    the model where dnsmasq forwards."""
+    if shutil.which("unbound") is None:
+        pytest.skip("needs unbound (Debian package unbound)")
+    up = upstream()
+    port = free_port()
+    conf = os.path.join(workdir, "unbound.conf")
+    with open(conf, "w") as f:
+        f.write('server:\n  interface: 127.0.0.1\n  port: %d\n'
+                '  do-daemonize: no\n  username: ""\n  chroot: ""\n'
+                '  pidfile: ""\n  use-syslog: no\n  do-ip6: no\n'
+                '  do-not-query-localhost: no\n'
+                '  module-config: "iterator"\n'
+                'forward-zone:\n  name: "."\n  forward-addr: %s@%d\n'
+                % (port, up.addr, up.port))
+    p = subprocess.Popen(["unbound", "-d", "-c", conf],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    procs.append(p)
+    wait_answering(port, p, "unbound")
+    return port
+
+
+# Where dnsmasq (with the localhost lines of /etc/hosts) answers itself.
+DNSMASQ_DEFINED = [
+    ("localhost.", "A"), ("LocalHost.", "AAAA"),
+    ("1.0.0.127.in-addr.arpa.", "PTR"), (REV6_ONE, "PTR"),
+]
+# Where dnsmasq forwards: unbound's default local zones decide.
+UNBOUND_DEFINED = [
+    ("www.localhost.", "A"), ("a.b.LOCALHOST.", "AAAA"),
+    ("localhost.", "MX"), ("x.localhost.", "TXT"),
+    ("2.0.0.127.in-addr.arpa.", "PTR"), ("9.9.9.127.in-addr.arpa.", "A"),
+    ("1.0.0.127.in-addr.arpa.", "A"), ("0.127.in-addr.arpa.", "PTR"),
+    ("x.1.0.0.127.in-addr.arpa.", "PTR"), (REV6_ONE, "AAAA"),
+]
+
+
+@pytest.mark.parametrize("edns", [False, True], ids=["noedns", "edns"])
+def test_local_names_as_dnsmasq(daemon, upstream, dnsmasq, uniq, edns):
+    """The names dnsmasq answers from /etc/hosts get the same rcode and
+    records from briskdns, which needs no hosts file for them, in every
+    aaaa-mode (AAAA localhost is ::1 even with aaaa-mode=empty); nothing
+    reaches briskdns's upstream.  version.bind CH TXT: both answer with
+    their own name and version."""
+    up = upstream()
+    d = daemon("--aaaa-mode=empty", servers=[up])
+    for name, t in DNSMASQ_DEFINED:
+        q = make_query(name, t, edns=edns, qid=0x600d)
+        ours, theirs = ask(d.port, q), ask(dnsmasq, q)
+        assert ours.rcode() == theirs.rcode(), (name, t)
+        assert answers(ours) and answers(ours) == answers(theirs), \
+            (name, t, answers(ours), answers(theirs))
+        assert ours.flags & dns.flags.RA and not ours.flags & dns.flags.AA
+        assert ours.question[0].name.to_text() == name	# client's case
+        assert (ours.edns >= 0) == edns
+    for name in ("version.bind.", "VERSION.server."):
+        q = chaos_query(name, edns=edns)
+        ours = ask(d.port, q)
+        assert ours.rcode() == dns.rcode.NOERROR, rcode_text(ours)
+        txt = [rd.to_text() for rr in ours.answer for rd in rr]
+        assert txt and txt[0].startswith('"briskdns-'), txt
+        assert not ours.flags & dns.flags.AA
+        assert ours.question[0].name.to_text() == name
+    theirs = ask(dnsmasq, chaos_query("version.bind.", edns=edns))
+    assert theirs.rcode() == dns.rcode.NOERROR
+    assert [rd.to_text() for rr in theirs.answer for rd in rr][0] \
+        .startswith('"dnsmasq-')
+    assert not up.queries(), "forwarded: %r" % up.queries()
+
+
+def test_local_names_as_unbound(daemon, upstream, unbound):
+    """Where dnsmasq forwards, briskdns answers as unbound's default local
+    zones do (rcode and records; unbound's TTL is 10800, ours local-ttl),
+    and CHAOS queries other than version.* are REFUSED as by unbound (it
+    answers hostname.bind and id.server with its host name; briskdns
+    refuses them).  Nothing reaches briskdns's upstream."""
+    up = upstream()
+    d = daemon("--aaaa-mode=forward", servers=[up])
+    for name, t in UNBOUND_DEFINED:
+        q = make_query(name, t, edns=True)
+        ours, theirs = ask(d.port, q), ask(unbound, q)
+        assert ours.rcode() == theirs.rcode(), \
+            (name, t, rcode_text(ours), rcode_text(theirs))
+        assert answers(ours) == answers(theirs), (name, t)
+        assert bool(ours.authority) == bool(theirs.authority), (name, t)
+        assert ours.flags & dns.flags.RA and not ours.flags & dns.flags.AA
+    for name, t in (("version.bind.", "A"), ("example.com.", "A"),
+                    ("localhost.", "A")):
+        q = chaos_query(name, t)
+        ours, theirs = ask(d.port, q), ask(unbound, q)
+        assert ours.rcode() == theirs.rcode() == dns.rcode.REFUSED, \
+            (name, rcode_text(ours), rcode_text(theirs))
+    r = ask(d.port, chaos_query("hostname.bind."))
+    assert r.rcode() == dns.rcode.REFUSED
+    assert not up.queries(), "forwarded: %r" % up.queries()
+    # Names outside those zones still go upstream.
+    r = ask(d.port, make_query("localhost.example.", "A"))
+    assert a_addrs(r) == ["192.0.2.1"]
+    assert up.queries(qname="localhost.example.")
