@@ -71,7 +71,7 @@
 
 /* Entry flags. */
 #define CE_DO		0x01	/* key: the DO bit */
-#define CE_PREFETCHED	0x02	/* prefetch already asked for */
+#define CE_PREFETCHED	0x02	/* its refresh has started */
 #define CE_HASTYPE	0x04	/* answer section has a record of qtype */
 #define CE_OPTLAST	0x08	/* one OPT, the last record: cut in O(1) */
 #define CE_OPTOTHER	0x10	/* OPT elsewhere or several: full walk */
@@ -531,6 +531,28 @@ cache_insert(struct cache *c, const struct query *q, const uint8_t *ans,
 
 /* ---- lookup: the hot path, no allocation ---------------------------------- */
 
+/*
+ * The last part of an entry's life (ms) in which a hit asks for a
+ * refresh: CACHE_PREFETCH_PCT of its TTL, but at least
+ * CACHE_PREFETCH_MIN_WINDOW_MS so that a name asked several times a
+ * second is refreshed before it expires even when its TTL is short, and
+ * at most half of it.  0 (never) below CACHE_PREFETCH_MIN_TTL.
+ */
+static uint64_t
+prefetch_window(uint32_t ttl)
+{
+	uint64_t	 life = (uint64_t)ttl * 1000, w;
+
+	if (ttl < CACHE_PREFETCH_MIN_TTL)
+		return 0;
+	w = life * CACHE_PREFETCH_PCT / 100;
+	if (w < CACHE_PREFETCH_MIN_WINDOW_MS)
+		w = CACHE_PREFETCH_MIN_WINDOW_MS;
+	if (w > life / 2)
+		w = life / 2;
+	return w;
+}
+
 enum cache_status
 cache_lookup(struct cache *c, const struct query *q, uint64_t now,
     size_t limit, uint8_t *buf, size_t bufsz, size_t *len, int *prefetch)
@@ -591,15 +613,10 @@ cache_lookup(struct cache *c, const struct query *q, uint64_t now,
 			    0;
 			put32(buf + e->ttls[i], ttl);
 		}
-		/* elapsed < e->ttl here, so the remaining life is >= 1. */
 		if (prefetch != NULL && c->limits.prefetch &&
-		    e->ttl >= CACHE_PREFETCH_MIN_TTL &&
 		    !(e->flags & CE_PREFETCHED) &&
-		    (uint64_t)(e->ttl - elapsed) * 100 <=
-		    (uint64_t)e->ttl * CACHE_PREFETCH_PCT) {
-			e->flags |= CE_PREFETCHED;
+		    expires - now <= prefetch_window(e->ttl))
 			*prefetch = 1;
-		}
 	}
 
 	if (!q->edns && (e->flags & CE_OPTLAST)) {
@@ -617,6 +634,20 @@ cache_lookup(struct cache *c, const struct query *q, uint64_t now,
 miss:
 	c->misses++;
 	return CACHE_MISS;
+}
+
+void
+cache_prefetch_started(struct cache *c, const struct query *q)
+{
+	struct cache_entry	*e;
+
+	if (q->qname_len == 0 || q->qname_len > DNS_MAXNAME)
+		return;
+	e = cache_find(c, cache_hash(c, q->qname, q->qname_len, q->qtype,
+	    q->qclass, q->edns_do), q->qname, q->qname_len, q->qtype,
+	    q->qclass, q->edns_do);
+	if (e != NULL)
+		e->flags |= CE_PREFETCHED;
 }
 
 /* ---- for the AAAA modes ----------------------------------------------------- */

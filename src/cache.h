@@ -30,8 +30,9 @@ struct cache;
 
 #define CACHE_SERVFAIL_TTL	5	/* seconds */
 #define CACHE_STALE_TTL		30	/* TTL of a stale answer (RFC 8767) */
-#define CACHE_PREFETCH_PCT	10	/* prefetch in the last 10 % of the TTL */
-#define CACHE_PREFETCH_MIN_TTL	10	/* entries shorter than this: never */
+#define CACHE_PREFETCH_PCT	10	/* prefetch in the last 10 % of the TTL, */
+#define CACHE_PREFETCH_MIN_WINDOW_MS 1000 /* but at least its last second, */
+#define CACHE_PREFETCH_MIN_TTL	2	/* and never for shorter TTLs */
 
 struct cache_limits {
 	uint32_t	 min_ttl;	/* min-cache-ttl */
@@ -67,12 +68,16 @@ void		 cache_clear(struct cache *);
  * q's ID and letter case, TTLs aged (CACHE_STALE_TTL for a stale one),
  * the OPT RR removed if q had no EDNS, truncated (TC) past limit.
  * *prefetch is set when the entry is fresh but in the last part of its
- * life and has not been prefetched yet (the caller refreshes it; the
- * flag is then set on the entry).  now: monotonic, milliseconds.
+ * life and no refresh of it has started yet; the caller refreshes it and,
+ * once the refresh has started, says so with cache_prefetch_started().
+ * A refresh that cannot start (dns-forward-max) leaves the entry
+ * eligible.  now: the clock, milliseconds.
  */
 enum cache_status cache_lookup(struct cache *, const struct query *q,
 		    uint64_t now, size_t limit, uint8_t *buf, size_t bufsz,
 		    size_t *len, int *prefetch);
+/* The refresh of q's entry has started: no more *prefetch for it. */
+void	cache_prefetch_started(struct cache *, const struct query *q);
 
 /*
  * Insert or replace the answer to q (checked by msg_check_answer: not

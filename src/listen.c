@@ -377,6 +377,48 @@ listen_reply(const struct origin *o, const uint8_t *buf, size_t len)
 		tcp_reply(o->conn, buf, len);
 }
 
+/*
+ * The path sees a client as a reply function and a cookie (query.h):
+ * ours holds the socket or connection; the peer travels beside it.
+ */
+struct listen_cookie {
+	int			 fd;
+	struct tcp_conn		*conn;
+};
+
+static void
+listen_client_reply(const struct query_client *c, const uint8_t *buf,
+    size_t len)
+{
+	struct listen_cookie	 k;
+	struct origin		 o;
+
+	memcpy(&k, c->cookie.bytes, sizeof(k));
+	o.door = c->stream ? DOOR_TCP : DOOR_UDP;
+	o.fd = k.fd;
+	o.conn = k.conn;
+	o.peerlen = c->peerlen;
+	memcpy(&o.peer, &c->peer, sizeof(o.peer));
+	listen_reply(&o, buf, len);
+}
+
+static void
+listen_query(const uint8_t *pkt, size_t len, const struct origin *o)
+{
+	struct query_client	 c;
+	struct listen_cookie	 k;
+
+	_Static_assert(sizeof(k) <= QUERY_COOKIE_SIZE, "listen_cookie");
+	k.fd = o->fd;
+	k.conn = o->conn;
+	c.reply = listen_client_reply;
+	c.stream = o->door == DOOR_TCP;
+	c.peerlen = o->peerlen;
+	memcpy(&c.peer, &o->peer, sizeof(c.peer));
+	memcpy(c.cookie.bytes, &k, sizeof(k));
+	query_input(pkt, len, &c);
+}
+
 /* ---- UDP --------------------------------------------------------------- */
 
 static void
@@ -414,7 +456,7 @@ listen_udp_cb(evutil_socket_t fd, short ev, void *arg)
 			o.peerlen = plen;
 			o.conn = NULL;
 			listen_stats.udp_in++;
-			query_input(udp_buf[i], udp_msg[i].msg_len, &o);
+			listen_query(udp_buf[i], udp_msg[i].msg_len, &o);
 			if (listen_down)
 				return;		/* the queue went with fd */
 		}
@@ -721,7 +763,7 @@ tcp_conn_process(struct tcp_conn *c)
 		/* Before the call: the reply may come before it returns. */
 		c->owed++;
 		listen_stats.tcp_in++;
-		query_input(p + 2, mlen, &o);
+		listen_query(p + 2, mlen, &o);
 		if (listen_down)
 			return;		/* c is gone with everything */
 		/* c->bev is kept while busy, even if c was closed. */

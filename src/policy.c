@@ -6,6 +6,9 @@
  * it, so the stub listener and interception never disagree.
  *
  * Order of the rules:
+ *   0. Names briskdns answers itself (localdata.h: localhost., the
+ *      loopback reverse names, CHAOS): LOCAL (or REFUSED), whatever the
+ *      aaaa-mode and server= lines say; never forwarded.
  *   1. server=/dom/ (local only) for the longest matching domain: NXDOMAIN,
  *      even for an AAAA query that would get the empty answer, because
  *      NXDOMAIN is the truthful answer for a name that exists nowhere.
@@ -19,6 +22,7 @@
 
 #include "briskdns.h"
 #include "config.h"
+#include "localdata.h"
 #include "msg.h"
 #include "policy.h"
 
@@ -105,6 +109,17 @@ policy_decide(const struct config *conf, int have_global_v6,
 	d->action = POLICY_FORWARD;
 	d->route = NULL;
 	d->aaaa_wait = POLICY_WAIT_NONE;
+
+	switch (localdata_match(q)) {
+	case LOCALDATA_ANSWER:
+		d->action = POLICY_LOCAL;
+		return;
+	case LOCALDATA_REFUSED:
+		d->action = POLICY_REFUSED;
+		return;
+	case LOCALDATA_NONE:
+		break;
+	}
 
 	s = policy_route(conf, q->qname, q->qname_len);
 	if (s != NULL && s->kind == SERVER_LOCAL) {

@@ -13,6 +13,8 @@ enum policy_action {
 	POLICY_FORWARD = 0,	/* to route's servers (NULL route: defaults) */
 	POLICY_EMPTY,		/* the empty AAAA answer, made locally */
 	POLICY_NXDOMAIN,	/* server=/dom/ (local only): NXDOMAIN */
+	POLICY_LOCAL,		/* RFC 6761 names, CHAOS: localdata_answer */
+	POLICY_REFUSED,		/* other CHAOS queries */
 };
 
 /* With POLICY_FORWARD of an AAAA query: when to give up waiting. */

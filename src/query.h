@@ -5,13 +5,40 @@
 #ifndef BRISKDNS_QUERY_H
 #define BRISKDNS_QUERY_H
 
+#include <sys/socket.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "listen.h"
-
 struct config;
 struct event_base;
+struct query_client;
+
+/*
+ * A door's reply function: answer the query that came from c (len 0: no
+ * answer, the query is dropped).  buf is valid during the call only.
+ */
+typedef void	(*query_reply_fn)(const struct query_client *c,
+		    const uint8_t *buf, size_t len);
+
+#define QUERY_COOKIE_SIZE	16
+
+/*
+ * Who asked, as the door hands it to the path: its reply function, and a
+ * cookie the path never reads (the door's socket or connection), copied
+ * by value into every request in flight.  The path includes no door's
+ * header.
+ */
+struct query_client {
+	query_reply_fn		 reply;
+	int			 stream;	/* TCP: no UDP size limit */
+	struct sockaddr_storage	 peer;		/* for logs */
+	socklen_t		 peerlen;
+	union {
+		uint8_t		 bytes[QUERY_COOKIE_SIZE];
+		void		*ptr;
+		uint64_t	 align;
+	}			 cookie;	/* the door's own */
+};
 
 void	query_init(struct event_base *);
 /* The running configuration (start, SIGHUP: the cache is cleared). */
@@ -20,8 +47,12 @@ void	query_set_config(const struct config *);
 void	query_shutdown(void);
 void	query_set_global_v6(int have);	/* from route6.c */
 
-/* A query from a door.  See listen.h for the reply contract. */
-void	query_input(const uint8_t *pkt, size_t len, const struct origin *o);
+/*
+ * A query from a door.  For every call there is exactly one call of
+ * c->reply, before or after query_input() returns.
+ */
+void	query_input(const uint8_t *pkt, size_t len,
+	    const struct query_client *c);
 
 /*
  * For the interception door: if the path answers this query itself (the
@@ -40,14 +71,13 @@ struct query_stats {
 	uint64_t	 formerr;
 	uint64_t	 notimp;
 	uint64_t	 local_empty;		/* AAAA answered empty */
-	uint64_t	 local_other;		/* NXDOMAIN for local domains */
-	uint64_t	 forwarded;		/* upstream transactions */
+	uint64_t	 local_other;		/* local domains, RFC 6761, CHAOS */
 	uint64_t	 coalesced;		/* joined one in flight */
 	uint64_t	 cache_hits;
 	uint64_t	 stale_served;
 	uint64_t	 prefetches;
 	uint64_t	 servfail;		/* no useful upstream answer */
-	uint64_t	 refused_busy;		/* at a bound */
+	uint64_t	 busy;			/* SERVFAIL at a bound */
 };
 extern struct query_stats query_stats;
 

@@ -645,9 +645,10 @@ END_TEST
 
 START_TEST(test_prefetch)
 {
-	static const struct spec sp_short = { .nan = 1, .ttl = { 9 } };
+	static const struct spec sp_short = { .nan = 1, .ttl = { 1 } };
 	struct cache_limits	 l = lim_default;
 	struct cache		*c;
+	struct query		 q;
 	uint8_t			 buf[DNS_MAXMSG];
 	size_t			 len;
 	int			 pf;
@@ -662,6 +663,12 @@ START_TEST(test_prefetch)
 	ck_assert_int_eq(lookup(c, "p.example", DNS_TYPE_A, 1, 0, T0 + 270000,
 	    buf, &len, &pf), CACHE_FRESH);
 	ck_assert_int_eq(pf, 1);
+	/* Until its refresh has started (test_prefetch.c has more). */
+	ck_assert_int_eq(lookup(c, "p.example", DNS_TYPE_A, 1, 0, T0 + 275000,
+	    buf, &len, &pf), CACHE_FRESH);
+	ck_assert_int_eq(pf, 1);
+	make_query(&q, "p.example", DNS_TYPE_A, 1, 0, 0);
+	cache_prefetch_started(c, &q);
 	ck_assert_int_eq(lookup(c, "p.example", DNS_TYPE_A, 1, 0, T0 + 280000,
 	    buf, &len, &pf), CACHE_FRESH);
 	ck_assert_int_eq(pf, 0);		/* once */
@@ -675,7 +682,7 @@ START_TEST(test_prefetch)
 	/* Too short an entry: never. */
 	ck_assert_int_eq(insert(c, "q.example", DNS_TYPE_A, 0, &sp_short, T0),
 	    1);
-	ck_assert_int_eq(lookup(c, "q.example", DNS_TYPE_A, 1, 0, T0 + 8999,
+	ck_assert_int_eq(lookup(c, "q.example", DNS_TYPE_A, 1, 0, T0 + 999,
 	    buf, &len, &pf), CACHE_FRESH);
 	ck_assert_int_eq(pf, 0);
 

@@ -92,6 +92,7 @@ struct policy_case {
 #define FWD	POLICY_FORWARD
 #define EMPTY	POLICY_EMPTY
 #define NXD	POLICY_NXDOMAIN
+#define LOCAL	POLICY_LOCAL
 #define NOWAIT	POLICY_WAIT_NONE
 
 static const struct policy_case cases[] = {
@@ -152,6 +153,27 @@ static const struct policy_case cases[] = {
 	{ AAAA_FORWARD, 1, "host.lan", AAAA, NXD, R_NULL, NOWAIT },
 	{ AAAA_EMPTY, 0, "host.plan", A, FWD, R_NULL, NOWAIT },
 	{ AAAA_EMPTY, 0, "lan.example", A, FWD, 1, NOWAIT },
+	/* RFC 6761: answered locally whatever the aaaa-mode or server= */
+	{ AAAA_EMPTY, 0, "localhost", AAAA, LOCAL, R_NULL, NOWAIT },
+	{ AAAA_FORWARD, 1, "localhost", AAAA, LOCAL, R_NULL, NOWAIT },
+	{ AAAA_DEADLINE, 1, "www.localhost", AAAA, LOCAL, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "LocalHost", A, LOCAL, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "a.b.localhost", DNS_TYPE_MX, LOCAL, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "localhost.lan", A, NXD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "localhost.example", A, FWD, 1, NOWAIT },
+	{ AAAA_EMPTY, 0, "notlocalhost", A, FWD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "1.0.0.127.in-addr.arpa", DNS_TYPE_PTR, LOCAL,
+	    R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "9.8.7.127.in-addr.arpa", DNS_TYPE_PTR, LOCAL,
+	    R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "127.in-addr.arpa", DNS_TYPE_SOA, LOCAL, R_NULL,
+	    NOWAIT },
+	{ AAAA_EMPTY, 0, "1.0.0.128.in-addr.arpa", DNS_TYPE_PTR, FWD, R_NULL,
+	    NOWAIT },
+	{ AAAA_EMPTY, 0, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+	    "0.0.0.0.0.0.ip6.arpa", DNS_TYPE_PTR, LOCAL, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+	    "0.0.0.0.0.0.ip6.arpa", DNS_TYPE_PTR, FWD, R_NULL, NOWAIT },
 };
 
 START_TEST(test_decide)
@@ -159,10 +181,15 @@ START_TEST(test_decide)
 	const struct policy_case	*c = &cases[_i];
 	struct policy_decision		 d;
 	struct query			 q;
+	size_t				 i;
 
 	memset(&q, 0, sizeof(q));
-	q.qname_len = wire_name(c->qname, q.qname);
-	memcpy(q.qname_case, q.qname, q.qname_len);
+	q.qname_len = wire_name(c->qname, q.qname_case);
+	/* Lower-cased, as msg_parse_query() gives it. */
+	for (i = 0; i < q.qname_len; i++)
+		q.qname[i] = (uint8_t)(q.qname_case[i] >= 'A' &&
+		    q.qname_case[i] <= 'Z' ? q.qname_case[i] + 32 :
+		    q.qname_case[i]);
 	q.qtype = c->qtype;
 	q.qclass = DNS_CLASS_IN;
 	conf.aaaa_mode = c->mode;
@@ -183,6 +210,46 @@ START_TEST(test_decide)
 		ck_assert_msg(d.route == &servers[c->route].domain,
 		    "%s: route %p, want servers[%d]", c->qname,
 		    (const void *)d.route, c->route);
+}
+END_TEST
+
+/* CHAOS: version.bind and version.server TXT answered, the rest
+ * REFUSED; never forwarded.  Other classes than IN and CH: as before. */
+START_TEST(test_chaos)
+{
+	static const struct {
+		const char		*name;
+		uint16_t		 qclass, qtype;
+		enum policy_action	 want;
+	} t[] = {
+		{ "version.bind", 3, DNS_TYPE_TXT, POLICY_LOCAL },
+		{ "VERSION.Server", 3, DNS_TYPE_TXT, POLICY_LOCAL },
+		{ "version.bind", 3, DNS_TYPE_A, POLICY_REFUSED },
+		{ "hostname.bind", 3, DNS_TYPE_TXT, POLICY_REFUSED },
+		{ "www.example.com", 3, DNS_TYPE_A, POLICY_REFUSED },
+		{ "localhost", 3, DNS_TYPE_A, POLICY_REFUSED },
+		{ "version.bind", DNS_CLASS_IN, DNS_TYPE_TXT, POLICY_FORWARD },
+		{ "localhost", DNS_TYPE_ANY, DNS_TYPE_A, POLICY_FORWARD },
+	};
+	struct policy_decision	 d;
+	struct query		 q;
+	size_t			 i, j;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&q, 0, sizeof(q));
+		q.qname_len = wire_name(t[i].name, q.qname_case);
+		for (j = 0; j < q.qname_len; j++)
+			q.qname[j] = (uint8_t)(q.qname_case[j] >= 'A' &&
+			    q.qname_case[j] <= 'Z' ? q.qname_case[j] + 32 :
+			    q.qname_case[j]);
+		q.qtype = t[i].qtype;
+		q.qclass = t[i].qclass;
+		conf.aaaa_mode = AAAA_FORWARD;
+		policy_decide(&conf, 1, &q, &d);
+		ck_assert_msg(d.action == t[i].want, "%s class %u type %u: "
+		    "action %d, want %d", t[i].name, t[i].qclass, t[i].qtype,
+		    d.action, t[i].want);
+	}
 }
 END_TEST
 
@@ -252,6 +319,7 @@ policy_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_loop_test(tc, test_decide, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_no_servers);
+	tcase_add_test(tc, test_chaos);
 	tcase_add_test(tc, test_name_in_domain);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,0 +1,46 @@
+/*
+ * localdata.h: the names briskdns answers itself and never forwards.
+ *
+ * RFC 6761 special-use names, as unbound's default local zones answer
+ * them: localhost. and every name below it (A 127.0.0.1, AAAA ::1, other
+ * types NODATA), the reverse zone 127.in-addr.arpa. (PTR localhost. for
+ * 1.0.0.127.in-addr.arpa., NODATA at the apex and on the way to that
+ * name, NXDOMAIN for every other name) and the reverse name of ::1 (PTR
+ * localhost.; NXDOMAIN below it).  And CHAOS-class queries: version.bind
+ * and version.server TXT give "briskdns-VERSION", every other CHAOS
+ * query is REFUSED (as unbound; dnsmasq answers NOTIMP to the names under
+ * bind. and server. it does not know, and forwards other CHAOS queries).
+ *
+ * A pure module: localdata_match() classifies, localdata_answer() builds
+ * into the caller's buffer with msg's reply builders and the wire
+ * helpers.  No allocation, no state.
+ */
+#ifndef BRISKDNS_LOCALDATA_H
+#define BRISKDNS_LOCALDATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct query;
+
+#define DNS_CLASS_CH	3
+
+enum localdata_kind {
+	LOCALDATA_NONE = 0,	/* not briskdns's own: the usual path */
+	LOCALDATA_ANSWER,	/* answered by localdata_answer() */
+	LOCALDATA_REFUSED,	/* a CHAOS query briskdns does not answer */
+};
+
+enum localdata_kind	localdata_match(const struct query *q);
+
+/*
+ * The answer to q (localdata_match() said LOCALDATA_ANSWER): RA set, AA
+ * clear, ID, RD, CD and the question in the client's case echoed, EDNS
+ * when q had it; records and the SOA of NODATA and NXDOMAIN answers with
+ * TTL ttl (local-ttl), the SOA owned by the zone's apex.  Returns the
+ * length, or 0 if buf is too small or q is not local data.
+ */
+size_t	localdata_answer(const struct query *q, uint32_t ttl, uint8_t *buf,
+	    size_t bufsz);
+
+#endif
