@@ -3,7 +3,7 @@
  * argument, so it is tested with a fake clock.
  *
  * Entries are keyed by the lower-cased wire question name, type, class
- * and the DO bit, and hold the upstream's answer in wire form together
+ * and the DO, CD and RD bits of the query, and hold the upstream's answer in wire form together
  * with the offsets of its TTL fields, recorded when it was inserted.  A
  * hit copies the stored bytes into the caller's buffer and patches ID,
  * the question's letter case and the TTLs (aged by the time since
@@ -83,7 +83,7 @@ int	cache_insert(struct cache *, const struct query *q,
 
 /*
  * For the AAAA modes.  cache_has_a: a fresh A answer with at least one
- * address is cached for name (either DO bit).  cache_nxdomain: a fresh
+ * address is cached for name (either DO bit, asked with RD=1, CD=0).  cache_nxdomain: a fresh
  * NXDOMAIN is cached for name (for any of the types A or AAAA).
  */
 int	cache_has_a(struct cache *, const uint8_t *name, size_t namelen,

@@ -127,6 +127,7 @@ query_set_config(const struct config *conf)
 	    NULL)
 		log_warn("cache of %zu entries: running without a cache",
 		    conf->cache_size);
+	msg_set_edns_max(conf->edns_packet_max);
 	qconf = conf;
 }
 
