@@ -7,13 +7,17 @@
  * question makes (so the fuzzer reaches the record walks without guessing
  * a name), each for a client with and without EDNS and for several size
  * limits.  Results must never grow the message and must leave a message
- * whose header and question still read back.
+ * whose header and question still read back.  One reader decides: an
+ * answer msg_check_answer accepts is finished whole (no TC, every record
+ * but an OPT for a plain client) into a message the record iterator
+ * reads to its end; one it calls malformed is cut, with TC.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "briskdns.h"
 #include "msg.h"
+#include "wire.h"
 #include "fuzz.h"
 #include "answer_queries.h"
 
@@ -32,6 +36,18 @@ fa_one(const uint8_t *data, size_t size, uint16_t id, struct query *q)
 		a = msg_check_answer(data, size, id, q, &rcode);
 		if (a != ANSWER_MISMATCH && (rcode < 0 || rcode > 15))
 			abort();
+		if (a == ANSWER_OK || a == ANSWER_MALFORMED) {
+			memcpy(fa_copy, data, size);
+			n = msg_finish_answer(fa_copy, size, q, DNS_MAXMSG);
+			if (n != 0 && a == ANSWER_OK &&
+			    (get16(fa_copy + 2) & DNS_FLAG_TC))
+				abort();	/* accepted, then cut */
+			if (n != 0 && a == ANSWER_MALFORMED &&
+			    !(get16(fa_copy + 2) & DNS_FLAG_TC))
+				abort();	/* rejected, then passed */
+			if (n != 0 && a == ANSWER_OK)
+				answer_wellformed(fa_copy, n, q);
+		}
 		for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
 			memcpy(fa_copy, data, size);
 			n = msg_finish_answer(fa_copy, size, q, limits[i]);
