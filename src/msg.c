@@ -76,8 +76,12 @@ msg_skip_name(const uint8_t *pkt, size_t len, size_t off)
 			if (pos + 1 >= len || ++hops > MSG_MAXHOPS)
 				return 0;
 			target = ((size_t)(c & 0x3f) << 8) | pkt[pos + 1];
-			/* Only backwards: no loops, no forward references. */
-			if (target >= pos)
+			/*
+			 * Only backwards: no loops, no forward references.
+			 * Never into the header, whose ID and flags are
+			 * rewritten for each client.
+			 */
+			if (target >= pos || target < DNS_HDRLEN)
 				return 0;
 			if (end == 0)
 				end = pos + 2;
@@ -527,6 +531,8 @@ msg_iter_next(struct msg_iter *it, struct msg_rr *rr)
 	const uint8_t	*pkt = it->pkt;
 	size_t		 len = it->len, p;
 
+	if (it->qend == 0)		/* msg_iter_start failed */
+		return -1;
 	/* Bounded by the counts, and by len: a record is >= 11 bytes. */
 	while (it->left == 0) {
 		if (it->section == MSG_SEC_ADDITIONAL)
@@ -534,8 +540,6 @@ msg_iter_next(struct msg_iter *it, struct msg_rr *rr)
 		it->section++;
 		it->left = get16(pkt + 6 + 2 * it->section);
 	}
-	if (it->qend == 0)
-		return -1;
 	rr->section = it->section;
 	rr->owner = it->end;
 	if ((p = msg_skip_name(pkt, len, it->end)) == 0 ||
@@ -566,6 +570,8 @@ msg_iter_next(struct msg_iter *it, struct msg_rr *rr)
 }
 
 /* ---- upstream answers ------------------------------------------------------ */
+
+static size_t	answer_reemit(const uint8_t *, size_t, unsigned int);
 
 /*
  * Whether ans (len >= DNS_HDRLEN) has q's question, name compared without
@@ -598,6 +604,7 @@ msg_check_answer(const uint8_t *ans, size_t len, uint16_t id,
 	struct msg_iter	 it;
 	struct msg_rr	 rr;
 	uint16_t	 flags;
+	unsigned int	 nrr = 0;
 	int		 r;
 
 	/* The cheap checks first: most spoofs fail here. */
@@ -614,8 +621,18 @@ msg_check_answer(const uint8_t *ans, size_t len, uint16_t id,
 	if (msg_iter_start(&it, ans, len) == -1)
 		return ANSWER_MALFORMED;
 	while ((r = msg_iter_next(&it, &rr)) == 1)
-		;
-	return r == 0 ? ANSWER_OK : ANSWER_MALFORMED;
+		nrr++;
+	if (r == -1)
+		return ANSWER_MALFORMED;
+	/*
+	 * An OPT with records after it is removed for a plain client by
+	 * writing those again: an answer that cannot be is rejected here,
+	 * not cut there (one verdict for both).
+	 */
+	if (it.nopt > 0 && it.optend != it.end &&
+	    answer_reemit(ans, it.end, nrr) == 0)
+		return ANSWER_MALFORMED;
+	return ANSWER_OK;
 }
 
 void
@@ -632,9 +649,26 @@ msg_answer_flags(uint8_t *ans, const struct query *q)
 
 /* ---- re-emitting names ------------------------------------------------------ */
 
-#define EMIT_MAXTARGETS	512	/* label starts remembered for compression */
+/*
+ * Removing a record from the middle of an answer moves what follows it, so
+ * every compression pointer after it would point amiss.  The answer is
+ * therefore written again (answer_reemit): each name is decompressed from
+ * the input and written as labels, with a pointer for the longest suffix
+ * already in the output.  A pointer is only ever written after
+ * emit_same() has read, in the output itself, the very name it stands
+ * for, so whatever the input's pointers did, the output's names are the
+ * input's names.  Candidates for a suffix: where the input's own pointer
+ * for it lands in the output (emit_map: input byte -> output byte, for
+ * the bytes copied as they were), then the label starts of the names
+ * written so far.  The upstream's compression is thus kept where it can
+ * be, and the output is not longer than the input; when it would be (a
+ * pointer into the middle of a label, say), the answer cannot be
+ * rewritten in place and msg_check_answer calls it malformed.
+ */
 
-/* An answer being written again; out is our own, well-formed output. */
+#define EMIT_MAXTARGETS	512	/* label starts remembered for compression */
+#define EMIT_NOMAP	0xffff
+
 struct emitter {
 	uint8_t		*out;
 	size_t		 size;
@@ -643,46 +677,9 @@ struct emitter {
 	size_t		 ntargets;
 };
 
-static uint8_t	 emit_buf[DNS_MAXMSG];	/* single-threaded scratch */
-
-/*
- * The name at pkt[off] (same rules as msg_skip_name, which the caller has
- * applied) uncompressed into flat[DNS_MAXNAME].  Returns its length, 0 if
- * malformed.
- */
-static size_t
-name_flat(const uint8_t *pkt, size_t len, size_t off, uint8_t *flat)
-{
-	size_t	 pos = off, n = 0;
-	int	 hops = 0;
-
-	for (;;) {
-		uint8_t	 c;
-
-		if (pos >= len)
-			return 0;
-		c = pkt[pos];
-		if ((c & 0xc0) == 0xc0) {
-			size_t	 target;
-
-			if (pos + 1 >= len || ++hops > MSG_MAXHOPS)
-				return 0;
-			target = ((size_t)(c & 0x3f) << 8) | pkt[pos + 1];
-			if (target >= pos)
-				return 0;
-			pos = target;
-			continue;
-		}
-		if ((c & 0xc0) || n + c + 1 > DNS_MAXNAME ||
-		    len - pos < (size_t)c + 1)
-			return 0;
-		memcpy(flat + n, pkt + pos, c + 1);
-		n += c + 1;
-		if (c == 0)
-			return n;
-		pos += c + 1;
-	}
-}
+/* Single-threaded scratch: the output, and where input bytes went. */
+static uint8_t	 emit_buf[DNS_MAXMSG];
+static uint16_t	 emit_map[DNS_MAXMSG];
 
 /* Whether the name at e->out[t] equals flat[0..flen), byte for byte. */
 static int
@@ -701,8 +698,8 @@ emit_same(const struct emitter *e, size_t t, const uint8_t *flat,
 			t = ((size_t)(c & 0x3f) << 8) | e->out[t + 1];
 			continue;
 		}
-		if (i >= flen || flat[i] != c || flen - i < (size_t)c + 1 ||
-		    t + 1 + c > e->off ||
+		if ((c & 0xc0) || i >= flen || flat[i] != c ||
+		    flen - i < (size_t)c + 1 || t + 1 + c > e->off ||
 		    memcmp(e->out + t + 1, flat + i + 1, c) != 0)
 			return 0;
 		if (c == 0)
@@ -713,38 +710,93 @@ emit_same(const struct emitter *e, size_t t, const uint8_t *flat,
 	return 0;
 }
 
+/* Point at the output's e->out[t] for flat[i..flen) if it is that name. */
+static int
+emit_try(struct emitter *e, size_t t, const uint8_t *flat, size_t flen,
+    size_t i)
+{
+	if (t >= 0x4000 || t >= e->off || !emit_same(e, t, flat + i,
+	    flen - i))
+		return 0;
+	if (e->size - e->off < 2)
+		return -1;
+	put16(e->out + e->off, 0xc000 | (uint16_t)t);
+	e->off += 2;
+	return 1;
+}
+
 /*
- * Write the uncompressed name flat[0..flen) at e->off; with compress, the
- * longest suffix already written becomes a pointer.  Every label written
- * becomes a target for later names.  0, or -1 if out is full.
+ * Write the name at pkt[off] (checked by msg_skip_name against len).  With
+ * compress, any suffix already written may become a pointer; without
+ * (RFC 3597 types), only where the input had a pointer.  0, or -1 if the
+ * name is malformed or out is full.
  */
 static int
-emit_name(struct emitter *e, const uint8_t *flat, size_t flen, int compress)
+emit_name(struct emitter *e, const uint8_t *pkt, size_t len, size_t off,
+    int compress)
 {
-	size_t	 i = 0, j, start = e->off;
+	uint8_t	 flat[DNS_MAXNAME];
+	size_t	 hop_i[MSG_MAXHOPS], hop_t[MSG_MAXHOPS], nhops = 0;
+	size_t	 pos = off, n = 0, inl = SIZE_MAX, i, j, k, start = e->off;
+	int	 r;
 
-	while (i < flen && flat[i] != 0) {
-		if (compress)
-			for (j = 0; j < e->ntargets; j++)
-				if (emit_same(e, e->targets[j], flat + i,
-				    flen - i)) {
-					if (e->size - e->off < 2)
-						return -1;
-					put16(e->out + e->off,
-					    0xc000 | e->targets[j]);
-					e->off += 2;
-					goto mark;
-				}
+	/* Decompress, noting where the input's pointers were and went. */
+	for (;;) {
+		uint8_t	 c;
+
+		if (pos >= len)
+			return -1;
+		c = pkt[pos];
+		if ((c & 0xc0) == 0xc0) {
+			if (pos + 1 >= len || nhops >= MSG_MAXHOPS)
+				return -1;
+			if (inl == SIZE_MAX)
+				inl = n;
+			hop_i[nhops] = n;
+			hop_t[nhops] = ((size_t)(c & 0x3f) << 8) | pkt[pos + 1];
+			if (hop_t[nhops] >= pos)
+				return -1;
+			pos = hop_t[nhops++];
+			continue;
+		}
+		if ((c & 0xc0) || n + c + 1 > DNS_MAXNAME ||
+		    len - pos < (size_t)c + 1)
+			return -1;
+		memcpy(flat + n, pkt + pos, c + 1);
+		n += c + 1;
+		if (c == 0)
+			break;
+		pos += c + 1;
+	}
+	if (inl == SIZE_MAX)
+		inl = n;
+
+	for (i = 0; flat[i] != 0; i += flat[i] + 1) {
+		for (j = 0; j < nhops; j++)
+			if (hop_i[j] == i && emit_map[hop_t[j]] != EMIT_NOMAP &&
+			    (r = emit_try(e, emit_map[hop_t[j]], flat, n, i)) !=
+			    0)
+				goto pointed;
+		for (j = 0; compress && j < e->ntargets; j++)
+			if ((r = emit_try(e, e->targets[j], flat, n, i)) != 0)
+				goto pointed;
 		if (e->size - e->off < (size_t)flat[i] + 1)
 			return -1;
+		/* Labels that sat inline in the input map byte for byte. */
+		for (k = 0; i < inl && k <= flat[i]; k++)
+			emit_map[off + i + k] = (uint16_t)(e->off + k);
 		memcpy(e->out + e->off, flat + i, flat[i] + 1);
 		e->off += flat[i] + 1;
-		i += flat[i] + 1;
 	}
 	if (e->off >= e->size)
 		return -1;
+	if (i < inl)
+		emit_map[off + i] = (uint16_t)e->off;
 	e->out[e->off++] = 0;
- mark:
+	r = 1;
+ pointed:
+	if (r == -1)
+		return -1;
 	/* The labels just written, in order (i: bytes of them). */
 	for (j = 0; j < i && e->ntargets < EMIT_MAXTARGETS &&
 	    start + j < 0x4000; j += flat[j] + 1)
@@ -752,13 +804,17 @@ emit_name(struct emitter *e, const uint8_t *flat, size_t flen, int compress)
 	return 0;
 }
 
-/* Copy n bytes from src.  0/-1. */
+/* Copy pkt[from..from+n) as it is.  0/-1. */
 static int
-emit_bytes(struct emitter *e, const uint8_t *src, size_t n)
+emit_bytes(struct emitter *e, const uint8_t *pkt, size_t from, size_t n)
 {
+	size_t	 k;
+
 	if (e->size - e->off < n)
 		return -1;
-	memcpy(e->out + e->off, src, n);
+	memcpy(e->out + e->off, pkt + from, n);
+	for (k = 0; k < n; k++)
+		emit_map[from + k] = (uint16_t)(e->off + k);
 	e->off += n;
 	return 0;
 }
@@ -767,20 +823,18 @@ emit_bytes(struct emitter *e, const uint8_t *src, size_t n)
 static int
 emit_rr(struct emitter *e, const uint8_t *pkt, const struct msg_rr *rr)
 {
-	uint8_t		 flat[DNS_MAXNAME];
 	const int8_t	*part;
-	size_t		 flen, pos, end = rr->rdata + rr->rdlen, rdlen_at;
+	size_t		 pos, end = rr->rdata + rr->rdlen, rdlen_at;
 	size_t		 i, next;
 
-	if ((flen = name_flat(pkt, rr->end, rr->owner, flat)) == 0 ||
-	    emit_name(e, flat, flen, 1) == -1 ||
-	    emit_bytes(e, pkt + rr->ttl - 4, MSG_RRFIXED - 2) == -1 ||
+	if (emit_name(e, pkt, rr->end, rr->owner, 1) == -1 ||
+	    emit_bytes(e, pkt, rr->ttl - 4, MSG_RRFIXED - 2) == -1 ||
 	    e->size - e->off < 2)
 		return -1;
 	rdlen_at = e->off;
 	e->off += 2;
 	if ((part = rd_layout(rr->type)) == NULL) {
-		if (emit_bytes(e, pkt + rr->rdata, rr->rdlen) == -1)
+		if (emit_bytes(e, pkt, rr->rdata, rr->rdlen) == -1)
 			return -1;
 		goto done;
 	}
@@ -791,8 +845,7 @@ emit_rr(struct emitter *e, const uint8_t *pkt, const struct msg_rr *rr)
 		case RD_NAMEC:
 		case RD_NAME:
 			if ((next = msg_skip_name(pkt, end, pos)) == 0 ||
-			    (flen = name_flat(pkt, end, pos, flat)) == 0 ||
-			    emit_name(e, flat, flen, part[i] == RD_NAMEC) ==
+			    emit_name(e, pkt, end, pos, part[i] == RD_NAMEC) ==
 			    -1)
 				return -1;
 			break;
@@ -807,7 +860,7 @@ emit_rr(struct emitter *e, const uint8_t *pkt, const struct msg_rr *rr)
 		default:
 			next = pos + part[i];
  copy:
-			if (next > end || emit_bytes(e, pkt + pos, next - pos) ==
+			if (next > end || emit_bytes(e, pkt, pos, next - pos) ==
 			    -1)
 				return -1;
 			break;
@@ -824,31 +877,32 @@ emit_rr(struct emitter *e, const uint8_t *pkt, const struct msg_rr *rr)
 }
 
 /*
- * ans[0..len) written again into emit_buf: header, question, the first
- * nrr records but the OPT, every name re-emitted.  Returns the length,
- * 0 if a record does not parse or the result would exceed len.
+ * ans[0..len) written again into emit_buf without its OPT record: header,
+ * question, the first nrr records, every name re-emitted.  Returns the
+ * length, 0 if a record does not parse or the result would exceed len.
  */
 static size_t
 answer_reemit(const uint8_t *ans, size_t len, unsigned int nrr)
 {
-	struct emitter	*e, em;
+	struct emitter	 em, *e = &em;
 	struct msg_iter	 it;
 	struct msg_rr	 rr;
 	uint16_t	 kept[3] = { 0, 0, 0 };
 	size_t		 j;
 	unsigned int	 n;
 
-	e = &em;
 	e->out = emit_buf;
 	e->size = len;		/* never longer than what it replaces */
 	e->ntargets = 0;
-	if (msg_iter_start(&it, ans, len) == -1 || it.qend > e->size)
+	if (len > DNS_MAXMSG || msg_iter_start(&it, ans, len) == -1)
 		return 0;
-	memcpy(e->out, ans, it.qend);
-	e->off = it.qend;
+	memset(emit_map, 0xff, len * sizeof(emit_map[0]));
+	e->off = 0;
+	if (emit_bytes(e, ans, 0, it.qend) == -1)
+		return 0;
 	/* The question's labels, for the names that point at it. */
-	for (j = DNS_HDRLEN; ans[j] != 0 && j < 0x4000 &&
-	    e->ntargets < EMIT_MAXTARGETS; j += ans[j] + 1)
+	for (j = DNS_HDRLEN; ans[j] != 0 && e->ntargets < EMIT_MAXTARGETS;
+	    j += ans[j] + 1)
 		e->targets[e->ntargets++] = (uint16_t)j;
 	for (n = 0; n < nrr; n++) {
 		if (msg_iter_next(&it, &rr) != 1)

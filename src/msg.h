@@ -37,7 +37,10 @@ struct query {
 	 * upstream (the cache and coalescing share answers). */
 };
 
-/* A query datagram longer than this is FORMERR (header permitting). */
+/*
+ * A query longer than this is FORMERR (header permitting), over UDP or
+ * TCP: a question and an OPT with options need no more.
+ */
 #define MSG_QUERY_MAX	4096
 
 enum msg_status {
@@ -120,8 +123,10 @@ enum msg_answer {
  * Check an upstream answer to the query q sent with ID id: QR set, ID,
  * opcode QUERY, QDCOUNT 1 and the question equal to q's (name compared
  * without regard to case), then (unless TC) every record through the
- * record iterator.  *rcode gets the answer's rcode when the result is not
- * MISMATCH.
+ * record iterator; with an OPT that records follow, also that the OPT can
+ * be removed for a plain client by re-emitting them within the answer's
+ * length (not so when a name is made of the bytes of its own record).
+ * *rcode gets the answer's rcode when the result is not MISMATCH.
  */
 enum msg_answer	msg_check_answer(const uint8_t *ans, size_t len,
 		    uint16_t id, const struct query *q, int *rcode);
@@ -152,7 +157,8 @@ void	msg_answer_flags(uint8_t *ans, const struct query *q);
  * counted records, or -1 if the message is malformed from that record on
  * (the records before it stand).  Malformed: a name breaking the label or
  * length limits or with a compression pointer that does not point
- * strictly backwards (or more than 64 of them), a record running past
+ * strictly backwards, or points into the header (or more than 64 of
+ * them), a record running past
  * len, an RDATA whose names (types of RFC 1035, RFC 3597 section 4, and
  * RRSIG, NSEC, SRV, NAPTR, DNAME...) do not fit its length exactly, an
  * OPT outside the additional section, not owned by the root, or a second

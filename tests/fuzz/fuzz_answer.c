@@ -10,7 +10,9 @@
  * whose header and question still read back.  One reader decides: an
  * answer msg_check_answer accepts is finished whole (no TC, every record
  * but an OPT for a plain client) into a message the record iterator
- * reads to its end; one it calls malformed is cut, with TC.
+ * reads to its end; one it calls malformed is cut, with TC (or, when
+ * its only fault is an OPT that cannot be removed in place, passed whole
+ * to an EDNS client only: the daemon never finishes a rejected answer).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +44,15 @@ fa_one(const uint8_t *data, size_t size, uint16_t id, struct query *q)
 			if (n != 0 && a == ANSWER_OK &&
 			    (get16(fa_copy + 2) & DNS_FLAG_TC))
 				abort();	/* accepted, then cut */
+			/* Rejected, then passed: only an answer that
+			 * reads whole but whose OPT could not be removed
+			 * (msg_check_answer tried), to an EDNS client. */
 			if (n != 0 && a == ANSWER_MALFORMED &&
-			    !(get16(fa_copy + 2) & DNS_FLAG_TC))
-				abort();	/* rejected, then passed */
+			    !(get16(fa_copy + 2) & DNS_FLAG_TC)) {
+				if (!q->edns)
+					abort();
+				answer_wellformed(fa_copy, n, q);
+			}
 			if (n != 0 && a == ANSWER_OK)
 				answer_wellformed(fa_copy, n, q);
 		}

@@ -1015,6 +1015,11 @@ static const uint8_t h_unknown_ok[] = {
 static const uint8_t h_trailing[] = {
 	HDR(1, 0, 0), Q, A_QNAME, 0xde, 0xad,
 };
+/* An owner pointing into the header (offset 1: the ID's low byte, 0x11,
+ * a label length): its name would change with each client's ID. */
+static const uint8_t h_header_ptr[] = {
+	HDR(1, 0, 0), Q, 0xc0, 1, 0, 1, 0, 1, TTL300, 0, 4, 192, 0, 2, 1,
+};
 /* A label of type 01 (0x40) in an owner name. */
 static const uint8_t h_label_type[] = {
 	HDR(1, 0, 0), Q, 0x41, 'x', 0, 0, 1, 0, 1, TTL300, 0, 4,
@@ -1045,6 +1050,7 @@ static const struct hostile_case {
 	    ANSWER_MALFORMED },
 	{ "SOA RDATA short", EXTRA(h_soa_short), ANSWER_MALFORMED },
 	{ "label type 01", EXTRA(h_label_type), ANSWER_MALFORMED },
+	{ "pointer into the header", EXTRA(h_header_ptr), ANSWER_MALFORMED },
 	{ "MX compressed", EXTRA(h_mx_ok), ANSWER_OK },
 	{ "unknown type, opaque RDATA", EXTRA(h_unknown_ok), ANSWER_OK },
 	{ "trailing bytes", EXTRA(h_trailing), ANSWER_OK },
@@ -1186,6 +1192,45 @@ START_TEST(test_answer_flags)
 }
 END_TEST
 
+/*
+ * A name made of the bytes of its own record (its pointer lands in the
+ * AAAA's RDATA and its labels run on through the pointer itself), with
+ * the OPT after it: it reads, but the OPT cannot be removed in place, so
+ * the check rejects it instead of leaving finish to cut it (found by
+ * fuzz_answer).
+ */
+static const uint8_t h_self_referent[] = {
+	0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 3,
+	3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c',
+	'o', 'm', 0, 0, 28, 0, 1,
+	0xc0, 12, 0, 28, 0, 1, 0, 0, 1, 0x2c, 0, 16,
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+	0xc0, 47, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1,
+	OPT0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+START_TEST(test_reemit_impossible)
+{
+	struct query	 q;
+	uint8_t		 buf[256];
+	size_t		 n, len = sizeof(h_self_referent);
+	int		 rcode, edns;
+
+	for (edns = 0; edns < 2; edns++) {
+		parse_q(&q, "www.example.com", DNS_TYPE_AAAA, 0x0100,
+		    edns ? opt_4096 : NULL, edns ? 11 : 0);
+		ck_assert_int_eq(msg_check_answer(h_self_referent, len,
+		    0x1234, &q, &rcode), ANSWER_MALFORMED);
+		memcpy(buf, h_self_referent, len);
+		n = msg_finish_answer(buf, len, &q, DNS_MAXMSG);
+		ck_assert_uint_le(n, len);
+		/* plain client: cut, TC; EDNS client: nothing to remove */
+		ck_assert_int_eq((get16(buf + 2) & DNS_FLAG_TC) != 0, !edns);
+	}
+}
+END_TEST
+
 /* The iterator over a good answer: every field where it is. */
 START_TEST(test_iter)
 {
@@ -1227,6 +1272,10 @@ START_TEST(test_iter)
 	ck_assert_int_eq(msg_iter_next(&it, &rr), 1);
 	ck_assert_int_eq(msg_iter_next(&it, &rr), -1);
 	ck_assert_int_eq(msg_iter_start(&it, h_two_opt, 20), -1);
+	ck_assert_int_eq(msg_iter_next(&it, &rr), -1);
+	/* after a failed start, next reads nothing (not even counts) */
+	ck_assert_int_eq(msg_iter_start(&it, h_two_opt, 5), -1);
+	ck_assert_int_eq(msg_iter_next(&it, &rr), -1);
 }
 END_TEST
 
@@ -1342,6 +1391,7 @@ msg_suite(void)
 	tcase_add_test(tc, test_reemit_after_opt);
 	tcase_add_test(tc, test_answer_flags);
 	tcase_add_test(tc, test_iter);
+	tcase_add_test(tc, test_reemit_impossible);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("text");
