@@ -60,20 +60,26 @@ msg_edns_max(void)
 size_t
 msg_skip_name(const uint8_t *pkt, size_t len, size_t off)
 {
-	size_t	 pos = off, end = 0, total = 0;
+	size_t	 pos = off, end = 0, total = 0, limit = len;
 	int	 hops = 0;
 
-	/* Each iteration consumes a label or a pointer; both bounded. */
+	/*
+	 * Each iteration consumes a label or a pointer; both bounded.  What a
+	 * pointer leads to lies wholly before the pointer (limit): a name
+	 * compressed against one written earlier, never one that runs on
+	 * into its own record, later records or the bytes after them (which
+	 * a rewrite moves or drops).
+	 */
 	for (;;) {
 		uint8_t	 c;
 
-		if (pos >= len)
+		if (pos >= limit)
 			return 0;
 		c = pkt[pos];
 		if ((c & 0xc0) == 0xc0) {
 			size_t	 target;
 
-			if (pos + 1 >= len || ++hops > MSG_MAXHOPS)
+			if (pos + 1 >= limit || ++hops > MSG_MAXHOPS)
 				return 0;
 			target = ((size_t)(c & 0x3f) << 8) | pkt[pos + 1];
 			/*
@@ -85,13 +91,14 @@ msg_skip_name(const uint8_t *pkt, size_t len, size_t off)
 				return 0;
 			if (end == 0)
 				end = pos + 2;
+			limit = pos;
 			pos = target;
 			continue;
 		}
 		if (c & 0xc0)		/* 0x40, 0x80: no such label types */
 			return 0;
 		total += c + 1;
-		if (total > DNS_MAXNAME)
+		if (total > DNS_MAXNAME || limit - pos <= c)
 			return 0;
 		if (c == 0)
 			return end ? end : pos + 1;
@@ -686,20 +693,25 @@ static int
 emit_same(const struct emitter *e, size_t t, const uint8_t *flat,
     size_t flen)
 {
-	size_t	 i = 0;
+	size_t	 i = 0, limit = e->off, target;
 	int	 hops = 0;
 
-	while (t < e->off) {
+	/* As msg_skip_name reads it: each run before its pointer. */
+	while (t < limit) {
 		uint8_t	 c = e->out[t];
 
 		if ((c & 0xc0) == 0xc0) {
-			if (t + 1 >= e->off || ++hops > MSG_MAXHOPS)
+			if (t + 1 >= limit || ++hops > MSG_MAXHOPS)
 				return 0;
-			t = ((size_t)(c & 0x3f) << 8) | e->out[t + 1];
+			target = ((size_t)(c & 0x3f) << 8) | e->out[t + 1];
+			if (target >= t || target < DNS_HDRLEN)
+				return 0;
+			limit = t;
+			t = target;
 			continue;
 		}
 		if ((c & 0xc0) || i >= flen || flat[i] != c ||
-		    flen - i < (size_t)c + 1 || t + 1 + c > e->off ||
+		    flen - i < (size_t)c + 1 || t + c >= limit ||
 		    memcmp(e->out + t + 1, flat + i + 1, c) != 0)
 			return 0;
 		if (c == 0)

@@ -157,8 +157,8 @@ void	msg_answer_flags(uint8_t *ans, const struct query *q);
  * counted records, or -1 if the message is malformed from that record on
  * (the records before it stand).  Malformed: a name breaking the label or
  * length limits or with a compression pointer that does not point
- * strictly backwards, or points into the header (or more than 64 of
- * them), a record running past
+ * strictly backwards, points into the header, or leads to labels that do
+ * not lie wholly before it (or more than 64 pointers), a record running past
  * len, an RDATA whose names (types of RFC 1035, RFC 3597 section 4, and
  * RRSIG, NSEC, SRV, NAPTR, DNAME...) do not fit its length exactly, an
  * OPT outside the additional section, not owned by the root, or a second
