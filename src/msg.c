@@ -57,8 +57,13 @@ msg_edns_max(void)
 	return edns_max;
 }
 
-size_t
-msg_skip_name(const uint8_t *pkt, size_t len, size_t off)
+/*
+ * msg_skip_name, and with marks (a bit per offset below 0x4000), every
+ * pointer must also land on a label start of a name read before (see
+ * msg_iter_next).
+ */
+static size_t
+name_walk(const uint8_t *pkt, size_t len, size_t off, const uint8_t *marks)
 {
 	size_t	 pos = off, end = 0, total = 0, limit = len;
 	int	 hops = 0;
@@ -87,7 +92,9 @@ msg_skip_name(const uint8_t *pkt, size_t len, size_t off)
 			 * Never into the header, whose ID and flags are
 			 * rewritten for each client.
 			 */
-			if (target >= pos || target < DNS_HDRLEN)
+			if (target >= pos || target < DNS_HDRLEN ||
+			    (marks != NULL && (target >= MSG_MARKS ||
+			    !(marks[target >> 3] & (1 << (target & 7))))))
 				return 0;
 			if (end == 0)
 				end = pos + 2;
@@ -104,6 +111,12 @@ msg_skip_name(const uint8_t *pkt, size_t len, size_t off)
 			return end ? end : pos + 1;
 		pos += c + 1;
 	}
+}
+
+size_t
+msg_skip_name(const uint8_t *pkt, size_t len, size_t off)
+{
+	return name_walk(pkt, len, off, NULL);
 }
 
 /*
@@ -465,6 +478,8 @@ static const struct rd_layout {
 	{ 39, { RD_NAME } },			/* DNAME */
 	{ 46, { 18, RD_NAME, RD_REST } },	/* RRSIG */
 	{ 47, { RD_NAME, RD_REST } },		/* NSEC */
+	{ 64, { 2, RD_NAME, RD_REST } },	/* SVCB */
+	{ 65, { 2, RD_NAME, RD_REST } },	/* HTTPS */
 };
 
 static const int8_t *
@@ -478,10 +493,29 @@ rd_layout(uint16_t type)
 	return NULL;
 }
 
+/*
+ * A name of the answer at pkt[off], read (bounded by len) and, if good,
+ * its inline label starts marked as targets for later pointers.  Returns
+ * the offset after it, or 0.
+ */
+static size_t
+iter_name(struct msg_iter *it, size_t len, size_t off)
+{
+	size_t	 end, pos;
+
+	if ((end = name_walk(it->pkt, len, off, it->marks)) == 0)
+		return 0;
+	for (pos = off; pos < MSG_MARKS && it->pkt[pos] != 0 &&
+	    (it->pkt[pos] & 0xc0) == 0; pos += it->pkt[pos] + 1)
+		it->marks[pos >> 3] |= 1 << (pos & 7);
+	return end;
+}
+
 /* The RDATA of rr follows its layout exactly (names inside it).  0/-1. */
 static int
-rdata_check(const uint8_t *pkt, const struct msg_rr *rr)
+rdata_check(struct msg_iter *it, const struct msg_rr *rr)
 {
+	const uint8_t	*pkt = it->pkt;
 	const int8_t	*part;
 	size_t		 pos = rr->rdata, end = rr->rdata + rr->rdlen, i;
 
@@ -493,7 +527,7 @@ rdata_check(const uint8_t *pkt, const struct msg_rr *rr)
 		case RD_NAMEC:
 		case RD_NAME:
 			/* Bounded by end: the inline part stays inside. */
-			if ((pos = msg_skip_name(pkt, end, pos)) == 0)
+			if ((pos = iter_name(it, end, pos)) == 0)
 				return -1;
 			break;
 		case RD_STRING:
@@ -526,6 +560,7 @@ msg_iter_start(struct msg_iter *it, const uint8_t *pkt, size_t len)
 	    (nlen = name_len_flat(pkt, len, DNS_HDRLEN)) == 0 ||
 	    len - DNS_HDRLEN - nlen < 4)
 		return -1;
+	(void)iter_name(it, len, DNS_HDRLEN);	/* marks the question */
 	it->qend = it->end = DNS_HDRLEN + nlen + 4;
 	it->section = MSG_SEC_ANSWER;
 	it->left = get16(pkt + 6);
@@ -549,7 +584,7 @@ msg_iter_next(struct msg_iter *it, struct msg_rr *rr)
 	}
 	rr->section = it->section;
 	rr->owner = it->end;
-	if ((p = msg_skip_name(pkt, len, it->end)) == 0 ||
+	if ((p = iter_name(it, len, it->end)) == 0 ||
 	    len - p < MSG_RRFIXED)
 		return -1;
 	rr->type = get16(pkt + p);
@@ -569,7 +604,7 @@ msg_iter_next(struct msg_iter *it, struct msg_rr *rr)
 		it->nopt++;
 		it->opt = rr->owner;
 		it->optend = rr->end;
-	} else if (rdata_check(pkt, rr) == -1)
+	} else if (rdata_check(it, rr) == -1)
 		return -1;
 	it->end = rr->end;
 	it->left--;

@@ -157,8 +157,11 @@ void	msg_answer_flags(uint8_t *ans, const struct query *q);
  * counted records, or -1 if the message is malformed from that record on
  * (the records before it stand).  Malformed: a name breaking the label or
  * length limits or with a compression pointer that does not point
- * strictly backwards, points into the header, or leads to labels that do
- * not lie wholly before it (or more than 64 pointers), a record running past
+ * strictly backwards, or not at a label start of a name read before it
+ * (the question, an owner, or a name in the RDATA of a type that has
+ * one: never into the header, TTLs or opaque RDATA, which rewrites and
+ * the cache change), or leads to labels that do not lie wholly before
+ * it (or more than 64 pointers), a record running past
  * len, an RDATA whose names (types of RFC 1035, RFC 3597 section 4, and
  * RRSIG, NSEC, SRV, NAPTR, DNAME...) do not fit its length exactly, an
  * OPT outside the additional section, not owned by the root, or a second
@@ -180,6 +183,8 @@ struct msg_rr {
 	size_t		 end;		/* offset after the record */
 };
 
+#define MSG_MARKS	0x4000	/* offsets a compression pointer reaches */
+
 struct msg_iter {
 	const uint8_t	*pkt;
 	size_t		 len;
@@ -190,6 +195,7 @@ struct msg_iter {
 	unsigned int	 nopt;
 	size_t		 opt;		/* the OPT's offset, if nopt */
 	size_t		 optend;
+	uint8_t		 marks[MSG_MARKS / 8]; /* label starts of names read */
 };
 
 int	msg_iter_start(struct msg_iter *, const uint8_t *pkt, size_t len);

@@ -1020,6 +1020,24 @@ static const uint8_t h_trailing[] = {
 static const uint8_t h_header_ptr[] = {
 	HDR(1, 0, 0), Q, 0xc0, 1, 0, 1, 0, 1, TTL300, 0, 4, 192, 0, 2, 1,
 };
+/* A TXT whose RDATA reads as a name ("\3foo"), and an A whose owner
+ * points into it: opaque RDATA is no name to compress against. */
+static const uint8_t h_ptr_opaque[] = {
+	HDR(2, 0, 0), Q, 0xc0, 12, 0, 16, 0, 1, TTL300, 0, 5,
+	3, 'f', 'o', 'o', 0,
+	0xc0, 45, 0, 1, 0, 1, TTL300, 0, 4, 192, 0, 2, 1,
+};
+/* The same pointer at the MX exchange, a name: good. */
+static const uint8_t h_ptr_rdata_name[] = {
+	HDR(2, 0, 0), Q, 0xc0, 12, 0, 15, 0, 1, TTL300, 0, 7,
+	0, 10, 3, 'f', 'o', 'o', 0,
+	0xc0, 47, 0, 1, 0, 1, TTL300, 0, 4, 192, 0, 2, 1,
+};
+/* An owner pointing into the previous record's TTL field. */
+static const uint8_t h_ptr_ttl[] = {
+	HDR(2, 0, 0), Q, A_QNAME, 0xc0, 40, 0, 1, 0, 1, TTL300, 0, 4,
+	192, 0, 2, 1,
+};
 /* A label of type 01 (0x40) in an owner name. */
 static const uint8_t h_label_type[] = {
 	HDR(1, 0, 0), Q, 0x41, 'x', 0, 0, 1, 0, 1, TTL300, 0, 4,
@@ -1051,6 +1069,9 @@ static const struct hostile_case {
 	{ "SOA RDATA short", EXTRA(h_soa_short), ANSWER_MALFORMED },
 	{ "label type 01", EXTRA(h_label_type), ANSWER_MALFORMED },
 	{ "pointer into the header", EXTRA(h_header_ptr), ANSWER_MALFORMED },
+	{ "pointer into opaque RDATA", EXTRA(h_ptr_opaque), ANSWER_MALFORMED },
+	{ "pointer into a TTL", EXTRA(h_ptr_ttl), ANSWER_MALFORMED },
+	{ "pointer to an RDATA name", EXTRA(h_ptr_rdata_name), ANSWER_OK },
 	{ "MX compressed", EXTRA(h_mx_ok), ANSWER_OK },
 	{ "unknown type, opaque RDATA", EXTRA(h_unknown_ok), ANSWER_OK },
 	{ "trailing bytes", EXTRA(h_trailing), ANSWER_OK },
