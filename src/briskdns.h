@@ -22,7 +22,9 @@
 #define DNS_HDRLEN		12
 #define DNS_MAXMSG		65535
 #define DNS_UDP_DEFAULT		512	/* a client without EDNS */
-#define DNS_EDNS_OFFER		1232	/* what briskdns offers upstream */
+#define DNS_EDNS_PACKET_MAX	1232	/* edns-packet-max's default */
+#define DNS_EDNS_PACKET_MIN	512
+#define DNS_EDNS_PACKET_TOP	4096	/* edns-packet-max's largest */
 
 /* RR types and classes briskdns names itself. */
 #define DNS_TYPE_A	1

@@ -35,7 +35,12 @@
  *   (absent, expired past the stale window, bigger than the caller's
  *   buffer) as a miss.  cache_has_a/cache_nxdomain count nothing and do
  *   not reorder the LRU list.
- * - The key has no CD bit; a hit mirrors the client's RD and CD flags.
+ * - The key has the DO, CD and RD bits besides name, type and class: an
+ *   answer fetched with CD=1 (not validated upstream) is never served to a
+ *   CD=0 client.  A hit gets the client's header bits (msg_answer_flags).
+ * - Records are read by msg's record iterator, the same reader that
+ *   checked the answer; an OPT not last in the answer is removed for a
+ *   plain client by msg_finish_answer, which re-emits the names after it.
  * - cache_clear() drops the entries, not the counters.
  *
  * Invariants: every read of answer bytes at insertion is bounded by len
@@ -71,10 +76,13 @@
 
 /* Entry flags. */
 #define CE_DO		0x01	/* key: the DO bit */
+#define CE_CD		0x20	/* key: the CD bit */
+#define CE_RD		0x40	/* key: the RD bit */
+#define CE_KEY		(CE_DO | CE_CD | CE_RD)
 #define CE_PREFETCHED	0x02	/* its refresh has started */
 #define CE_HASTYPE	0x04	/* answer section has a record of qtype */
 #define CE_OPTLAST	0x08	/* one OPT, the last record: cut in O(1) */
-#define CE_OPTOTHER	0x10	/* OPT elsewhere or several: full walk */
+#define CE_OPTOTHER	0x10	/* OPT elsewhere: re-emitted for a plain client */
 
 struct cache_entry {
 	LIST_ENTRY(cache_entry)	 chain;	/* bucket */
@@ -135,13 +143,22 @@ entry_bytes(struct cache_entry *e)
 	v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32);	\
 } while (0)
 
+/* The key bits of a query (CE_DO, CE_CD, CE_RD). */
+static inline uint8_t
+cache_keybits(const struct query *q)
+{
+	return (q->edns_do ? CE_DO : 0) | ((q->flags & DNS_FLAG_CD) ? CE_CD :
+	    0) | ((q->flags & DNS_FLAG_RD) ? CE_RD : 0);
+}
+
 /*
- * The key (name, type, class, DO) as the message name || length byte ||
- * (type, class, DO): one compression round per 8 bytes, three to end.
+ * The key (name, type, class, DO, CD, RD) as the message name || length
+ * byte || (type, class, key bits): one compression round per 8 bytes,
+ * three to end.
  */
 static uint32_t
 cache_hash(const struct cache *c, const uint8_t *name, size_t namelen,
-    uint16_t qtype, uint16_t qclass, int dobit)
+    uint16_t qtype, uint16_t qclass, uint8_t kb)
 {
 	uint64_t	 v0 = c->key[0] ^ 0x736f6d6570736575ULL;
 	uint64_t	 v1 = c->key[1] ^ 0x646f72616e646f6dULL;
@@ -163,8 +180,7 @@ cache_hash(const struct cache *c, const uint8_t *name, size_t namelen,
 	v3 ^= m;
 	SIPROUND;
 	v0 ^= m;
-	m = (uint64_t)qtype | (uint64_t)qclass << 16 |
-	    (uint64_t)(dobit != 0) << 32;
+	m = (uint64_t)qtype | (uint64_t)qclass << 16 | (uint64_t)kb << 32;
 	v3 ^= m;
 	SIPROUND;
 	v0 ^= m;
@@ -276,14 +292,13 @@ cache_get_stats(const struct cache *c, struct cache_stats *st)
 /* name: lower-cased wire form. */
 static struct cache_entry *
 cache_find(const struct cache *c, uint32_t h, const uint8_t *name,
-    size_t namelen, uint16_t qtype, uint16_t qclass, int dobit)
+    size_t namelen, uint16_t qtype, uint16_t qclass, uint8_t kb)
 {
 	struct cache_entry	*e;
-	uint8_t			 dof = dobit ? CE_DO : 0;
 
 	LIST_FOREACH(e, &c->table[h & c->mask], chain) {
 		if (e->hash == h && e->qtype == qtype &&
-		    e->qclass == qclass && (e->flags & CE_DO) == dof &&
+		    e->qclass == qclass && (e->flags & CE_KEY) == kb &&
 		    e->namelen == namelen &&
 		    memcmp(entry_ans(e) + DNS_HDRLEN, name, namelen) == 0)
 			return e;
@@ -321,16 +336,18 @@ ttl_value(uint32_t ttl)
 }
 
 /*
- * Walk the records after the question at off.  -1 if the answer does not
- * parse (whatever msg_check_answer said: nothing here trusts it).
+ * Walk the records with msg's iterator.  -1 if the answer does not parse
+ * (whatever msg_check_answer said: nothing here trusts it).
  */
 static int
-cache_walk_rrs(const uint8_t *ans, size_t len, size_t off,
-    const struct query *q, struct cache_walk *w)
+cache_walk_rrs(const uint8_t *ans, size_t len, const struct query *q,
+    struct cache_walk *w)
 {
-	size_t		 sec, p, rdlen, rd, x;
-	uint16_t	 count, type, class;
-	uint32_t	 i, ttl;
+	struct msg_iter	 it;
+	struct msg_rr	 rr;
+	size_t		 x, rdend;
+	uint32_t	 ttl;
+	int		 r;
 
 	w->nttl = 0;
 	w->nopt = 0;
@@ -339,48 +356,39 @@ cache_walk_rrs(const uint8_t *ans, size_t len, size_t off,
 	w->soa = 0;
 	w->soamin = 0;
 	w->ntype = 0;
-	for (sec = 0; sec < 3; sec++) {
-		count = get16(ans + 6 + 2 * sec);
-		/* Bounded by count and by len: a record is >= 11 bytes. */
-		for (i = 0; i < count; i++) {
-			if ((p = msg_skip_name(ans, len, off)) == 0 ||
-			    len - p < CACHE_RRFIXED)
-				return -1;
-			type = get16(ans + p);
-			class = get16(ans + p + 2);
-			ttl = ttl_value(get32(ans + p + 4));
-			rdlen = get16(ans + p + 8);
-			rd = p + CACHE_RRFIXED;
-			if (len - rd < rdlen)
-				return -1;
-			if (sec == 2 && type == DNS_TYPE_OPT) {
-				if (w->nopt++ == 0) {
-					w->opt = off;
-					w->optend = rd + rdlen;
-				}
-				off = rd + rdlen;
-				continue;
-			}
-			if (w->nttl >= CACHE_MAXRRS || p + 4 > UINT16_MAX)
-				return -1;
-			w->ttls[w->nttl++] = (uint16_t)(p + 4);
-			if (ttl < w->minttl)
-				w->minttl = ttl;
-			if (sec == 0 && type == q->qtype && class == q->qclass)
-				w->ntype++;
-			if (sec == 1 && type == DNS_TYPE_SOA && !w->soa &&
-			    (x = msg_skip_name(ans, rd + rdlen, rd)) != 0 &&
-			    (x = msg_skip_name(ans, rd + rdlen, x)) != 0 &&
-			    rd + rdlen - x == 20) {
-				w->soa = 1;
-				w->soamin = ttl_value(get32(ans + x + 16));
-				if (ttl < w->soamin)
-					w->soamin = ttl;
-			}
-			off = rd + rdlen;
+	if (msg_iter_start(&it, ans, len) == -1)
+		return -1;
+	while ((r = msg_iter_next(&it, &rr)) == 1) {
+		if (rr.type == DNS_TYPE_OPT) {
+			w->nopt++;
+			w->opt = rr.owner;
+			w->optend = rr.end;
+			continue;
+		}
+		if (w->nttl >= CACHE_MAXRRS || rr.ttl > UINT16_MAX)
+			return -1;
+		ttl = ttl_value(get32(ans + rr.ttl));
+		w->ttls[w->nttl++] = (uint16_t)rr.ttl;
+		if (ttl < w->minttl)
+			w->minttl = ttl;
+		if (rr.section == MSG_SEC_ANSWER && rr.type == q->qtype &&
+		    rr.class == q->qclass)
+			w->ntype++;
+		rdend = rr.end;
+		if (rr.section == MSG_SEC_AUTHORITY &&
+		    rr.type == DNS_TYPE_SOA && !w->soa &&
+		    (x = msg_skip_name(ans, rdend, rr.rdata)) != 0 &&
+		    (x = msg_skip_name(ans, rdend, x)) != 0 &&
+		    rdend - x == 20) {
+			w->soa = 1;
+			w->soamin = ttl_value(get32(ans + x + 16));
+			if (ttl < w->soamin)
+				w->soamin = ttl;
 		}
 	}
-	w->end = off;
+	if (r == -1)
+		return -1;
+	w->end = it.end;
 	return 0;
 }
 
@@ -432,6 +440,7 @@ cache_insert(struct cache *c, const struct query *q, const uint8_t *ans,
 	size_t			 qend, i, hdr;
 	uint32_t		 life, ttl, h;
 	uint16_t		 flags;
+	uint8_t			 kb;
 	int			 neg, rcode;
 
 	if (q->qname_len == 0 || q->qname_len > DNS_MAXNAME ||
@@ -454,19 +463,18 @@ cache_insert(struct cache *c, const struct query *q, const uint8_t *ans,
 	    get16(ans + qend) != q->qtype ||
 	    get16(ans + qend + 2) != q->qclass)
 		return 0;
-	qend += 4;
 
-	if (cache_walk_rrs(ans, len, qend, q, &w) == -1 ||
+	if (cache_walk_rrs(ans, len, q, &w) == -1 ||
 	    w.end > CACHE_MAXANSWER)
 		return 0;
 	if ((life = cache_lifetime(c, rcode, get16(ans + 6), &w, &neg)) == 0)
 		return 0;
 	/* A SERVFAIL never replaces a real answer, fresh or expired: that
 	 * one is what serve-stale answers with (RFC 8767). */
+	kb = cache_keybits(q);
 	if (rcode == DNS_RCODE_SERVFAIL && (old = cache_find(c,
-	    cache_hash(c, q->qname, q->qname_len, q->qtype, q->qclass,
-	    q->edns_do), q->qname, q->qname_len, q->qtype, q->qclass,
-	    q->edns_do)) != NULL &&
+	    cache_hash(c, q->qname, q->qname_len, q->qtype, q->qclass, kb),
+	    q->qname, q->qname_len, q->qtype, q->qclass, kb)) != NULL &&
 	    DNS_RCODE(entry_ans(old)[3]) != DNS_RCODE_SERVFAIL)
 		return 0;
 
@@ -480,10 +488,12 @@ cache_insert(struct cache *c, const struct query *q, const uint8_t *ans,
 	e->len = (uint16_t)w.end;
 	e->nttl = (uint16_t)w.nttl;
 	e->namelen = (uint8_t)q->qname_len;
-	e->flags = q->edns_do ? CE_DO : 0;
+	e->flags = kb;
 	e->opt = 0;
 	if (w.ntype > 0)
 		e->flags |= CE_HASTYPE;
+	if (w.nopt > 1)			/* the iterator allows one */
+		return 0;
 	if (w.nopt == 1 && w.optend == w.end) {
 		e->flags |= CE_OPTLAST;
 		e->opt = (uint16_t)w.opt;
@@ -510,11 +520,10 @@ cache_insert(struct cache *c, const struct query *q, const uint8_t *ans,
 		put32(a + w.ttls[i], ttl);
 	}
 
-	h = cache_hash(c, q->qname, q->qname_len, q->qtype, q->qclass,
-	    q->edns_do);
+	h = cache_hash(c, q->qname, q->qname_len, q->qtype, q->qclass, kb);
 	e->hash = h;
 	if ((old = cache_find(c, h, q->qname, q->qname_len, q->qtype,
-	    q->qclass, q->edns_do)) != NULL)
+	    q->qclass, kb)) != NULL)
 		cache_remove(c, old);
 	else if (c->count >= c->size &&
 	    (old = TAILQ_LAST(&c->lru, cache_lru)) != NULL) {
@@ -563,15 +572,16 @@ cache_lookup(struct cache *c, const struct query *q, uint64_t now,
 	uint64_t		 expires, elapsed;
 	uint32_t		 ttl, stored;
 	size_t			 n, i;
+	uint8_t			 kb;
 
 	if (prefetch != NULL)
 		*prefetch = 0;
 	*len = 0;
 	if (q->qname_len == 0 || q->qname_len > DNS_MAXNAME)
 		goto miss;
+	kb = cache_keybits(q);
 	e = cache_find(c, cache_hash(c, q->qname, q->qname_len, q->qtype,
-	    q->qclass, q->edns_do), q->qname, q->qname_len, q->qtype,
-	    q->qclass, q->edns_do);
+	    q->qclass, kb), q->qname, q->qname_len, q->qtype, q->qclass, kb);
 	if (e == NULL)
 		goto miss;
 	expires = entry_expires(e);
@@ -594,10 +604,7 @@ cache_lookup(struct cache *c, const struct query *q, uint64_t now,
 	n = e->len;
 	memcpy(buf, a, n);
 	put16(buf, q->id);
-	/* RD and CD as the client asked. */
-	buf[2] = (buf[2] & ~(DNS_FLAG_RD >> 8)) | ((q->flags >> 8) &
-	    (DNS_FLAG_RD >> 8));
-	buf[3] = (buf[3] & ~DNS_FLAG_CD) | (q->flags & DNS_FLAG_CD);
+	msg_answer_flags(buf, q);	/* RD, CD, RA, AA, AD for this client */
 	/* q's length (equal, the key matched): a plain memcpy call, which
 	 * is faster here than the rep movs gcc inlines for a uint8_t one. */
 	memcpy(buf + DNS_HDRLEN, q->qname_case, q->qname_len);
@@ -640,27 +647,32 @@ void
 cache_prefetch_started(struct cache *c, const struct query *q)
 {
 	struct cache_entry	*e;
+	uint8_t			 kb;
 
 	if (q->qname_len == 0 || q->qname_len > DNS_MAXNAME)
 		return;
+	kb = cache_keybits(q);
 	e = cache_find(c, cache_hash(c, q->qname, q->qname_len, q->qtype,
-	    q->qclass, q->edns_do), q->qname, q->qname_len, q->qtype,
-	    q->qclass, q->edns_do);
+	    q->qclass, kb), q->qname, q->qname_len, q->qtype, q->qclass, kb);
 	if (e != NULL)
 		e->flags |= CE_PREFETCHED;
 }
 
 /* ---- for the AAAA modes ----------------------------------------------------- */
 
-/* A fresh entry for (name, type, class, DO), or NULL. */
+/*
+ * A fresh entry for (name, type, class, DO), asked with RD=1 and CD=0 (an
+ * answer fetched with CD=1 says nothing to a validating client), or NULL.
+ */
 static struct cache_entry *
 cache_peek(const struct cache *c, const uint8_t *name, size_t namelen,
     uint16_t qtype, uint16_t qclass, int dobit, uint64_t now)
 {
 	struct cache_entry	*e;
+	uint8_t			 kb = CE_RD | (dobit ? CE_DO : 0);
 
-	e = cache_find(c, cache_hash(c, name, namelen, qtype, qclass, dobit),
-	    name, namelen, qtype, qclass, dobit);
+	e = cache_find(c, cache_hash(c, name, namelen, qtype, qclass, kb),
+	    name, namelen, qtype, qclass, kb);
 	return e != NULL && now < entry_expires(e) ? e : NULL;
 }
 

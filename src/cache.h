@@ -3,8 +3,9 @@
  * argument, so it is tested with a fake clock.
  *
  * Entries are keyed by the lower-cased wire question name, type, class
- * and the DO bit, and hold the upstream's answer in wire form together
- * with the offsets of its TTL fields, recorded when it was inserted.  A
+ * and the DO, CD and RD bits of the query, and hold the upstream's answer
+ * in wire form together with the offsets of its TTL fields, recorded when
+ * it was inserted.  A
  * hit copies the stored bytes into the caller's buffer and patches ID,
  * the question's letter case and the TTLs (aged by the time since
  * insertion): no allocation, no ldns.
@@ -87,9 +88,10 @@ int	cache_insert(struct cache *, const struct query *q,
 	    const uint8_t *ans, size_t len, uint64_t now);
 
 /*
- * For the AAAA modes.  cache_has_a: a fresh A answer with at least one
- * address is cached for name (either DO bit).  cache_nxdomain: a fresh
- * NXDOMAIN is cached for name (for any of the types A or AAAA).
+ * For the AAAA modes, from entries asked with RD=1 and CD=0 (either DO
+ * bit).  cache_has_a: a fresh A answer with at least one address is
+ * cached for name.  cache_nxdomain: a fresh NXDOMAIN is cached for name
+ * (for any of the types A or AAAA).
  */
 int	cache_has_a(struct cache *, const uint8_t *name, size_t namelen,
 	    uint16_t qclass, uint64_t now);

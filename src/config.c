@@ -206,6 +206,10 @@ static const struct key keys[] = {
 	{ "local-ttl", 0, KT_NUMBER, 0, "60", "SECONDS", F(local_ttl), 0,
 	    2147483647, NULL, NULL,
 	    "TTL of the SOA in briskdns's own empty answers" },
+	{ "edns-packet-max", 0, KT_NUMBER, 0, "1232", "BYTES",
+	    F(edns_packet_max), 512, 4096, NULL, NULL,
+	    "largest UDP answer sent to a client, and the EDNS size offered "
+	    "upstream; larger answers are truncated (TC)" },
 	{ "log-queries", 'q', KT_FLAG, 0, NULL, NULL, F(log_queries), 0, 0,
 	    NULL, NULL, "log every query and how it was answered" },
 	{ "pid-file", 'x', KT_STRING, 0, NULL, "PATH", F(pid_file), 0, 0,
@@ -693,6 +697,32 @@ set_string(struct parse *p, const struct key *k, const char *v)
 	return 0;
 }
 
+/* Whether the print-back writes a string value in quotes, escaped. */
+static int
+string_quoted(const char *s)
+{
+	return strpbrk(s, " #\"\\") != NULL;
+}
+
+/*
+ * The length of the print-back line of key k with the string value v
+ * (print_key), without the newline: it must read back, so it must fit
+ * CONFIG_MAX_LINE.
+ */
+static size_t
+string_line_len(const struct key *k, const char *v)
+{
+	size_t	 n = strlen(k->name) + 1 + strlen(v);
+
+	if (string_quoted(v)) {
+		n += 2;
+		for (; *v != '\0'; v++)
+			if (*v == '"' || *v == '\\')
+				n++;
+	}
+	return n;
+}
+
 static int
 set_path(struct parse *p, const struct key *k, const char *v)
 {
@@ -705,6 +735,13 @@ set_path(struct parse *p, const struct key *k, const char *v)
 			    show(v, sb, sizeof(sb)));
 			return -1;
 		}
+	/* Escaped, it may be longer than the line that gave it. */
+	if (string_line_len(k, v) > CONFIG_MAX_LINE) {
+		kerr(p, k, "'%s' is too long (the line %s=\"...\" would "
+		    "exceed %d characters)", show(v, sb, sizeof(sb)), k->name,
+		    CONFIG_MAX_LINE);
+		return -1;
+	}
 	return set_string(p, k, v);
 }
 
@@ -1745,7 +1782,7 @@ print_key(FILE *f, const struct config *cfg, const struct key *k)
 		s = *(char *const *)FIELD(cfg, k);
 		if (s == NULL)
 			fprintf(f, "# %s: none\n", k->name);
-		else if (strpbrk(s, " #\"\\") != NULL) {
+		else if (string_quoted(s)) {
 			fprintf(f, "%s=\"", k->name);
 			for (; *s != '\0'; s++)
 				fprintf(f, "%s%c", *s == '"' || *s == '\\' ?

@@ -79,6 +79,7 @@ struct config {
 	struct config_domain	*aaaa_forward;
 	size_t			 naaaa_forward;
 	uint32_t		 local_ttl;
+	uint16_t		 edns_packet_max; /* bytes, 512-4096 */
 	size_t			 cache_size;	/* entries; 0: no cache */
 	uint32_t		 neg_ttl;	/* 0: not set (no SOA: not cached) */
 	uint32_t		 min_cache_ttl;

@@ -60,7 +60,7 @@
 #include "log.h"
 #include "query.h"
 
-#define LISTEN_UDP_SLOT		4096	/* bigger is not a query of ours */
+#define LISTEN_UDP_SLOT		65536	/* any datagram whole: msg says FORMERR */
 #define LISTEN_UDP_ROUNDS	4	/* batches per callback: fairness */
 #define LISTEN_UDP_OSLOT	1232	/* queued reply; bigger: sendto() */
 #define LISTEN_UDP_SENDS	8	/* sendmmsg() EINTR retries per flush */

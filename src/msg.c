@@ -3,9 +3,15 @@
  *
  * The only code that reads raw bytes from clients and upstreams.  Queries
  * are parsed by hand into a struct query; the answers briskdns makes itself
- * are written by hand into the caller's buffer; upstream answers are checked
- * by hand (ID, question) and then, unless truncated, parsed whole by ldns,
- * which is the only allocation in this file.
+ * are written by hand into the caller's buffer; upstream answers are read
+ * by one record iterator (msg_iter_next), which msg_check_answer,
+ * msg_finish_answer, msg_answer_count and the cache all use.  (ldns used
+ * to be a second opinion in msg_check_answer; it accepted forward
+ * compression pointers and several OPT records that the rest of the path
+ * rejected, so it is gone from here.)  Removing a record from the middle
+ * of an answer re-emits every name after it (answer_reemit) into a
+ * scratch buffer: the names are decompressed and compressed again against
+ * what was written, so no pointer can point amiss.  Nothing allocates.
  *
  * Invariants: every read of packet data is preceded by a bounds check
  * against the packet length; every loop over packet data is bounded by the
@@ -15,8 +21,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-
-#include <ldns/ldns.h>
 
 #include "briskdns.h"
 #include "msg.h"
@@ -34,42 +38,85 @@ static const uint8_t soa_rname[] = "\006nobody\007invalid";	 /* + root */
 #define SOA_RETRY	600
 #define SOA_EXPIRE	86400
 
-size_t
-msg_skip_name(const uint8_t *pkt, size_t len, size_t off)
+/* edns-packet-max (msg_set_edns_max). */
+static size_t	 edns_max = DNS_EDNS_PACKET_MAX;
+
+void
+msg_set_edns_max(size_t max)
 {
-	size_t	 pos = off, end = 0, total = 0;
+	if (max < DNS_EDNS_PACKET_MIN)
+		max = DNS_EDNS_PACKET_MIN;
+	if (max > DNS_EDNS_PACKET_TOP)
+		max = DNS_EDNS_PACKET_TOP;
+	edns_max = max;
+}
+
+size_t
+msg_edns_max(void)
+{
+	return edns_max;
+}
+
+/*
+ * msg_skip_name, and with marks (a bit per offset below 0x4000), every
+ * pointer must also land on a label start of a name read before (see
+ * msg_iter_next).
+ */
+static size_t
+name_walk(const uint8_t *pkt, size_t len, size_t off, const uint8_t *marks)
+{
+	size_t	 pos = off, end = 0, total = 0, limit = len;
 	int	 hops = 0;
 
-	/* Each iteration consumes a label or a pointer; both bounded. */
+	/*
+	 * Each iteration consumes a label or a pointer; both bounded.  What a
+	 * pointer leads to lies wholly before the pointer (limit): a name
+	 * compressed against one written earlier, never one that runs on
+	 * into its own record, later records or the bytes after them (which
+	 * a rewrite moves or drops).
+	 */
 	for (;;) {
 		uint8_t	 c;
 
-		if (pos >= len)
+		if (pos >= limit)
 			return 0;
 		c = pkt[pos];
 		if ((c & 0xc0) == 0xc0) {
 			size_t	 target;
 
-			if (pos + 1 >= len || ++hops > MSG_MAXHOPS)
+			if (pos + 1 >= limit || ++hops > MSG_MAXHOPS)
 				return 0;
 			target = ((size_t)(c & 0x3f) << 8) | pkt[pos + 1];
-			/* Only backwards: no loops, no forward references. */
-			if (target >= pos)
+			/*
+			 * Only backwards: no loops, no forward references.
+			 * Never into the header, whose ID and flags are
+			 * rewritten for each client.
+			 */
+			if (target >= pos || target < DNS_HDRLEN ||
+			    (marks != NULL && (target >= MSG_MARKS ||
+			    !(marks[target >> 3] & (1 << (target & 7))))))
 				return 0;
 			if (end == 0)
 				end = pos + 2;
+			limit = pos;
 			pos = target;
 			continue;
 		}
 		if (c & 0xc0)		/* 0x40, 0x80: no such label types */
 			return 0;
 		total += c + 1;
-		if (total > DNS_MAXNAME)
+		if (total > DNS_MAXNAME || limit - pos <= c)
 			return 0;
 		if (c == 0)
 			return end ? end : pos + 1;
 		pos += c + 1;
 	}
+}
+
+size_t
+msg_skip_name(const uint8_t *pkt, size_t len, size_t off)
+{
+	return name_walk(pkt, len, off, NULL);
 }
 
 /*
@@ -124,7 +171,10 @@ msg_parse_query(const uint8_t *pkt, size_t len, struct query *q)
 	q->qname_len = 0;
 	q->edns = q->edns_do = 0;
 	q->edns_size = DNS_UDP_DEFAULT;
-	q->edns_opts_len = 0;
+	/* No query needs more (RFC 6891's largest UDP payload is a size
+	 * for answers); the header is readable, so FORMERR, not silence. */
+	if (len > MSG_QUERY_MAX)
+		return MSG_FORMERR;
 	if (DNS_OPCODE(q->flags) != 0)
 		return MSG_NOTIMP;
 
@@ -170,7 +220,6 @@ msg_parse_query(const uint8_t *pkt, size_t len, struct query *q)
 		if (type == DNS_TYPE_OPT) {
 			/* One OPT, owned by the root, not compressed. */
 			if (q->edns || off - start != 1 + MSG_RRFIXED ||
-			    rdlen > sizeof(q->edns_opts) ||
 			    opts_valid(pkt + off, rdlen) == -1)
 				return MSG_FORMERR;
 			q->edns = 1;
@@ -178,8 +227,6 @@ msg_parse_query(const uint8_t *pkt, size_t len, struct query *q)
 			if (q->edns_size < DNS_UDP_DEFAULT)
 				q->edns_size = DNS_UDP_DEFAULT;
 			q->edns_do = (ttl & 0x8000) != 0;
-			memcpy(q->edns_opts, pkt + off, rdlen);
-			q->edns_opts_len = rdlen;
 			if (((ttl >> 16) & 0xff) != 0)
 				badvers = 1;
 		}
@@ -204,7 +251,7 @@ msg_udp_limit(const struct query *q)
 {
 	if (!q->edns || q->edns_size < DNS_UDP_DEFAULT)
 		return DNS_UDP_DEFAULT;
-	return q->edns_size;
+	return q->edns_size < edns_max ? q->edns_size : edns_max;
 }
 
 /* Our answers' flags: QR, RA, the query's RD and CD, opcode QUERY. */
@@ -257,7 +304,7 @@ reply_head(const struct query *q, int rcode, uint8_t *buf, size_t bufsz)
 }
 
 /*
- * An OPT RR at buf[off] for our own answers: DNS_EDNS_OFFER, the client's
+ * An OPT RR at buf[off] for our own answers: edns-packet-max, the client's
  * DO bit, extended rcode xrcode, and an Extended DNS Error ede (RFC 8914,
  * INFO-CODE only, no EXTRA-TEXT) unless ede < 0.  Returns the new offset,
  * or 0 if it does not fit.
@@ -272,7 +319,7 @@ reply_opt(const struct query *q, int xrcode, int ede, uint8_t *buf,
 		return 0;
 	buf[off] = 0;
 	put16(buf + off + 1, DNS_TYPE_OPT);
-	put16(buf + off + 3, DNS_EDNS_OFFER);
+	put16(buf + off + 3, (uint16_t)edns_max);
 	put32(buf + off + 5, ((uint32_t)(xrcode & 0xff) << 24) |
 	    (q->edns_do ? 0x8000 : 0));
 	put16(buf + off + 9, ede >= 0 ? 6 : 0);
@@ -348,53 +395,22 @@ msg_reply_empty(const struct query *q, int rcode, uint32_t ttl, int ede,
 	return off;
 }
 
-/*
- * The client's EDNS options that go upstream: all but the hop-by-hop ones
- * (RFC 6891 6.1.1), which are between the client and briskdns only:
- * COOKIE (RFC 7873: a cookie exchanged with the upstream would reach other
- * clients through the cache), edns-tcp-keepalive and padding.  The
- * options were checked by msg_parse_query().  Returns the bytes written.
- */
-static size_t
-forward_opts(const struct query *q, uint8_t *out)
-{
-	size_t		 off = 0, w = 0, olen;
-	uint16_t	 code;
-
-	while (q->edns_opts_len - off >= 4) {
-		code = get16(q->edns_opts + off);
-		olen = 4 + (size_t)get16(q->edns_opts + off + 2);
-		if (olen > q->edns_opts_len - off)
-			break;
-		if (code != DNS_EDNS_OPT_COOKIE &&
-		    code != DNS_EDNS_OPT_KEEPALIVE &&
-		    code != DNS_EDNS_OPT_PADDING) {
-			memcpy(out + w, q->edns_opts + off, olen);
-			w += olen;
-		}
-		off += olen;
-	}
-	return w;
-}
-
 size_t
 msg_build_forward(const struct query *q, uint16_t id, int flags,
     uint8_t *buf, size_t bufsz)
 {
 	int	 tcp = (flags & MSG_FWD_TCP) != 0;
-	size_t	 pre = tcp ? 2 : 0, off, need, olen;
+	size_t	 pre = tcp ? 2 : 0, off, need;
 	uint8_t	*p;
 
-	if (q->qname_len == 0 || q->qname_len > DNS_MAXNAME ||
-	    q->edns_opts_len > sizeof(q->edns_opts))
+	if (q->qname_len == 0 || q->qname_len > DNS_MAXNAME)
 		return 0;
-	need = pre + DNS_HDRLEN + q->qname_len + 4 + MSG_OPTLEN +
-	    q->edns_opts_len;
+	need = pre + DNS_HDRLEN + q->qname_len + 4 + MSG_OPTLEN;
 	if (bufsz < need)
 		return 0;
 	p = buf + pre;
 	put16(p, id);
-	put16(p + 2, q->flags & (DNS_FLAG_RD | DNS_FLAG_CD));
+	put16(p + 2, (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD)) | DNS_FLAG_AD);
 	put16(p + 4, 1);
 	put16(p + 6, 0);
 	put16(p + 8, 0);
@@ -407,18 +423,197 @@ msg_build_forward(const struct query *q, uint16_t id, int flags,
 	off += 4;
 	if (flags & MSG_FWD_NOEDNS)
 		goto done;
+	/* No option of the client's: none is everyone's (see msg.h). */
 	p[off] = 0;
 	put16(p + off + 1, DNS_TYPE_OPT);
-	put16(p + off + 3, DNS_EDNS_OFFER);
+	put16(p + off + 3, (uint16_t)edns_max);
 	put32(p + off + 5, q->edns_do ? 0x8000 : 0);
-	olen = forward_opts(q, p + off + MSG_OPTLEN);
-	put16(p + off + 9, (uint16_t)olen);
-	off += MSG_OPTLEN + olen;
+	put16(p + off + 9, 0);
+	off += MSG_OPTLEN;
  done:
 	if (tcp)
 		put16(buf, off);
 	return pre + off;
 }
+
+/* ---- the record iterator ------------------------------------------------ */
+
+/* Parts of an RDATA layout. */
+#define RD_END		0
+#define RD_NAMEC	-1	/* a name, compressed again on output */
+#define RD_NAME		-2	/* a name, written uncompressed */
+#define RD_STRING	-3	/* a <character-string> */
+#define RD_REST		-4	/* any bytes, to the end */
+
+/*
+ * The types whose RDATA holds names (RFC 3597 section 4: compressed on
+ * output only for the types of RFC 1035; the others are read compressed
+ * or not, as receivers must, and written uncompressed).  A positive part
+ * is that many fixed bytes.
+ */
+static const struct rd_layout {
+	uint16_t	 type;
+	int8_t		 part[6];
+} rd_layouts[] = {
+	{ 2, { RD_NAMEC } },			/* NS */
+	{ 3, { RD_NAMEC } },			/* MD */
+	{ 4, { RD_NAMEC } },			/* MF */
+	{ 5, { RD_NAMEC } },			/* CNAME */
+	{ 6, { RD_NAMEC, RD_NAMEC, 20 } },	/* SOA */
+	{ 7, { RD_NAMEC } },			/* MB */
+	{ 8, { RD_NAMEC } },			/* MG */
+	{ 9, { RD_NAMEC } },			/* MR */
+	{ 12, { RD_NAMEC } },			/* PTR */
+	{ 14, { RD_NAMEC, RD_NAMEC } },		/* MINFO */
+	{ 15, { 2, RD_NAMEC } },		/* MX */
+	{ 17, { RD_NAME, RD_NAME } },		/* RP */
+	{ 18, { 2, RD_NAME } },			/* AFSDB */
+	{ 21, { 2, RD_NAME } },			/* RT */
+	{ 24, { 18, RD_NAME, RD_REST } },	/* SIG */
+	{ 26, { 2, RD_NAME, RD_NAME } },	/* PX */
+	{ 30, { RD_NAME, RD_REST } },		/* NXT */
+	{ 33, { 6, RD_NAME } },			/* SRV */
+	{ 35, { 4, RD_STRING, RD_STRING, RD_STRING, RD_NAME } }, /* NAPTR */
+	{ 36, { 2, RD_NAME } },			/* KX */
+	{ 39, { RD_NAME } },			/* DNAME */
+	{ 46, { 18, RD_NAME, RD_REST } },	/* RRSIG */
+	{ 47, { RD_NAME, RD_REST } },		/* NSEC */
+	{ 64, { 2, RD_NAME, RD_REST } },	/* SVCB */
+	{ 65, { 2, RD_NAME, RD_REST } },	/* HTTPS */
+};
+
+static const int8_t *
+rd_layout(uint16_t type)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(rd_layouts) / sizeof(rd_layouts[0]); i++)
+		if (rd_layouts[i].type == type)
+			return rd_layouts[i].part;
+	return NULL;
+}
+
+/*
+ * A name of the answer at pkt[off], read (bounded by len) and, if good,
+ * its inline label starts marked as targets for later pointers.  Returns
+ * the offset after it, or 0.
+ */
+static size_t
+iter_name(struct msg_iter *it, size_t len, size_t off)
+{
+	size_t	 end, pos;
+
+	if ((end = name_walk(it->pkt, len, off, it->marks)) == 0)
+		return 0;
+	for (pos = off; pos < MSG_MARKS && it->pkt[pos] != 0 &&
+	    (it->pkt[pos] & 0xc0) == 0; pos += it->pkt[pos] + 1)
+		it->marks[pos >> 3] |= 1 << (pos & 7);
+	return end;
+}
+
+/* The RDATA of rr follows its layout exactly (names inside it).  0/-1. */
+static int
+rdata_check(struct msg_iter *it, const struct msg_rr *rr)
+{
+	const uint8_t	*pkt = it->pkt;
+	const int8_t	*part;
+	size_t		 pos = rr->rdata, end = rr->rdata + rr->rdlen, i;
+
+	if ((part = rd_layout(rr->type)) == NULL)
+		return 0;
+	for (i = 0; i < sizeof(rd_layouts[0].part) && part[i] != RD_END;
+	    i++) {
+		switch (part[i]) {
+		case RD_NAMEC:
+		case RD_NAME:
+			/* Bounded by end: the inline part stays inside. */
+			if ((pos = iter_name(it, end, pos)) == 0)
+				return -1;
+			break;
+		case RD_STRING:
+			if (pos >= end || end - pos < 1 + (size_t)pkt[pos])
+				return -1;
+			pos += 1 + pkt[pos];
+			break;
+		case RD_REST:
+			pos = end;
+			break;
+		default:
+			if (end - pos < (size_t)part[i])
+				return -1;
+			pos += part[i];
+			break;
+		}
+	}
+	return pos == end ? 0 : -1;
+}
+
+int
+msg_iter_start(struct msg_iter *it, const uint8_t *pkt, size_t len)
+{
+	size_t	 nlen;
+
+	memset(it, 0, sizeof(*it));
+	it->pkt = pkt;
+	it->len = len;
+	if (len < DNS_HDRLEN || get16(pkt + 4) != 1 ||
+	    (nlen = name_len_flat(pkt, len, DNS_HDRLEN)) == 0 ||
+	    len - DNS_HDRLEN - nlen < 4)
+		return -1;
+	(void)iter_name(it, len, DNS_HDRLEN);	/* marks the question */
+	it->qend = it->end = DNS_HDRLEN + nlen + 4;
+	it->section = MSG_SEC_ANSWER;
+	it->left = get16(pkt + 6);
+	return 0;
+}
+
+int
+msg_iter_next(struct msg_iter *it, struct msg_rr *rr)
+{
+	const uint8_t	*pkt = it->pkt;
+	size_t		 len = it->len, p;
+
+	if (it->qend == 0)		/* msg_iter_start failed */
+		return -1;
+	/* Bounded by the counts, and by len: a record is >= 11 bytes. */
+	while (it->left == 0) {
+		if (it->section == MSG_SEC_ADDITIONAL)
+			return 0;
+		it->section++;
+		it->left = get16(pkt + 6 + 2 * it->section);
+	}
+	rr->section = it->section;
+	rr->owner = it->end;
+	if ((p = iter_name(it, len, it->end)) == 0 ||
+	    len - p < MSG_RRFIXED)
+		return -1;
+	rr->type = get16(pkt + p);
+	rr->class = get16(pkt + p + 2);
+	rr->ttl = p + 4;
+	rr->rdlen = get16(pkt + p + 8);
+	rr->rdata = p + MSG_RRFIXED;
+	if (len - rr->rdata < rr->rdlen)
+		return -1;
+	rr->end = rr->rdata + rr->rdlen;
+	if (rr->type == DNS_TYPE_OPT) {
+		/* RFC 6891 6.1.1: one, in the additional section, root. */
+		if (rr->section != MSG_SEC_ADDITIONAL || it->nopt > 0 ||
+		    p != rr->owner + 1 || opts_valid(pkt + rr->rdata,
+		    rr->rdlen) == -1)
+			return -1;
+		it->nopt++;
+		it->opt = rr->owner;
+		it->optend = rr->end;
+	} else if (rdata_check(it, rr) == -1)
+		return -1;
+	it->end = rr->end;
+	it->left--;
+	return 1;
+}
+
+/* ---- upstream answers ------------------------------------------------------ */
+
+static size_t	answer_reemit(const uint8_t *, size_t, unsigned int);
 
 /*
  * Whether ans (len >= DNS_HDRLEN) has q's question, name compared without
@@ -448,9 +643,11 @@ enum msg_answer
 msg_check_answer(const uint8_t *ans, size_t len, uint16_t id,
     const struct query *q, int *rcode)
 {
-	ldns_pkt	*pkt = NULL;
-	ldns_status	 st;
+	struct msg_iter	 it;
+	struct msg_rr	 rr;
 	uint16_t	 flags;
+	unsigned int	 nrr = 0;
+	int		 r;
 
 	/* The cheap checks first: most spoofs fail here. */
 	if (len < DNS_HDRLEN || get16(ans) != id)
@@ -463,34 +660,309 @@ msg_check_answer(const uint8_t *ans, size_t len, uint16_t id,
 	if (flags & DNS_FLAG_TC)
 		return ANSWER_TRUNCATED;
 
-	st = ldns_wire2pkt(&pkt, ans, len);
-	if (pkt != NULL)
-		ldns_pkt_free(pkt);
-	return st == LDNS_STATUS_OK ? ANSWER_OK : ANSWER_MALFORMED;
+	if (msg_iter_start(&it, ans, len) == -1)
+		return ANSWER_MALFORMED;
+	while ((r = msg_iter_next(&it, &rr)) == 1)
+		nrr++;
+	if (r == -1)
+		return ANSWER_MALFORMED;
+	/*
+	 * An OPT with records after it is removed for a plain client by
+	 * writing those again: an answer that cannot be is rejected here,
+	 * not cut there (one verdict for both).
+	 */
+	if (it.nopt > 0 && it.optend != it.end &&
+	    answer_reemit(ans, it.end, nrr) == 0)
+		return ANSWER_MALFORMED;
+	return ANSWER_OK;
 }
 
-/* One resource record found by rr_walk(). */
-struct rr_span {
-	size_t		 start;		/* owner name */
-	size_t		 end;		/* after RDATA */
-	uint16_t	 type;
+void
+msg_answer_flags(uint8_t *ans, const struct query *q)
+{
+	uint16_t	 f = get16(ans + 2);
+
+	f &= ~(DNS_FLAG_AA | DNS_FLAG_RD | DNS_FLAG_CD);
+	f |= DNS_FLAG_RA | (q->flags & (DNS_FLAG_RD | DNS_FLAG_CD));
+	if (!(q->flags & DNS_FLAG_AD) && !q->edns_do)
+		f &= ~DNS_FLAG_AD;
+	put16(ans + 2, f);
+}
+
+/* ---- re-emitting names ------------------------------------------------------ */
+
+/*
+ * Removing a record from the middle of an answer moves what follows it, so
+ * every compression pointer after it would point amiss.  The answer is
+ * therefore written again (answer_reemit): each name is decompressed from
+ * the input and written as labels, with a pointer for the longest suffix
+ * already in the output.  A pointer is only ever written after
+ * emit_same() has read, in the output itself, the very name it stands
+ * for, so whatever the input's pointers did, the output's names are the
+ * input's names.  Candidates for a suffix: where the input's own pointer
+ * for it lands in the output (emit_map: input byte -> output byte, for
+ * the bytes copied as they were), then the label starts of the names
+ * written so far.  The upstream's compression is thus kept where it can
+ * be, and the output is not longer than the input; when it would be (a
+ * pointer into the middle of a label, say), the answer cannot be
+ * rewritten in place and msg_check_answer calls it malformed.
+ */
+
+#define EMIT_MAXTARGETS	512	/* label starts remembered for compression */
+#define EMIT_NOMAP	0xffff
+
+struct emitter {
+	uint8_t		*out;
+	size_t		 size;
+	size_t		 off;
+	uint16_t	 targets[EMIT_MAXTARGETS];
+	size_t		 ntargets;
 };
 
-/* The RR at ans[off], or -1 if it runs past len or is malformed. */
-static int
-rr_at(const uint8_t *ans, size_t len, size_t off, struct rr_span *rr)
-{
-	size_t	 p, rdlen;
+/* Single-threaded scratch: the output, and where input bytes went. */
+static uint8_t	 emit_buf[DNS_MAXMSG];
+static uint16_t	 emit_map[DNS_MAXMSG];
 
-	if ((p = msg_skip_name(ans, len, off)) == 0 || len - p < MSG_RRFIXED)
-		return -1;
-	rdlen = get16(ans + p + 8);
-	if (len - p - MSG_RRFIXED < rdlen)
-		return -1;
-	rr->start = off;
-	rr->type = get16(ans + p);
-	rr->end = p + MSG_RRFIXED + rdlen;
+/* Whether the name at e->out[t] equals flat[0..flen), byte for byte. */
+static int
+emit_same(const struct emitter *e, size_t t, const uint8_t *flat,
+    size_t flen)
+{
+	size_t	 i = 0, limit = e->off, target;
+	int	 hops = 0;
+
+	/* As msg_skip_name reads it: each run before its pointer. */
+	while (t < limit) {
+		uint8_t	 c = e->out[t];
+
+		if ((c & 0xc0) == 0xc0) {
+			if (t + 1 >= limit || ++hops > MSG_MAXHOPS)
+				return 0;
+			target = ((size_t)(c & 0x3f) << 8) | e->out[t + 1];
+			if (target >= t || target < DNS_HDRLEN)
+				return 0;
+			limit = t;
+			t = target;
+			continue;
+		}
+		if ((c & 0xc0) || i >= flen || flat[i] != c ||
+		    flen - i < (size_t)c + 1 || t + c >= limit ||
+		    memcmp(e->out + t + 1, flat + i + 1, c) != 0)
+			return 0;
+		if (c == 0)
+			return i + 1 == flen;
+		i += c + 1;
+		t += c + 1;
+	}
 	return 0;
+}
+
+/* Point at the output's e->out[t] for flat[i..flen) if it is that name. */
+static int
+emit_try(struct emitter *e, size_t t, const uint8_t *flat, size_t flen,
+    size_t i)
+{
+	if (t >= 0x4000 || t >= e->off || !emit_same(e, t, flat + i,
+	    flen - i))
+		return 0;
+	if (e->size - e->off < 2)
+		return -1;
+	put16(e->out + e->off, 0xc000 | (uint16_t)t);
+	e->off += 2;
+	return 1;
+}
+
+/*
+ * Write the name at pkt[off] (checked by msg_skip_name against len).  With
+ * compress, any suffix already written may become a pointer; without
+ * (RFC 3597 types), only where the input had a pointer.  0, or -1 if the
+ * name is malformed or out is full.
+ */
+static int
+emit_name(struct emitter *e, const uint8_t *pkt, size_t len, size_t off,
+    int compress)
+{
+	uint8_t	 flat[DNS_MAXNAME];
+	size_t	 hop_i[MSG_MAXHOPS], hop_t[MSG_MAXHOPS], nhops = 0;
+	size_t	 pos = off, n = 0, inl = SIZE_MAX, i, j, k, start = e->off;
+	int	 r;
+
+	/* Decompress, noting where the input's pointers were and went. */
+	for (;;) {
+		uint8_t	 c;
+
+		if (pos >= len)
+			return -1;
+		c = pkt[pos];
+		if ((c & 0xc0) == 0xc0) {
+			if (pos + 1 >= len || nhops >= MSG_MAXHOPS)
+				return -1;
+			if (inl == SIZE_MAX)
+				inl = n;
+			hop_i[nhops] = n;
+			hop_t[nhops] = ((size_t)(c & 0x3f) << 8) | pkt[pos + 1];
+			if (hop_t[nhops] >= pos)
+				return -1;
+			pos = hop_t[nhops++];
+			continue;
+		}
+		if ((c & 0xc0) || n + c + 1 > DNS_MAXNAME ||
+		    len - pos < (size_t)c + 1)
+			return -1;
+		memcpy(flat + n, pkt + pos, c + 1);
+		n += c + 1;
+		if (c == 0)
+			break;
+		pos += c + 1;
+	}
+	if (inl == SIZE_MAX)
+		inl = n;
+
+	for (i = 0; flat[i] != 0; i += flat[i] + 1) {
+		for (j = 0; j < nhops; j++)
+			if (hop_i[j] == i && emit_map[hop_t[j]] != EMIT_NOMAP &&
+			    (r = emit_try(e, emit_map[hop_t[j]], flat, n, i)) !=
+			    0)
+				goto pointed;
+		for (j = 0; compress && j < e->ntargets; j++)
+			if ((r = emit_try(e, e->targets[j], flat, n, i)) != 0)
+				goto pointed;
+		if (e->size - e->off < (size_t)flat[i] + 1)
+			return -1;
+		/* Labels that sat inline in the input map byte for byte. */
+		for (k = 0; i < inl && k <= flat[i]; k++)
+			emit_map[off + i + k] = (uint16_t)(e->off + k);
+		memcpy(e->out + e->off, flat + i, flat[i] + 1);
+		e->off += flat[i] + 1;
+	}
+	if (e->off >= e->size)
+		return -1;
+	if (i < inl)
+		emit_map[off + i] = (uint16_t)e->off;
+	e->out[e->off++] = 0;
+	r = 1;
+ pointed:
+	if (r == -1)
+		return -1;
+	/* The labels just written, in order (i: bytes of them). */
+	for (j = 0; j < i && e->ntargets < EMIT_MAXTARGETS &&
+	    start + j < 0x4000; j += flat[j] + 1)
+		e->targets[e->ntargets++] = (uint16_t)(start + j);
+	return 0;
+}
+
+/* Copy pkt[from..from+n) as it is.  0/-1. */
+static int
+emit_bytes(struct emitter *e, const uint8_t *pkt, size_t from, size_t n)
+{
+	size_t	 k;
+
+	if (e->size - e->off < n)
+		return -1;
+	memcpy(e->out + e->off, pkt + from, n);
+	for (k = 0; k < n; k++)
+		emit_map[from + k] = (uint16_t)(e->off + k);
+	e->off += n;
+	return 0;
+}
+
+/* One record (checked by msg_iter_next) written again.  0/-1. */
+static int
+emit_rr(struct emitter *e, const uint8_t *pkt, const struct msg_rr *rr)
+{
+	const int8_t	*part;
+	size_t		 pos, end = rr->rdata + rr->rdlen, rdlen_at;
+	size_t		 i, next;
+
+	if (emit_name(e, pkt, rr->end, rr->owner, 1) == -1 ||
+	    emit_bytes(e, pkt, rr->ttl - 4, MSG_RRFIXED - 2) == -1 ||
+	    e->size - e->off < 2)
+		return -1;
+	rdlen_at = e->off;
+	e->off += 2;
+	if ((part = rd_layout(rr->type)) == NULL) {
+		if (emit_bytes(e, pkt, rr->rdata, rr->rdlen) == -1)
+			return -1;
+		goto done;
+	}
+	pos = rr->rdata;
+	for (i = 0; i < sizeof(rd_layouts[0].part) && part[i] != RD_END;
+	    i++) {
+		switch (part[i]) {
+		case RD_NAMEC:
+		case RD_NAME:
+			if ((next = msg_skip_name(pkt, end, pos)) == 0 ||
+			    emit_name(e, pkt, end, pos, part[i] == RD_NAMEC) ==
+			    -1)
+				return -1;
+			break;
+		case RD_STRING:
+			if (pos >= end)
+				return -1;
+			next = pos + 1 + pkt[pos];
+			goto copy;
+		case RD_REST:
+			next = end;
+			goto copy;
+		default:
+			next = pos + part[i];
+ copy:
+			if (next > end || emit_bytes(e, pkt, pos, next - pos) ==
+			    -1)
+				return -1;
+			break;
+		}
+		pos = next;
+	}
+	if (pos != end)
+		return -1;
+ done:
+	if (e->off - rdlen_at - 2 > UINT16_MAX)
+		return -1;
+	put16(e->out + rdlen_at, (uint16_t)(e->off - rdlen_at - 2));
+	return 0;
+}
+
+/*
+ * ans[0..len) written again into emit_buf without its OPT record: header,
+ * question, the first nrr records, every name re-emitted.  Returns the
+ * length, 0 if a record does not parse or the result would exceed len.
+ */
+static size_t
+answer_reemit(const uint8_t *ans, size_t len, unsigned int nrr)
+{
+	struct emitter	 em, *e = &em;
+	struct msg_iter	 it;
+	struct msg_rr	 rr;
+	uint16_t	 kept[3] = { 0, 0, 0 };
+	size_t		 j;
+	unsigned int	 n;
+
+	e->out = emit_buf;
+	e->size = len;		/* never longer than what it replaces */
+	e->ntargets = 0;
+	if (len > DNS_MAXMSG || msg_iter_start(&it, ans, len) == -1)
+		return 0;
+	memset(emit_map, 0xff, len * sizeof(emit_map[0]));
+	e->off = 0;
+	if (emit_bytes(e, ans, 0, it.qend) == -1)
+		return 0;
+	/* The question's labels, for the names that point at it. */
+	for (j = DNS_HDRLEN; ans[j] != 0 && e->ntargets < EMIT_MAXTARGETS;
+	    j += ans[j] + 1)
+		e->targets[e->ntargets++] = (uint16_t)j;
+	for (n = 0; n < nrr; n++) {
+		if (msg_iter_next(&it, &rr) != 1)
+			return 0;
+		if (rr.type == DNS_TYPE_OPT)
+			continue;
+		if (emit_rr(e, ans, &rr) == -1)
+			return 0;
+		kept[rr.section]++;
+	}
+	for (j = 0; j < 3; j++)
+		put16(e->out + 6 + 2 * j, kept[j]);
+	return e->off;
 }
 
 /*
@@ -498,18 +970,20 @@ rr_at(const uint8_t *ans, size_t len, size_t off, struct rr_span *rr)
  * was checked: whatever the bytes, nothing is read or written outside
  * ans[0..len).  An answer that cannot be made sense of (no question of
  * q's length) gives 0: the caller has nothing to send and answers
- * SERVFAIL itself.  Records that do not parse end the message there; it
- * is then marked TC so the client does not trust the remainder.
+ * SERVFAIL itself.  Records that do not parse (by msg_iter_next) end the
+ * message there; it is then marked TC so the client does not trust the
+ * remainder.
  */
 size_t
 msg_finish_answer(uint8_t *ans, size_t len, const struct query *q,
     size_t limit)
 {
-	struct rr_span	 rr, opt;
-	size_t		 qend, r, w, rrlen, sec, newlen;
-	uint16_t	 counts[3], kept[3];
-	int		 have_opt = 0, cut = 0;
-	uint32_t	 i;
+	struct msg_iter	 it;
+	struct msg_rr	 rr;
+	size_t		 qend, newlen, opt = 0, optend = 0, n;
+	uint16_t	 kept[3] = { 0, 0, 0 };
+	unsigned int	 nrr = 0;
+	int		 have_opt = 0, cut = 0, r, j;
 
 	if (len < DNS_HDRLEN || q->qname_len == 0 ||
 	    q->qname_len > DNS_MAXNAME ||
@@ -518,59 +992,51 @@ msg_finish_answer(uint8_t *ans, size_t len, const struct query *q,
 		return 0;
 	put16(ans, q->id);
 	put16(ans + 4, 1);
+	msg_answer_flags(ans, q);
 	memcpy(ans + DNS_HDRLEN, q->qname_case, q->qname_len);
 	qend = DNS_HDRLEN + q->qname_len + 4;
 
-	/*
-	 * Walk every record once (bounded by the counts and by len, each
-	 * record being at least 11 bytes), reading at r and writing at w:
-	 * an OPT for a client that has none is left out, everything else
-	 * moved down over the gap, so the work stays linear however many
-	 * OPT records a hostile answer carries.  (A name in a later record
-	 * compressed against a record that moved would point amiss; OPT
-	 * comes last in practice, followed at most by TSIG, whose names are
-	 * never compressed.)
-	 */
-	r = w = qend;
-	memset(&opt, 0, sizeof(opt));
-	for (sec = 0; sec < 3; sec++) {
-		counts[sec] = get16(ans + 6 + 2 * sec);
-		kept[sec] = 0;
-		for (i = 0; i < counts[sec] && !cut; i++) {
-			if (rr_at(ans, len, r, &rr) == -1) {
-				cut = 1;
-				break;
-			}
-			rrlen = rr.end - rr.start;
-			r = rr.end;
-			if (sec == 2 && rr.type == DNS_TYPE_OPT) {
-				if (!q->edns)
-					continue;
-				if (!have_opt) {
-					have_opt = 1;
-					opt.start = w;
-					opt.end = w + rrlen;
-				}
-			}
-			if (w != rr.start)
-				memmove(ans + w, ans + rr.start, rrlen);
-			w += rrlen;
-			kept[sec]++;
+	/* One walk, bounded by the counts and by len. */
+	if (msg_iter_start(&it, ans, len) == -1)
+		return 0;
+	while ((r = msg_iter_next(&it, &rr)) == 1) {
+		kept[rr.section]++;
+		nrr++;
+		if (rr.type == DNS_TYPE_OPT) {
+			have_opt = 1;
+			opt = rr.owner;
+			optend = rr.end;
 		}
-		put16(ans + 6 + 2 * sec, kept[sec]);
 	}
+	if (r == -1)
+		cut = 1;
 	/* Trailing bytes after the last record are not passed on. */
-	len = w;
+	len = it.end;
+	for (j = 0; j < 3; j++)
+		put16(ans + 6 + 2 * j, kept[j]);
 	if (cut)
 		put16(ans + 2, get16(ans + 2) | DNS_FLAG_TC);
+
+	if (have_opt && !q->edns) {
+		if (optend == len) {
+			/* The last record: nothing can point into it. */
+			len = opt;
+			put16(ans + 10, kept[2] - 1);
+		} else if ((n = answer_reemit(ans, len, nrr)) != 0) {
+			memcpy(ans, emit_buf, n);
+			len = n;
+		} else
+			len = limit + 1;	/* cannot: truncate below */
+		have_opt = 0;
+	}
 
 	if (len <= limit)
 		return len;
 
 	/*
 	 * Too long for the client: header and question, TC set, and for an
-	 * EDNS client the upstream's OPT as it came (when its owner is the
-	 * plain root) or, failing that, a minimal one of our own.
+	 * EDNS client the upstream's OPT as it came or, failing that, a
+	 * minimal one of our own.
 	 */
 	newlen = qend;
 	put16(ans + 2, get16(ans + 2) | DNS_FLAG_TC);
@@ -579,19 +1045,18 @@ msg_finish_answer(uint8_t *ans, size_t len, const struct query *q,
 	put16(ans + 10, 0);
 	if (!q->edns)
 		return newlen;
-	if (have_opt && ans[opt.start] == 0 &&
-	    newlen + (opt.end - opt.start) <= limit) {
-		memmove(ans + newlen, ans + opt.start, opt.end - opt.start);
-		newlen += opt.end - opt.start;
+	if (have_opt && newlen + (optend - opt) <= limit) {
+		memmove(ans + newlen, ans + opt, optend - opt);
+		newlen += optend - opt;
 		put16(ans + 10, 1);
 	} else if (len - newlen >= MSG_OPTLEN) {
 		uint32_t	 ttl = q->edns_do ? 0x8000 : 0;
 
-		if (have_opt && ans[opt.start] == 0)	/* keep its rcode */
-			ttl = get32(ans + opt.start + 5) & 0xff008000;
+		if (have_opt)			/* keep its rcode */
+			ttl = get32(ans + opt + 5) & 0xff008000;
 		ans[newlen] = 0;
 		put16(ans + newlen + 1, DNS_TYPE_OPT);
-		put16(ans + newlen + 3, DNS_EDNS_OFFER);
+		put16(ans + newlen + 3, (uint16_t)edns_max);
 		put32(ans + newlen + 5, ttl);
 		put16(ans + newlen + 9, 0);
 		newlen += MSG_OPTLEN;
@@ -695,24 +1160,14 @@ msg_rcode_text(int rcode)
 unsigned int
 msg_answer_count(const uint8_t *ans, size_t len, uint16_t type)
 {
-	size_t		 off;
-	unsigned int	 i, an, n = 0;
+	struct msg_iter	 it;
+	struct msg_rr	 rr;
+	unsigned int	 n = 0;
 
-	if (len < DNS_HDRLEN || get16(ans + 4) != 1)
+	if (msg_iter_start(&it, ans, len) == -1)
 		return 0;
-	if ((off = msg_skip_name(ans, len, DNS_HDRLEN)) == 0 ||
-	    len - off < 4)
-		return 0;
-	off += 4;
-	an = get16(ans + 6);
-	for (i = 0; i < an; i++) {
-		if ((off = msg_skip_name(ans, len, off)) == 0 ||
-		    len - off < MSG_RRFIXED ||
-		    len - off - MSG_RRFIXED < get16(ans + off + 8))
-			return n;
-		if (get16(ans + off) == type)
+	while (msg_iter_next(&it, &rr) == 1 && rr.section == MSG_SEC_ANSWER)
+		if (rr.type == type)
 			n++;
-		off += MSG_RRFIXED + get16(ans + off + 8);
-	}
 	return n;
 }

@@ -90,6 +90,7 @@ query_set_config(const struct config *conf)
 	    NULL)
 		log_warn("cache of %zu entries: running without a cache",
 		    conf->cache_size);
+	msg_set_edns_max(conf->edns_packet_max);
 	qconf = conf;
 	pl.aaaa_deadline_ms = conf->aaaa_deadline_ms;
 	pl.max_requests = (size_t)conf->dns_forward_max *

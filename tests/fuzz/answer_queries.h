@@ -15,6 +15,25 @@
 #include "briskdns.h"
 #include "msg.h"
 
+/*
+ * The record iterator reads the whole of an answer briskdns sends: every
+ * counted record, OPT only for an EDNS client.  Aborts otherwise.
+ */
+static void
+answer_wellformed(const uint8_t *ans, size_t len, const struct query *q)
+{
+	struct msg_iter	 it;
+	struct msg_rr	 rr;
+	int		 r;
+
+	if (msg_iter_start(&it, ans, len) == -1)
+		abort();
+	while ((r = msg_iter_next(&it, &rr)) == 1)
+		;
+	if (r != 0 || it.end != len || (!q->edns && it.nopt != 0))
+		abort();
+}
+
 static void
 answer_queries(const uint8_t *data, size_t size, const uint8_t *fixed,
     size_t fixedlen, int id2,

@@ -7,13 +7,19 @@
  * question makes (so the fuzzer reaches the record walks without guessing
  * a name), each for a client with and without EDNS and for several size
  * limits.  Results must never grow the message and must leave a message
- * whose header and question still read back.
+ * whose header and question still read back.  One reader decides: an
+ * answer msg_check_answer accepts is finished whole (no TC, every record
+ * but an OPT for a plain client) into a message the record iterator
+ * reads to its end; one it calls malformed is cut, with TC (or, when
+ * its only fault is an OPT that cannot be removed in place, passed whole
+ * to an EDNS client only: the daemon never finishes a rejected answer).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "briskdns.h"
 #include "msg.h"
+#include "wire.h"
 #include "fuzz.h"
 #include "answer_queries.h"
 
@@ -32,6 +38,24 @@ fa_one(const uint8_t *data, size_t size, uint16_t id, struct query *q)
 		a = msg_check_answer(data, size, id, q, &rcode);
 		if (a != ANSWER_MISMATCH && (rcode < 0 || rcode > 15))
 			abort();
+		if (a == ANSWER_OK || a == ANSWER_MALFORMED) {
+			memcpy(fa_copy, data, size);
+			n = msg_finish_answer(fa_copy, size, q, DNS_MAXMSG);
+			if (n != 0 && a == ANSWER_OK &&
+			    (get16(fa_copy + 2) & DNS_FLAG_TC))
+				abort();	/* accepted, then cut */
+			/* Rejected, then passed: only an answer that
+			 * reads whole but whose OPT could not be removed
+			 * (msg_check_answer tried), to an EDNS client. */
+			if (n != 0 && a == ANSWER_MALFORMED &&
+			    !(get16(fa_copy + 2) & DNS_FLAG_TC)) {
+				if (!q->edns)
+					abort();
+				answer_wellformed(fa_copy, n, q);
+			}
+			if (n != 0 && a == ANSWER_OK)
+				answer_wellformed(fa_copy, n, q);
+		}
 		for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
 			memcpy(fa_copy, data, size);
 			n = msg_finish_answer(fa_copy, size, q, limits[i]);

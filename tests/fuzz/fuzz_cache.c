@@ -9,7 +9,8 @@
  * limits and buffer sizes (each buffer allocated to its exact size, so a
  * sanitizer sees any write past it).  Results must never be longer than
  * the input, must carry the client's ID and question, and stay within the
- * limit unless header, question and an OPT alone exceed it.
+ * limit unless header, question and an OPT alone exceed it, and must read
+ * whole by msg's record iterator (an OPT only for an EDNS client).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,8 @@ fc_lookups(struct cache *c, struct query *q, size_t size)
 			if (len > limits[l] && len > DNS_HDRLEN +
 			    q->qname_len + 4 + 11)
 				abort();
+			/* Entries passed the iterator: so does a hit. */
+			answer_wellformed(bufs[b], len, q);
 		}
 	}
 	free(bufs[0]);

@@ -133,7 +133,10 @@ def test_upstream_tc_retried_over_tcp(daemon, upstream, uniq):
     assert r is not None
     tcp = up.queries(qname=name, transport="tcp")
     assert tcp, "upstream answered TC over UDP and saw no TCP retry"
-    assert not r.flags & dns.flags.TC, "client (EDNS 4096) got TC"
+    # edns-packet-max (1232) bounds UDP whatever the client offers
+    assert r.flags & dns.flags.TC, "client (EDNS 4096) got over 1232 bytes"
+    r, _ = d.qtcp(name, edns=True, payload=4096)
+    assert r is not None and not r.flags & dns.flags.TC
     assert len(r.answer[0]) == 100
 
 

@@ -805,22 +805,213 @@ START_TEST(test_truncate)
 }
 END_TEST
 
+/* Insert spec's answer (upstream flags upflags added) to a query with
+ * header flags qflags. */
+static int
+insert_flags(struct cache *c, const char *name, uint16_t qflags,
+    uint16_t upflags, uint64_t now)
+{
+	struct spec	 sp = sp_a;
+	struct query	 q;
+	uint8_t		 a[DNS_MAXMSG];
+	size_t		 n;
+	int		 rcode;
+
+	sp.flags = upflags;
+	make_query(&q, name, DNS_TYPE_A, 0x2222, 1, 0);
+	q.flags = qflags;
+	n = build(a, name, DNS_TYPE_A, &sp);
+	ck_assert_int_eq(msg_check_answer(a, n, UPID, &q, &rcode), ANSWER_OK);
+	return cache_insert(c, &q, a, n, now);
+}
+
+static enum cache_status
+lookup_flags(struct cache *c, const char *name, uint16_t qflags, int dobit,
+    uint8_t *buf, size_t *len)
+{
+	struct query	 q;
+
+	make_query(&q, name, DNS_TYPE_A, 0xbeef, 1, dobit);
+	q.flags = qflags;
+	return cache_lookup(c, &q, T0, DNS_MAXMSG, buf, DNS_MAXMSG, len,
+	    NULL);
+}
+
+/* A hit echoes the client's RD and CD (its own key) and sets RA. */
 START_TEST(test_flags_mirrored)
 {
 	struct cache	*c = new_cache(4, &lim_default);
-	struct query	 q;
 	uint8_t		 buf[DNS_MAXMSG];
 	size_t		 len;
 
-	ck_assert_int_eq(insert(c, "f.example", DNS_TYPE_A, 0, &sp_a, T0), 1);
-	make_query(&q, "f.example", DNS_TYPE_A, 1, 1, 0);
-	q.flags = DNS_FLAG_CD;			/* no RD, CD */
-	ck_assert_int_eq(cache_lookup(c, &q, T0, DNS_MAXMSG, buf, sizeof(buf),
-	    &len, NULL), CACHE_FRESH);
+	ck_assert_int_eq(insert_flags(c, "f.example", DNS_FLAG_CD, 0, T0), 1);
+	ck_assert_int_eq(lookup_flags(c, "f.example", DNS_FLAG_CD, 0, buf,
+	    &len), CACHE_FRESH);
 	ck_assert(!(get16(buf + 2) & DNS_FLAG_RD));
 	ck_assert(get16(buf + 2) & DNS_FLAG_CD);
 	ck_assert(get16(buf + 2) & DNS_FLAG_QR);
 	ck_assert(get16(buf + 2) & DNS_FLAG_RA);
+	cache_free(c);
+}
+END_TEST
+
+/*
+ * CD and RD are part of the key: an answer fetched with CD=1 (not
+ * validated upstream) is never served to a CD=0 client, nor one fetched
+ * without recursion to a client that asked for it.
+ */
+START_TEST(test_cd_rd_key)
+{
+	static const struct {
+		uint16_t	 ins;		/* flags of the query inserted */
+		uint16_t	 look;		/* flags of the client */
+		enum cache_status want;
+	} cases[] = {
+		{ DNS_FLAG_RD | DNS_FLAG_CD, DNS_FLAG_RD, CACHE_MISS },
+		{ DNS_FLAG_RD | DNS_FLAG_CD, DNS_FLAG_RD | DNS_FLAG_CD,
+		    CACHE_FRESH },
+		{ DNS_FLAG_RD, DNS_FLAG_RD | DNS_FLAG_CD, CACHE_MISS },
+		{ DNS_FLAG_RD, DNS_FLAG_RD, CACHE_FRESH },
+		{ 0, DNS_FLAG_RD, CACHE_MISS },
+		{ DNS_FLAG_RD, 0, CACHE_MISS },
+		{ 0, 0, CACHE_FRESH },
+	};
+	uint8_t		 buf[DNS_MAXMSG];
+	size_t		 len, i;
+	struct cache	*c;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		c = new_cache(4, &lim_default);
+		ck_assert_int_eq(insert_flags(c, "k.example", cases[i].ins, 0,
+		    T0), 1);
+		ck_assert_msg(lookup_flags(c, "k.example", cases[i].look, 0,
+		    buf, &len) == cases[i].want, "case %zu", i);
+		cache_free(c);
+	}
+	/* A CD=1 answer is no evidence for the AAAA modes either. */
+	c = new_cache(4, &lim_default);
+	ck_assert_int_eq(insert_flags(c, "k.example", DNS_FLAG_RD |
+	    DNS_FLAG_CD, 0, T0), 1);
+	ck_assert_int_eq(cache_has_a(c, (const uint8_t *)"\001k\007example",
+	    11, DNS_CLASS_IN, T0), 0);
+	ck_assert_int_eq(insert_flags(c, "k.example", DNS_FLAG_RD, 0, T0), 1);
+	ck_assert_int_eq(cache_has_a(c, (const uint8_t *)"\001k\007example",
+	    11, DNS_CLASS_IN, T0), 1);
+	cache_free(c);
+}
+END_TEST
+
+/* A hit: AA never (briskdns is no authority), AD only for AD or DO. */
+START_TEST(test_hit_aa_ad)
+{
+	static const struct {
+		uint16_t	 qflags;
+		int		 dobit;
+		int		 want_ad;
+	} cases[] = {
+		{ DNS_FLAG_RD, 0, 0 },
+		{ DNS_FLAG_RD | DNS_FLAG_AD, 0, 1 },
+		{ DNS_FLAG_RD, 1, 1 },
+	};
+	struct cache	*c = new_cache(4, &lim_default);
+	uint8_t		 buf[DNS_MAXMSG];
+	size_t		 len, i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cache_clear(c);
+		/* inserted for a query like the client's (AD is no key) */
+		ck_assert_int_eq(insert_flags(c, "aa.example", DNS_FLAG_RD,
+		    DNS_FLAG_AA | DNS_FLAG_AD, T0), 1);
+		if (cases[i].dobit) {
+			struct spec	 sp = sp_a;
+			struct query	 q;
+			uint8_t		 a[DNS_MAXMSG];
+			size_t		 n;
+
+			sp.flags = DNS_FLAG_AA | DNS_FLAG_AD;
+			sp.dobit = 1;
+			make_query(&q, "aa.example", DNS_TYPE_A, 1, 1, 1);
+			n = build(a, "aa.example", DNS_TYPE_A, &sp);
+			ck_assert_int_eq(cache_insert(c, &q, a, n, T0), 1);
+		}
+		ck_assert_int_eq(lookup_flags(c, "aa.example",
+		    cases[i].qflags, cases[i].dobit, buf, &len), CACHE_FRESH);
+		ck_assert(!(get16(buf + 2) & DNS_FLAG_AA));
+		ck_assert(get16(buf + 2) & DNS_FLAG_RA);
+		ck_assert_msg(((get16(buf + 2) & DNS_FLAG_AD) != 0) ==
+		    cases[i].want_ad, "case %zu", i);
+	}
+	cache_free(c);
+}
+END_TEST
+
+/*
+ * An upstream answer with its OPT before a record whose name a later one
+ * compresses against: cached, then served to a plain client, every name
+ * reads as the upstream wrote it (the second, cached answer too).
+ */
+START_TEST(test_opt_before_compressed)
+{
+	/* www.example.com A; additional: OPT, ns1.other.org A, AAAA -> it */
+	static const uint8_t ans[] = {
+		0x11, 0x11, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 3,
+		3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+		3, 'c', 'o', 'm', 0, 0, 1, 0, 1,
+		0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 0x2c, 0, 4, 192, 0, 2, 1,
+		0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0,
+		3, 'n', 's', '1', 5, 'o', 't', 'h', 'e', 'r', 3, 'o', 'r',
+		'g', 0, 0, 1, 0, 1, 0, 0, 1, 0x2c, 0, 4, 198, 51, 100, 1,
+		0xc0, 60, 0, 28, 0, 1, 0, 0, 1, 0x2c, 0, 16,
+		0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	};
+	/* what a plain client must get (but for ID and TTLs) */
+	static const uint8_t want_tail[] = {
+		3, 'n', 's', '1', 5, 'o', 't', 'h', 'e', 'r', 3, 'o', 'r',
+		'g', 0, 0, 1, 0, 1, 0, 0, 1, 0x2c, 0, 4, 198, 51, 100, 1,
+		0xc0, 49, 0, 28, 0, 1, 0, 0, 1, 0x2c, 0, 16,
+		0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	};
+	struct cache	*c = new_cache(4, &lim_default);
+	struct query	 q;
+	uint8_t		 buf[DNS_MAXMSG];
+	size_t		 len;
+	int		 rcode, round;
+
+	make_query(&q, "www.example.com", DNS_TYPE_A, 0x2222, 0, 0);
+	ck_assert_int_eq(msg_check_answer(ans, sizeof(ans), UPID, &q, &rcode),
+	    ANSWER_OK);
+	ck_assert_int_eq(cache_insert(c, &q, ans, sizeof(ans), T0), 1);
+	for (round = 0; round < 2; round++) {
+		ck_assert_int_eq(cache_lookup(c, &q, T0, 512, buf,
+		    sizeof(buf), &len, NULL), CACHE_FRESH);
+		ck_assert_uint_eq(len, sizeof(ans) - 11);
+		ck_assert_uint_eq(get16(buf + 10), 2);
+		ck_assert_mem_eq(buf + 49, want_tail, sizeof(want_tail));
+		ck_assert(!(get16(buf + 2) & DNS_FLAG_TC));
+	}
+	cache_free(c);
+}
+END_TEST
+
+/* Two OPT records: malformed (RFC 6891), never cached. */
+START_TEST(test_two_opt_not_cached)
+{
+	static const uint8_t ans[] = {
+		0x11, 0x11, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 2,
+		1, 'x', 0, 0, 1, 0, 1,
+		0xc0, 12, 0, 1, 0, 1, 0, 0, 1, 0x2c, 0, 4, 192, 0, 2, 1,
+		0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0,
+		0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0,
+	};
+	struct cache	*c = new_cache(4, &lim_default);
+	struct query	 q;
+	uint8_t		 one[sizeof(ans)];
+
+	make_query(&q, "x", DNS_TYPE_A, 0x2222, 1, 0);
+	ck_assert_int_eq(cache_insert(c, &q, ans, sizeof(ans), T0), 0);
+	memcpy(one, ans, sizeof(ans) - 11);	/* one OPT: kept */
+	one[11] = 1;
+	ck_assert_int_eq(cache_insert(c, &q, one, sizeof(ans) - 11, T0), 1);
 	cache_free(c);
 }
 END_TEST
@@ -1052,6 +1243,10 @@ cache_suite(void)
 	tcase_add_test(tc, test_strip_opt);
 	tcase_add_test(tc, test_truncate);
 	tcase_add_test(tc, test_flags_mirrored);
+	tcase_add_test(tc, test_cd_rd_key);
+	tcase_add_test(tc, test_hit_aa_ad);
+	tcase_add_test(tc, test_opt_before_compressed);
+	tcase_add_test(tc, test_two_opt_not_cached);
 	tcase_add_test(tc, test_has_a_nxdomain);
 	suite_add_tcase(s, tc);
 

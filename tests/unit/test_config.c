@@ -503,7 +503,8 @@ START_TEST(test_example)
 	    "dns-forward-max", "cache-size", "neg-ttl", "min-cache-ttl",
 	    "max-cache-ttl", "serve-stale", "prefetch", "aaaa-mode",
 	    "filter-AAAA", "aaaa-forward",
-	    "local-ttl", "log-queries", "pid-file", "user", "group",
+	    "local-ttl", "edns-packet-max", "log-queries", "pid-file",
+	    "user", "group",
 	    "nfqueue", "nfqueue-port", "nfqueue-rules" };
 	struct config_errors	 errs = { NULL, 0 };
 	struct config		*cfg;

@@ -78,7 +78,11 @@ static const uint8_t opt_mixed[] = {
 	0xfd, 0xe9, 0, 2, 0xab, 0xcd,
 	0, 12, 0, 3, 0, 0, 0,
 };
-static const uint8_t opt_mixed_fwd[] = { 0xfd, 0xe9, 0, 2, 0xab, 0xcd };
+/* ECS (RFC 7871): family 1, source /24, scope 0, 192.0.2. */
+static const uint8_t opt_ecs[] = {
+	0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 11,
+	0, 8, 0, 7, 0, 1, 24, 0, 192, 0, 2,
+};
 static const uint8_t opt_badopts[] = {	/* option length past RDATA */
 	0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 4, 0, 10, 0, 8,
 };
@@ -250,34 +254,93 @@ START_TEST(test_parse)
 	ck_assert_int_eq(q.edns, c->edns);
 	ck_assert_uint_eq(q.edns_size, c->edns_size);
 	ck_assert_int_eq(q.edns_do, c->edns_do);
-	ck_assert_uint_eq(q.edns_opts_len, c->optslen);
-	if (c->optslen)
-		ck_assert_mem_eq(q.edns_opts, c->extra + 11, c->optslen);
-	ck_assert_uint_eq(msg_udp_limit(&q), c->edns ? c->edns_size : 512);
+	/* edns-packet-max (1232 by default) bounds what the client offers */
+	ck_assert_uint_eq(msg_udp_limit(&q), !c->edns ? 512 :
+	    c->edns_size < msg_edns_max() ? c->edns_size : msg_edns_max());
 }
 END_TEST
 
-START_TEST(test_parse_opts_too_long)
+/*
+ * Legal EDNS options of any total size the datagram allows are accepted
+ * (they were FORMERR past 512 bytes); a datagram over MSG_QUERY_MAX is
+ * FORMERR when its header reads, dropped when QR is set.
+ */
+START_TEST(test_parse_sizes)
 {
-	uint8_t		 pkt[2048], opt[11 + 600];
+	static const struct {
+		size_t		 optlen;	/* bytes of one option's data */
+		uint16_t	 flags;
+		enum msg_status	 want;
+	} cases[] = {
+		{ 508, 0x0100, MSG_OK },
+		{ 596, 0x0100, MSG_OK },
+		{ 2000, 0x0100, MSG_OK },
+		/* 12 + 13 + 11 + 4 + 4036 = 4076: still a query */
+		{ 4036, 0x0100, MSG_OK },
+		/* 4097 bytes and more: FORMERR, header permitting */
+		{ 4057, 0x0100, MSG_FORMERR },
+		{ 6000, 0x0100, MSG_FORMERR },
+		{ 6000, 0x8100, MSG_DROP },
+	};
+	static uint8_t	 pkt[8192], opt[8192];
 	struct query	 q;
-	size_t		 len;
+	size_t		 len, i, n;
 
-	memset(opt, 0, sizeof(opt));
-	opt[2] = 41;
-	opt[3] = 0x10;
-	put16(opt, 9, 600);
-	put16(opt, 11, 65001);		/* one local option, 596 bytes */
-	put16(opt, 13, 596);
-	len = make_query(pkt, 1, 0x0100, "example.com", 1, 1, opt,
-	    sizeof(opt));
-	ck_assert_int_eq(msg_parse_query(pkt, len, &q), MSG_FORMERR);
-	/* 512 bytes of options still fit. */
-	put16(opt, 9, 512);
-	put16(opt, 13, 508);
-	len = make_query(pkt, 1, 0x0100, "example.com", 1, 1, opt, 11 + 512);
-	ck_assert_int_eq(msg_parse_query(pkt, len, &q), MSG_OK);
-	ck_assert_uint_eq(q.edns_opts_len, 512);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = cases[i].optlen;
+		memset(opt, 0, sizeof(opt));
+		opt[2] = 41;
+		opt[3] = 0x10;
+		put16(opt, 9, (uint16_t)(n + 4));
+		put16(opt, 11, 65001);		/* one local option */
+		put16(opt, 13, (uint16_t)n);
+		len = make_query(pkt, 1, cases[i].flags, "example.com", 1, 1,
+		    opt, 11 + 4 + n);
+		ck_assert_msg(msg_parse_query(pkt, len, &q) == cases[i].want,
+		    "case %zu (%zu bytes)", i, len);
+		if (cases[i].want == MSG_OK) {
+			ck_assert_int_eq(q.edns, 1);
+			ck_assert_uint_le(len, MSG_QUERY_MAX);
+		} else if (cases[i].want == MSG_FORMERR)
+			ck_assert_uint_gt(len, MSG_QUERY_MAX);
+	}
+}
+END_TEST
+
+/* edns-packet-max bounds every UDP answer; it is clamped to 512-4096. */
+START_TEST(test_udp_limit)
+{
+	static const struct {
+		size_t		 max;		/* edns-packet-max */
+		const uint8_t	*opt;		/* the client's OPT */
+		size_t		 want;
+	} cases[] = {
+		{ 1232, NULL, 512 },
+		{ 1232, opt_4096, 1232 },
+		{ 1232, opt_small, 512 },
+		{ 4096, opt_4096, 4096 },
+		{ 4096, opt_do, 1232 },
+		{ 600, opt_4096, 600 },
+		{ 100, opt_4096, 512 },		/* clamped */
+		{ 9000, opt_4096, 4096 },	/* clamped */
+	};
+	struct query	 q;
+	uint8_t		 pkt[512];
+	size_t		 i, len;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		msg_set_edns_max(cases[i].max);
+		len = make_query(pkt, 1, 0x0100, "example.com", 1,
+		    cases[i].opt ? 1 : 0, cases[i].opt, cases[i].opt ? 11 : 0);
+		ck_assert_int_eq(msg_parse_query(pkt, len, &q), MSG_OK);
+		ck_assert_msg(msg_udp_limit(&q) == cases[i].want,
+		    "case %zu: %zu", i, msg_udp_limit(&q));
+	}
+	/* what is offered upstream follows it */
+	msg_set_edns_max(1400);
+	len = msg_build_forward(&q, 1, 0, pkt, sizeof(pkt));
+	ck_assert_uint_eq(get16(pkt + len - 11 + 3), 1400);
+	msg_set_edns_max(DNS_EDNS_PACKET_MAX);
 }
 END_TEST
 
@@ -355,7 +418,7 @@ check_opt(const uint8_t *buf, size_t len, const struct query *q, int xrcode,
 
 	ck_assert_uint_eq(o[0], 0);
 	ck_assert_uint_eq(get16(o + 1), DNS_TYPE_OPT);
-	ck_assert_uint_eq(get16(o + 3), DNS_EDNS_OFFER);
+	ck_assert_uint_eq(get16(o + 3), msg_edns_max());
 	ck_assert_uint_eq(o[5], xrcode);
 	ck_assert_uint_eq(o[6], 0);		/* version */
 	ck_assert_uint_eq(get16(o + 7), q->edns_do ? 0x8000 : 0);
@@ -413,7 +476,7 @@ START_TEST(test_reply_empty)
 	ck_assert(ldns_pkt_ra(p));
 	ck_assert_uint_eq(ldns_pkt_edns(p) ? 1 : 0, q.edns ? 1 : 0);
 	if (q.edns) {
-		ck_assert_uint_eq(ldns_pkt_edns_udp_size(p), DNS_EDNS_OFFER);
+		ck_assert_uint_eq(ldns_pkt_edns_udp_size(p), msg_edns_max());
 		ck_assert_int_eq(ldns_pkt_edns_do(p), q.edns_do);
 	}
 	auth = ldns_pkt_authority(p);
@@ -503,7 +566,7 @@ START_TEST(test_reply_badvers)
 	p = ldns_read(buf, len);
 	ck_assert_uint_eq(ldns_pkt_edns_extended_rcode(p), 1);	/* 16 */
 	ck_assert_uint_eq(ldns_pkt_edns_version(p), 0);
-	ck_assert_uint_eq(ldns_pkt_edns_udp_size(p), DNS_EDNS_OFFER);
+	ck_assert_uint_eq(ldns_pkt_edns_udp_size(p), msg_edns_max());
 	ck_assert(ldns_pkt_edns_do(p));
 	ldns_pkt_free(p);
 }
@@ -564,7 +627,9 @@ START_TEST(test_build_forward)
 		/* hop-by-hop options stay with the client */
 		{ 0x0000, EXTRA(opt_cookie), 1, NULL, 0 },
 		{ 0x0100, EXTRA(opt_4096), 1, NULL, 0 },
-		{ 0x0100, EXTRA(opt_mixed), 0, EXTRA(opt_mixed_fwd) },
+		/* no option of the client's goes upstream (unbound) */
+		{ 0x0100, EXTRA(opt_mixed), 0, NULL, 0 },
+		{ 0x0100, EXTRA(opt_ecs), 0, NULL, 0 },
 	};
 	uint8_t		 buf[1024];
 	struct query	 q, back;
@@ -583,8 +648,9 @@ START_TEST(test_build_forward)
 		ck_assert_int_eq(msg_parse_query(buf + pre, len - pre, &back),
 		    MSG_OK);
 		ck_assert_uint_eq(back.id, 0x7777);
+		/* the client's RD and CD; AD asks the upstream to say */
 		ck_assert_uint_eq(back.flags,
-		    q.flags & (DNS_FLAG_RD | DNS_FLAG_CD));
+		    (q.flags & (DNS_FLAG_RD | DNS_FLAG_CD)) | DNS_FLAG_AD);
 		ck_assert_uint_eq(back.qtype, DNS_TYPE_AAAA);
 		ck_assert_uint_eq(back.qclass, DNS_CLASS_IN);
 		ck_assert_uint_eq(back.qname_len, q.qname_len);
@@ -592,12 +658,12 @@ START_TEST(test_build_forward)
 		/* sent in lower case */
 		ck_assert_mem_eq(back.qname_case, q.qname, q.qname_len);
 		ck_assert_int_eq(back.edns, 1);
-		ck_assert_uint_eq(back.edns_size, DNS_EDNS_OFFER);
+		ck_assert_uint_eq(back.edns_size, msg_edns_max());
 		ck_assert_int_eq(back.edns_do, q.edns_do);
-		ck_assert_uint_eq(back.edns_opts_len, cases[i].fwdlen);
-		if (cases[i].fwdlen > 0)
-			ck_assert_mem_eq(back.edns_opts, cases[i].fwd,
-			    cases[i].fwdlen);
+		/* an OPT without options: RDLENGTH 0, the last 2 bytes */
+		ck_assert_uint_eq(get16(buf + len - 2), 0);
+		ck_assert_uint_eq(len - pre, DNS_HDRLEN + q.qname_len + 4 +
+		    11);
 		p = ldns_read(buf + pre, len - pre);
 		ldns_pkt_free(p);
 		ck_assert_uint_eq(msg_build_forward(&q, 1, cases[i].tcp, buf,
@@ -745,12 +811,6 @@ static const uint8_t up_ar_mid[] = {
 	0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 2,
 };
 
-/* OPT, glue, OPT: both OPTs go for a plain client */
-static const uint8_t up_ar_two_opt[] = {
-	0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0,
-	0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1,
-	0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0,
-};
 
 struct finish_case {
 	const char	*desc;
@@ -778,8 +838,6 @@ static const struct finish_case finish_cases[] = {
 	    2, 0, 0, sizeof(up_opt), 0 },
 	{ "OPT mid-section stripped", 0, 1, EXTRA(up_ar_mid), 3, 512, 0, 1,
 	    2, 0, 11, 0 },
-	{ "two OPTs stripped", 0, 2, EXTRA(up_ar_two_opt), 3, 512, 0, 2,
-	    1, 0, 22, 0 },
 	{ "no OPT, plain client", 0, 3, NULL, 0, 0, 512, 0, 3, 0, 0, 0, 0 },
 	{ "truncated to 512, plain", 0, 40, EXTRA(up_opt), 1, 512, 1, 0, 0,
 	    0, 0, QEND },
@@ -871,6 +929,377 @@ START_TEST(test_finish_malformed)
 }
 END_TEST
 
+
+/* ---- hostile upstream answers, by hand ------------------------------------ */
+
+/*
+ * Every packet answers www.example.com A (ID 0x1111); the question ends
+ * at 33.  HDR(an, ns, ar) and Q are the first 33 bytes.
+ */
+#define HDR(an, ns, ar)	0x11, 0x11, 0x81, 0x80, 0, 1, 0, an, 0, ns, 0, ar
+#define Q	3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', \
+		3, 'c', 'o', 'm', 0, 0, 1, 0, 1
+#define TTL300	0, 0, 1, 0x2c
+#define A_QNAME	0xc0, 12, 0, 1, 0, 1, TTL300, 0, 4, 192, 0, 2, 1 /* 16 */
+#define OPT0	0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0		 /* 11 */
+
+/* OPT (at 49) before ns1.other.org (at 60), which the AAAA after it
+ * compresses against: cut naively, the AAAA's owner points amiss. */
+static const uint8_t h_opt_before[] = {
+	HDR(1, 0, 3), Q, A_QNAME, OPT0,
+	3, 'n', 's', '1', 5, 'o', 't', 'h', 'e', 'r', 3, 'o', 'r', 'g', 0,
+	0, 1, 0, 1, TTL300, 0, 4, 198, 51, 100, 1,
+	0xc0, 60, 0, 28, 0, 1, TTL300, 0, 16,
+	0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+};
+/* The same with an MX after the OPT whose exchange (in RDATA) points at
+ * "other.org" (64) behind the OPT. */
+static const uint8_t h_opt_before_rdata[] = {
+	HDR(1, 0, 3), Q, A_QNAME, OPT0,
+	3, 'n', 's', '1', 5, 'o', 't', 'h', 'e', 'r', 3, 'o', 'r', 'g', 0,
+	0, 1, 0, 1, TTL300, 0, 4, 198, 51, 100, 1,
+	0xc0, 60, 0, 15, 0, 1, TTL300, 0, 9, 0, 10,
+	4, 'm', 'a', 'i', 'l', 0xc0, 64,
+};
+/* The answer's owner a pointer forward (to 49, past itself). */
+static const uint8_t h_fwd_ptr[] = {
+	HDR(1, 0, 0), Q, 0xc0, 49, 0, 1, 0, 1, TTL300, 0, 4, 192, 0, 2, 1,
+	0,
+};
+/* A pointer to itself. */
+static const uint8_t h_self_ptr[] = {
+	HDR(1, 0, 0), Q, 0xc0, 33, 0, 1, 0, 1, TTL300, 0, 4, 192, 0, 2, 1,
+};
+/* A CNAME whose target points forward, inside its own RDATA. */
+static const uint8_t h_fwd_ptr_rdata[] = {
+	HDR(1, 0, 0), Q, 0xc0, 12, 0, 5, 0, 1, TTL300, 0, 4,
+	1, 'x', 0xc0, 49, 0,
+};
+static const uint8_t h_two_opt[] = {
+	HDR(1, 0, 2), Q, A_QNAME, OPT0, OPT0,
+};
+static const uint8_t h_opt_answer[] = {
+	HDR(2, 0, 0), Q, A_QNAME, OPT0,
+};
+static const uint8_t h_opt_owner[] = {
+	HDR(1, 0, 1), Q, A_QNAME, 0xc0, 12, 0, 41, 0x04, 0xd0, 0, 0, 0, 0,
+	0, 0,
+};
+/* An OPT whose option runs past its RDATA. */
+static const uint8_t h_opt_badopt[] = {
+	HDR(1, 0, 1), Q, A_QNAME, 0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 4,
+	0, 10, 0, 8,
+};
+/* A CNAME whose target name runs past RDLENGTH (3, name 5). */
+static const uint8_t h_rdata_overrun[] = {
+	HDR(1, 0, 0), Q, 0xc0, 12, 0, 5, 0, 1, TTL300, 0, 3,
+	3, 'f', 'o', 'o', 0,
+};
+/* An SOA one byte short of its 20 fixed bytes. */
+static const uint8_t h_soa_short[] = {
+	HDR(0, 1, 0), Q, 0xc0, 16, 0, 6, 0, 1, TTL300, 0, 23,
+	0xc0, 16, 0xc0, 16, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1,
+	0, 0, 0,
+};
+/* Good: an MX whose exchange is compressed against the question. */
+static const uint8_t h_mx_ok[] = {
+	HDR(1, 0, 0), Q, 0xc0, 12, 0, 15, 0, 1, TTL300, 0, 4, 0, 10,
+	0xc0, 16,
+};
+/* Good: an unknown type whose RDATA looks like a bad name. */
+static const uint8_t h_unknown_ok[] = {
+	HDR(1, 0, 0), Q, 0xc0, 12, 0xff, 0x00, 0, 1, TTL300, 0, 3,
+	0xc0, 0xff, 0xff,
+};
+/* Good: trailing bytes after the records (not passed on). */
+static const uint8_t h_trailing[] = {
+	HDR(1, 0, 0), Q, A_QNAME, 0xde, 0xad,
+};
+/* An owner pointing into the header (offset 1: the ID's low byte, 0x11,
+ * a label length): its name would change with each client's ID. */
+static const uint8_t h_header_ptr[] = {
+	HDR(1, 0, 0), Q, 0xc0, 1, 0, 1, 0, 1, TTL300, 0, 4, 192, 0, 2, 1,
+};
+/* A TXT whose RDATA reads as a name ("\3foo"), and an A whose owner
+ * points into it: opaque RDATA is no name to compress against. */
+static const uint8_t h_ptr_opaque[] = {
+	HDR(2, 0, 0), Q, 0xc0, 12, 0, 16, 0, 1, TTL300, 0, 5,
+	3, 'f', 'o', 'o', 0,
+	0xc0, 45, 0, 1, 0, 1, TTL300, 0, 4, 192, 0, 2, 1,
+};
+/* The same pointer at the MX exchange, a name: good. */
+static const uint8_t h_ptr_rdata_name[] = {
+	HDR(2, 0, 0), Q, 0xc0, 12, 0, 15, 0, 1, TTL300, 0, 7,
+	0, 10, 3, 'f', 'o', 'o', 0,
+	0xc0, 47, 0, 1, 0, 1, TTL300, 0, 4, 192, 0, 2, 1,
+};
+/* An owner pointing into the previous record's TTL field. */
+static const uint8_t h_ptr_ttl[] = {
+	HDR(2, 0, 0), Q, A_QNAME, 0xc0, 40, 0, 1, 0, 1, TTL300, 0, 4,
+	192, 0, 2, 1,
+};
+/* A label of type 01 (0x40) in an owner name. */
+static const uint8_t h_label_type[] = {
+	HDR(1, 0, 0), Q, 0x41, 'x', 0, 0, 1, 0, 1, TTL300, 0, 4,
+	192, 0, 2, 1,
+};
+
+static const struct hostile_case {
+	const char	*desc;
+	const uint8_t	*pkt;
+	size_t		 len;
+	enum msg_answer	 want;
+} hostile_cases[] = {
+	{ "OPT before a compressed-against record", EXTRA(h_opt_before),
+	    ANSWER_OK },
+	{ "OPT before an RDATA name's target", EXTRA(h_opt_before_rdata),
+	    ANSWER_OK },
+	{ "forward pointer", EXTRA(h_fwd_ptr), ANSWER_MALFORMED },
+	{ "pointer to itself", EXTRA(h_self_ptr), ANSWER_MALFORMED },
+	{ "forward pointer in RDATA", EXTRA(h_fwd_ptr_rdata),
+	    ANSWER_MALFORMED },
+	{ "two OPT records", EXTRA(h_two_opt), ANSWER_MALFORMED },
+	{ "OPT in the answer section", EXTRA(h_opt_answer),
+	    ANSWER_MALFORMED },
+	{ "OPT owner not the root", EXTRA(h_opt_owner), ANSWER_MALFORMED },
+	{ "OPT option past its RDATA", EXTRA(h_opt_badopt),
+	    ANSWER_MALFORMED },
+	{ "RDATA name past RDLENGTH", EXTRA(h_rdata_overrun),
+	    ANSWER_MALFORMED },
+	{ "SOA RDATA short", EXTRA(h_soa_short), ANSWER_MALFORMED },
+	{ "label type 01", EXTRA(h_label_type), ANSWER_MALFORMED },
+	{ "pointer into the header", EXTRA(h_header_ptr), ANSWER_MALFORMED },
+	{ "pointer into opaque RDATA", EXTRA(h_ptr_opaque), ANSWER_MALFORMED },
+	{ "pointer into a TTL", EXTRA(h_ptr_ttl), ANSWER_MALFORMED },
+	{ "pointer to an RDATA name", EXTRA(h_ptr_rdata_name), ANSWER_OK },
+	{ "MX compressed", EXTRA(h_mx_ok), ANSWER_OK },
+	{ "unknown type, opaque RDATA", EXTRA(h_unknown_ok), ANSWER_OK },
+	{ "trailing bytes", EXTRA(h_trailing), ANSWER_OK },
+};
+
+/*
+ * One reader decides: msg_check_answer's verdict, and msg_finish_answer
+ * keeps every record (no TC) exactly when the answer was accepted, for
+ * clients with and without EDNS.
+ */
+START_TEST(test_hostile_agree)
+{
+	const struct hostile_case *c = &hostile_cases[_i];
+	struct query	 q;
+	uint8_t		 buf[1024];
+	size_t		 n;
+	int		 rcode, edns;
+
+	for (edns = 0; edns < 2; edns++) {
+		parse_q(&q, "www.example.com", DNS_TYPE_A, 0x0100,
+		    edns ? opt_4096 : NULL, edns ? 11 : 0);
+		ck_assert_msg(msg_check_answer(c->pkt, c->len, 0x1111, &q,
+		    &rcode) == c->want, "%s: check", c->desc);
+		memcpy(buf, c->pkt, c->len);
+		n = msg_finish_answer(buf, c->len, &q, DNS_MAXMSG);
+		ck_assert_uint_le(n, c->len);
+		ck_assert_msg((n > 0 && !(get16(buf + 2) & DNS_FLAG_TC)) ==
+		    (c->want == ANSWER_OK), "%s: finish (edns %d)", c->desc,
+		    edns);
+	}
+}
+END_TEST
+
+/* The owner name of the i-th additional record, as text. */
+static char *
+ar_owner(ldns_pkt *p, size_t i)
+{
+	return ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(
+	    ldns_pkt_additional(p), i)));
+}
+
+/*
+ * A plain client: the OPT goes, and the names behind it are re-emitted:
+ * every owner and RDATA name reads as before (ldns, the independent
+ * reader), the message shrinks by at least the OPT.
+ */
+START_TEST(test_reemit_after_opt)
+{
+	struct query	 q;
+	uint8_t		 buf[1024];
+	size_t		 n;
+	ldns_pkt	*p;
+	ldns_rr		*rr;
+	char		*s;
+	int		 rcode;
+
+	parse_q(&q, "www.example.com", DNS_TYPE_A, 0x0100, NULL, 0);
+	memcpy(buf, h_opt_before, sizeof(h_opt_before));
+	ck_assert_int_eq(msg_check_answer(buf, sizeof(h_opt_before), 0x1111,
+	    &q, &rcode), ANSWER_OK);
+	n = msg_finish_answer(buf, sizeof(h_opt_before), &q, 512);
+	ck_assert_uint_le(n, sizeof(h_opt_before) - 11);
+	ck_assert(!(get16(buf + 2) & DNS_FLAG_TC));
+	ck_assert_uint_eq(get16(buf + 10), 2);
+	p = ldns_read(buf, n);
+	ck_assert(!ldns_pkt_edns(p));
+	ck_assert_uint_eq(ldns_pkt_arcount(p), 2);
+	s = ar_owner(p, 0);
+	ck_assert_str_eq(s, "ns1.other.org.");
+	free(s);
+	s = ar_owner(p, 1);
+	ck_assert_str_eq(s, "ns1.other.org.");
+	free(s);
+	ldns_pkt_free(p);
+
+	memcpy(buf, h_opt_before_rdata, sizeof(h_opt_before_rdata));
+	n = msg_finish_answer(buf, sizeof(h_opt_before_rdata), &q, 512);
+	ck_assert_uint_le(n, sizeof(h_opt_before_rdata) - 11);
+	p = ldns_read(buf, n);
+	rr = ldns_rr_list_rr(ldns_pkt_additional(p), 1);
+	ck_assert_int_eq(ldns_rr_get_type(rr), LDNS_RR_TYPE_MX);
+	s = ldns_rdf2str(ldns_rr_owner(rr));
+	ck_assert_str_eq(s, "ns1.other.org.");
+	free(s);
+	s = ldns_rdf2str(ldns_rr_rdf(rr, 1));
+	ck_assert_str_eq(s, "mail.other.org.");
+	free(s);
+	ldns_pkt_free(p);
+
+	/* an EDNS client gets the answer as it came (but for the header) */
+	parse_q(&q, "www.example.com", DNS_TYPE_A, 0x0100, opt_4096, 11);
+	memcpy(buf, h_opt_before, sizeof(h_opt_before));
+	n = msg_finish_answer(buf, sizeof(h_opt_before), &q, 1232);
+	ck_assert_uint_eq(n, sizeof(h_opt_before));
+	ck_assert_mem_eq(buf + 33, h_opt_before + 33, n - 33);
+}
+END_TEST
+
+/*
+ * Header bits: RA always, AA never, AD only for a client that set AD or
+ * DO (RFC 6840 5.7-5.8); RD and CD the client's own.
+ */
+START_TEST(test_answer_flags)
+{
+	static const struct {
+		uint16_t	 up;		/* upstream's flags */
+		uint16_t	 client;	/* the query's flags */
+		int		 dobit;
+		uint16_t	 want;
+	} cases[] = {
+		/* AA cleared, RA set */
+		{ 0x8500, 0x0100, 0, 0x8180 },
+		{ 0x8400, 0x0000, 0, 0x8080 },
+		/* AD: kept for AD or DO, cleared otherwise */
+		{ 0x81a0, 0x0100, 0, 0x8180 },
+		{ 0x81a0, 0x0120, 0, 0x81a0 },
+		{ 0x81a0, 0x0100, 1, 0x81a0 },
+		{ 0x8180, 0x0120, 0, 0x8180 },	/* not made up */
+		/* CD and RD the client's */
+		{ 0x8190, 0x0000, 0, 0x8080 },
+		{ 0x8080, 0x0110, 0, 0x8190 },
+		/* rcode and TC kept */
+		{ 0x8583, 0x0100, 0, 0x8183 },
+	};
+	struct query	 q;
+	uint8_t		 buf[512];
+	size_t		 len, i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		parse_q(&q, "www.example.com", DNS_TYPE_A, cases[i].client,
+		    cases[i].dobit ? opt_do : NULL, cases[i].dobit ? 11 : 0);
+		len = make_answer(buf, 0x1111, cases[i].up, "www.example.com",
+		    1, 1, 1, NULL, 0, 0);
+		ck_assert_uint_eq(msg_finish_answer(buf, len, &q, 512), len);
+		ck_assert_msg(get16(buf + 2) == cases[i].want,
+		    "case %zu: %04x, want %04x", i, get16(buf + 2),
+		    cases[i].want);
+	}
+}
+END_TEST
+
+/*
+ * A name made of the bytes of its own record (its pointer lands in the
+ * AAAA's RDATA and its labels run on through the pointer itself), with
+ * the OPT after it: what a pointer leads to must lie before the pointer,
+ * so it is malformed, for check and finish alike (found by fuzz_answer,
+ * when such a name could not be re-emitted in place).
+ */
+static const uint8_t h_self_referent[] = {
+	0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 3,
+	3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c',
+	'o', 'm', 0, 0, 28, 0, 1,
+	0xc0, 12, 0, 28, 0, 1, 0, 0, 1, 0x2c, 0, 16,
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+	0xc0, 47, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1,
+	OPT0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+START_TEST(test_reemit_impossible)
+{
+	struct query	 q;
+	uint8_t		 buf[256];
+	size_t		 n, len = sizeof(h_self_referent);
+	int		 rcode, edns;
+
+	for (edns = 0; edns < 2; edns++) {
+		parse_q(&q, "www.example.com", DNS_TYPE_AAAA, 0x0100,
+		    edns ? opt_4096 : NULL, edns ? 11 : 0);
+		ck_assert_int_eq(msg_check_answer(h_self_referent, len,
+		    0x1234, &q, &rcode), ANSWER_MALFORMED);
+		memcpy(buf, h_self_referent, len);
+		n = msg_finish_answer(buf, len, &q, DNS_MAXMSG);
+		ck_assert_uint_le(n, len);
+		ck_assert(get16(buf + 2) & DNS_FLAG_TC);
+		ck_assert_uint_eq(get16(buf + 6), 1);	/* the AAAA stands */
+	}
+}
+END_TEST
+
+/* The iterator over a good answer: every field where it is. */
+START_TEST(test_iter)
+{
+	struct msg_iter	 it;
+	struct msg_rr	 rr;
+	static const struct {
+		int		 section;
+		uint16_t	 type;
+		size_t		 owner, rdata, rdlen;
+	} want[] = {
+		{ MSG_SEC_ANSWER, 1, 33, 45, 4 },
+		{ MSG_SEC_ADDITIONAL, 41, 49, 60, 0 },
+		{ MSG_SEC_ADDITIONAL, 1, 60, 85, 4 },
+		{ MSG_SEC_ADDITIONAL, 28, 89, 101, 16 },
+	};
+	size_t		 i;
+
+	ck_assert_int_eq(msg_iter_start(&it, h_opt_before,
+	    sizeof(h_opt_before)), 0);
+	ck_assert_uint_eq(it.qend, 33);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		ck_assert_int_eq(msg_iter_next(&it, &rr), 1);
+		ck_assert_int_eq(rr.section, want[i].section);
+		ck_assert_uint_eq(rr.type, want[i].type);
+		ck_assert_uint_eq(rr.owner, want[i].owner);
+		ck_assert_uint_eq(rr.rdata, want[i].rdata);
+		ck_assert_uint_eq(rr.rdlen, want[i].rdlen);
+		ck_assert_uint_eq(rr.ttl, rr.rdata - 6);
+		ck_assert_uint_eq(rr.end, rr.rdata + rr.rdlen);
+	}
+	ck_assert_int_eq(msg_iter_next(&it, &rr), 0);
+	ck_assert_uint_eq(it.end, sizeof(h_opt_before));
+	ck_assert_uint_eq(it.nopt, 1);
+	ck_assert_uint_eq(it.opt, 49);
+	/* two OPTs: the second is where it stops */
+	ck_assert_int_eq(msg_iter_start(&it, h_two_opt, sizeof(h_two_opt)),
+	    0);
+	ck_assert_int_eq(msg_iter_next(&it, &rr), 1);
+	ck_assert_int_eq(msg_iter_next(&it, &rr), 1);
+	ck_assert_int_eq(msg_iter_next(&it, &rr), -1);
+	ck_assert_int_eq(msg_iter_start(&it, h_two_opt, 20), -1);
+	ck_assert_int_eq(msg_iter_next(&it, &rr), -1);
+	/* after a failed start, next reads nothing (not even counts) */
+	ck_assert_int_eq(msg_iter_start(&it, h_two_opt, 5), -1);
+	ck_assert_int_eq(msg_iter_next(&it, &rr), -1);
+}
+END_TEST
+
 /* ---- text helpers ---------------------------------------------------------- */
 
 START_TEST(test_name_text)
@@ -943,6 +1372,14 @@ START_TEST(test_skip_name)
 	ck_assert_uint_eq(msg_skip_name(p, o, b), 0);
 	p[b + 1] = (uint8_t)(b + 2);		/* points forward */
 	ck_assert_uint_eq(msg_skip_name(p, o + 2, b), 0);
+	/* what a pointer leads to must end before the pointer */
+	/* at o: a 4-byte label holding "ab" and the pointer at o + 3 to o */
+	memcpy(p + o, "\004ab\300\000\000", 6);
+	p[o + 4] = (uint8_t)o;
+	ck_assert_uint_eq(msg_skip_name(p, o + 6, o), o + 6);	/* inline */
+	ck_assert_uint_eq(msg_skip_name(p, o + 6, o + 3), 0);	/* runs on */
+	p[o + 4] = 9;			/* into the header */
+	ck_assert_uint_eq(msg_skip_name(p, o + 6, o + 3), 0);
 	p[b] = 0x40;				/* label type 01 */
 	ck_assert_uint_eq(msg_skip_name(p, o, b), 0);
 	ck_assert_uint_eq(msg_skip_name(p, o, o), 0);		/* at end */
@@ -958,7 +1395,8 @@ msg_suite(void)
 	tc = tcase_create("parse");
 	tcase_add_loop_test(tc, test_parse, 0,
 	    sizeof(parse_cases) / sizeof(parse_cases[0]));
-	tcase_add_test(tc, test_parse_opts_too_long);
+	tcase_add_test(tc, test_parse_sizes);
+	tcase_add_test(tc, test_udp_limit);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reply");
@@ -977,6 +1415,12 @@ msg_suite(void)
 	tcase_add_loop_test(tc, test_finish_answer, 0,
 	    sizeof(finish_cases) / sizeof(finish_cases[0]));
 	tcase_add_test(tc, test_finish_malformed);
+	tcase_add_loop_test(tc, test_hostile_agree, 0,
+	    sizeof(hostile_cases) / sizeof(hostile_cases[0]));
+	tcase_add_test(tc, test_reemit_after_opt);
+	tcase_add_test(tc, test_answer_flags);
+	tcase_add_test(tc, test_iter);
+	tcase_add_test(tc, test_reemit_impossible);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("text");
