@@ -320,6 +320,7 @@ struct cache_walk {
 	size_t		 nttl;
 	size_t		 end;		/* after the last record */
 	size_t		 opt;		/* first OPT's offset */
+	size_t		 optttl;	/* and of its TTL field */
 	size_t		 optend;
 	unsigned int	 nopt;
 	uint32_t	 minttl;	/* over all records but OPT */
@@ -362,6 +363,7 @@ cache_walk_rrs(const uint8_t *ans, size_t len, const struct query *q,
 		if (rr.type == DNS_TYPE_OPT) {
 			w->nopt++;
 			w->opt = rr.owner;
+			w->optttl = rr.ttl;
 			w->optend = rr.end;
 			continue;
 		}
@@ -503,6 +505,10 @@ cache_insert(struct cache *c, const struct query *q, const uint8_t *ans,
 	a = entry_ans(e);
 	memcpy(a, ans, w.end);
 	memcpy(a + DNS_HDRLEN, q->qname, q->qname_len);
+	/* The UDP size in the OPT is ours to tell clients, not the
+	 * upstream's (RFC 6891 6.2.3); SIGHUP clears the cache. */
+	if (w.nopt == 1)
+		put16(a + w.optttl - 2, (uint16_t)msg_edns_max());
 
 	/* The TTLs clients see at insertion; hits age them. */
 	for (i = 0; i < w.nttl; i++) {

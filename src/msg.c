@@ -1006,6 +1006,9 @@ msg_finish_answer(uint8_t *ans, size_t len, const struct query *q,
 			have_opt = 1;
 			opt = rr.owner;
 			optend = rr.end;
+			/* The UDP size is ours to say to our client, not
+			 * the upstream's (RFC 6891 6.2.3). */
+			put16(ans + rr.ttl - 2, (uint16_t)edns_max);
 		}
 	}
 	if (r == -1)

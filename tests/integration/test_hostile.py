@@ -340,3 +340,27 @@ def test_query_over_4096_formerr(daemon, upstream, uniq):
     assert flags & 0x8000 and flags & 0xf == dns.rcode.FORMERR
     assert flags & 0x0080, "RA"
     assert up.queries() == []
+
+
+def big_opt_answer(rq):
+    """An answer whose OPT offers 4096 bytes (the upstream's own size)."""
+    q = question_of(rq.wire)
+    return (header(rq, 0x8180, 1, 0, 1) + q + rr(b"\xc0\x0c", 1, A1) +
+            opt_rr(4096))
+
+
+@pytest.mark.parametrize("packet_max", [None, 1400])
+def test_opt_size_is_ours(daemon, upstream, uniq, packet_max):
+    """The OPT an EDNS client gets says briskdns's UDP size
+    (edns-packet-max), not the upstream's, fresh and from the cache."""
+    up = upstream(responder=raw_responder(big_opt_answer))
+    args = ["--edns-packet-max=%d" % packet_max] if packet_max else []
+    d = daemon(*args, servers=[up])
+    want = packet_max or 1232
+    name = uniq("optsize")
+    for round in range(2):
+        r, _ = d.q(name, edns=True)
+        assert r is not None and a_addrs(r) == ["192.0.2.1"]
+        assert r.edns == 0 and r.payload == want, \
+            "round %d: OPT payload %d, want %d" % (round, r.payload, want)
+    assert len(up.queries(qname=name)) == 1
