@@ -89,6 +89,7 @@ struct server {
 	struct rtt		 rtt[RTT_NCLASS];
 	uint64_t		 last_rx;	/* us; the last answer of any kind */
 	uint64_t		 noedns_until;	/* ms; EDNS-intolerant until then */
+	int			 silent;	/* a transmission timed out unheard */
 	/* Statistics. */
 	uint64_t		 sent;
 	uint64_t		 answers;
@@ -99,6 +100,7 @@ struct server {
 	uint64_t		 truncated;
 	uint64_t		 notuseful;	/* SERVFAIL, REFUSED... */
 	uint64_t		 edns_fallbacks;
+	uint64_t		 back;		/* heard again after silence */
 	struct lat_hist		 lat_a;		/* answers to A queries */
 	struct lat_hist		 lat_aaaa;	/* answers to AAAA queries */
 };
@@ -309,11 +311,52 @@ server_rtt_sample(struct server *s, enum rtt_class k, uint64_t sample)
 	r->changed = clock_ms();
 }
 
-/* Something matched from s: it is alive. */
+static int	xmit_send(struct uquery *, struct server *, int, int);
+
+/*
+ * s is heard from again after it went silent (a frozen server came
+ * back): whatever was sent to it meanwhile is presumed lost, so every
+ * transaction waiting on it is asked again now rather than at its next
+ * (backed-off) timeout.  Otherwise they would hold their dns-forward-max
+ * slots, unanswered, up to their deadline.  One pass over the
+ * transactions in flight, once per silence.
+ */
 static void
-server_heard(struct server *s, uint64_t now_us)
+server_back(struct server *s, const struct uquery *skip, uint64_t now_us)
+{
+	struct uquery_list	*lists[2] = { &inflight, &inflight_cache };
+	struct uquery		*uq;
+	struct xmit		*x;
+	size_t			 l, i;
+	unsigned int		 n = 0;
+
+	s->back++;
+	for (l = 0; l < 2; l++)
+		TAILQ_FOREACH(uq, lists[l], entry) {
+			if (uq == skip)
+				continue;
+			for (i = 0; i < UPSTREAM_MAX_XMIT; i++) {
+				x = &uq->x[i];
+				if (x->srv == s && !x->tcp &&
+				    x->sent < now_us) {
+					n += xmit_send(uq, s, 0, 0) == 0;
+					break;
+				}
+			}
+		}
+	log_debug("upstream %s: heard again after silence, %u questions "
+	    "asked again", s->name, n);
+}
+
+/* Something matched from s, for uq: it is alive. */
+static void
+server_heard(struct server *s, const struct uquery *uq, uint64_t now_us)
 {
 	s->last_rx = now_us;
+	if (s->silent) {
+		s->silent = 0;
+		server_back(s, uq, now_us);
+	}
 }
 
 /* Nothing from s since the transmission, past the timeout: it went
@@ -744,7 +787,7 @@ xmit_answer(struct xmit *x, uint8_t *ans, size_t len)
 		bare = 1;
 		res = ANSWER_OK;
 	}
-	server_heard(s, now);
+	server_heard(s, uq, now);
 	server_rtt_sample(s, uq->klass, lat / 1000);
 	if (res != ANSWER_TRUNCATED)
 		rcode = answer_rcode(ans, len);
@@ -861,6 +904,7 @@ uquery_retransmit(void *arg)
 			}
 		} else if (!x->timed_out) {
 			x->timed_out = 1;
+			x->srv->silent = 1;
 			x->srv->timeouts++;
 			server_penalize(x->srv, uq->klass);
 		}
@@ -891,6 +935,7 @@ uquery_deadline(void *arg)
 		x = &uq->x[i];
 		if (xmit_active(x) && !x->tcp && !x->timed_out &&
 		    !xmit_server_alive(x)) {
+			x->srv->silent = 1;
 			x->srv->timeouts++;
 			server_penalize(x->srv, uq->klass);
 		}
@@ -1090,7 +1135,8 @@ upstream_log_stats(void)
 		log_info("server %s%s: sent %llu, answers %llu, timeouts %llu, "
 		    "slow answers awaited %llu, errors %llu, "
 		    "SERVFAIL/REFUSED %llu, truncated %llu, "
-		    "mismatched dropped %llu, EDNS fallbacks %llu%s", s->name,
+		    "mismatched dropped %llu, EDNS fallbacks %llu, "
+		    "back after silence %llu%s", s->name,
 		    s->has_domain ? " (domain)" : "",
 		    (unsigned long long)s->sent,
 		    (unsigned long long)s->answers,
@@ -1101,6 +1147,7 @@ upstream_log_stats(void)
 		    (unsigned long long)s->truncated,
 		    (unsigned long long)s->mismatched,
 		    (unsigned long long)s->edns_fallbacks,
+		    (unsigned long long)s->back,
 		    s->noedns_until > now ? " (without EDNS now)" : "");
 		for (k = 0; k < RTT_NCLASS; k++)
 			log_info("server %s: %s srtt %u ms, rto %u ms",

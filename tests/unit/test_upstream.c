@@ -808,6 +808,12 @@ START_TEST(test_jostle)
 	run_until(1100);
 	ck_assert_int_eq(cq[c1].rcode, DNS_RCODE_NOERROR);
 	ck_assert_uint_le(cq[c1].t_done, 1000 + 100);
+	/* Heard again: those waiting on it are asked again at once. */
+	ck_assert_int_eq(cq[n1].rcode, DNS_RCODE_NOERROR);
+	ck_assert_int_eq(cq[n2].rcode, DNS_RCODE_NOERROR);
+	ck_assert_uint_le(cq[n1].t_done, 1000 + 5);
+	ck_assert_uint_le(cq[n2].t_done, 1000 + 5);
+	ck_assert_uint_eq(upstream_inflight(), 0);
 }
 END_TEST
 
