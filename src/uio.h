@@ -43,7 +43,6 @@ struct uio_sock {
 	int			 err;		/* TCP: the error seen, for recv */
 	uio_cb			 cb;
 	void			*arg;
-	struct event		 ev;		/* real UDP */
 	struct bufferevent	*bev;		/* real TCP */
 	void			*fake;		/* the tests' */
 };
@@ -80,7 +79,7 @@ struct uio_ops {
 extern const struct uio_ops	*uio;
 extern const struct uio_ops	 uio_real;
 
-void	uio_real_init(struct event_base *);
+int	uio_real_init(struct event_base *);	/* 0 or -1 */
 void	uio_set(const struct uio_ops *);
 
 /* Sockets that uio_real opened and has not closed yet (statistics). */
