@@ -7,17 +7,24 @@
  * recv().  TCP: a bufferevent; messages are framed here.
  *
  * The UDP sockets live in an epoll set of their own, which the libevent
- * loop watches as one descriptor: a socket is added once and simply
- * closed at the end (closing removes it from the set), one system call
- * fewer per transmission than libevent's add and delete.  The set is
- * read in batches; a socket closed while a batch is being dispatched is
- * struck from the rest of the batch.
+ * loop watches as one descriptor, and are found from the descriptor
+ * number.  A socket whose transmission ended with its answer read is
+ * not closed but disconnected (connect(AF_UNSPEC)): that releases its
+ * port (an autobound UDP socket is unhashed and its port set to 0), and
+ * the next connect() binds it to a fresh random port again, exactly as a
+ * new socket's would.  So every transmission still leaves from a fresh
+ * random port, for two system calls (connect, and disconnect at the
+ * end) instead of four (socket, connect, epoll add, close).  A socket
+ * whose transmission ended otherwise (no answer, an error) is closed:
+ * an ICMP error or a late answer meant for it never reaches another
+ * transmission.  At most UIO_IDLE_MAX idle sockets per address family.
  */
 #include <sys/types.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,33 +38,78 @@
 #include "uio.h"
 
 const struct uio_ops		*uio = &uio_real;
+
 #define UIO_BATCH	64
+#define UIO_IDLE_MAX	256
 
 static struct event_base	*rbase;
 static size_t			 nopen;
 static int			 uepfd = -1;
 static struct event		 uepev;
-static struct epoll_event	 batch[UIO_BATCH];
-static int			 batch_at, batch_n;	/* being dispatched */
+static struct uio_sock		**byfd;		/* open UDP sockets, by fd */
+static size_t			 nbyfd;
+/* Disconnected UDP sockets (no port), ready for a transmission. */
+static int			 idle4[UIO_IDLE_MAX], idle6[UIO_IDLE_MAX];
+static size_t			 nidle4, nidle6;
 
-/* UDP sockets ready: dispatch a batch or a few. */
-static void
-real_udp_ready(int fd, short what, void *arg)
+static int
+byfd_set(int fd, struct uio_sock *s)
 {
-	struct uio_sock	*s;
-	int		 round;
+	struct uio_sock	**n;
+	size_t		  want;
+
+	if ((size_t)fd >= nbyfd) {
+		for (want = nbyfd ? nbyfd : 256; want <= (size_t)fd; want *= 2)
+			;
+		if ((n = reallocarray(byfd, want, sizeof(*n))) == NULL)
+			return -1;
+		memset(n + nbyfd, 0, (want - nbyfd) * sizeof(*n));
+		byfd = n;
+		nbyfd = want;
+	}
+	byfd[fd] = s;
+	return 0;
+}
+
+/*
+ * UDP sockets ready: dispatch a batch or a few.  An event may name a
+ * descriptor that an earlier callback of the batch closed or handed to
+ * another transmission: the callback then finds nothing to read.  An
+ * idle socket with something left in its queue is drained.
+ */
+static void
+real_udp_ready(int efd, short what, void *arg)
+{
+	struct epoll_event	 batch[UIO_BATCH];
+	struct uio_sock		*s;
+	uint8_t			 junk[512];
+	int			 round, n, i, fd, k;
 
 	for (round = 0; round < 4; round++) {
-		batch_n = epoll_wait(uepfd, batch, UIO_BATCH, 0);
-		if (batch_n <= 0)
+		if ((n = epoll_wait(uepfd, batch, UIO_BATCH, 0)) <= 0)
 			break;
-		for (batch_at = 0; batch_at < batch_n; batch_at++)
-			if ((s = batch[batch_at].data.ptr) != NULL)
+		for (i = 0; i < n; i++) {
+			fd = batch[i].data.fd;
+			if ((size_t)fd < nbyfd && (s = byfd[fd]) != NULL)
 				s->cb(s->arg);
-		if (batch_n < UIO_BATCH)
+			else
+				for (k = 0; k < 8 && recv(fd, junk,
+				    sizeof(junk), 0) >= 0; k++)
+					;
+		}
+		if (n < UIO_BATCH)
 			break;
 	}
-	batch_n = 0;
+}
+
+static int
+idle_take(int family)
+{
+	if (family == AF_INET && nidle4 > 0)
+		return idle4[--nidle4];
+	if (family == AF_INET6 && nidle6 > 0)
+		return idle6[--nidle6];
+	return -1;
 }
 
 static int
@@ -65,36 +117,45 @@ real_udp_open(struct uio_sock *s, const struct sockaddr *sa, socklen_t salen,
     uio_cb cb, void *arg)
 {
 	struct epoll_event	 ev;
-	int			 fd, saved;
+	int			 fd, saved, fresh = 0;
 
 	s->fd = -1;
 	s->tcp = 0;
 	s->err = 0;
+	s->answered = 0;
+	s->family = sa->sa_family;
 	s->bev = NULL;
-	fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (fd == -1)
-		return -1;
-	if (connect(fd, sa, salen) == -1) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
+	if ((fd = idle_take(sa->sa_family)) == -1) {
+		fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (fd == -1)
+			return -1;
+		fresh = 1;
+	}
+	/* Binds a fresh random port: a new socket, or a disconnected one. */
+	if (connect(fd, sa, salen) == -1)
+		goto fail;
+	if (fresh) {
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.fd = fd;
+		if (epoll_ctl(uepfd, EPOLL_CTL_ADD, fd, &ev) == -1)
+			goto fail;
+	}
+	if (byfd_set(fd, s) == -1) {
+		errno = ENOMEM;
+		goto fail;
 	}
 	s->fd = fd;
 	s->cb = cb;
 	s->arg = arg;
-	ev.events = EPOLLIN;
-	ev.data.ptr = s;
-	if (epoll_ctl(uepfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
-		saved = errno;
-		close(fd);
-		s->fd = -1;
-		errno = saved;
-		return -1;
-	}
 	nopen++;
 	return 0;
+ fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
 }
 
 static void
@@ -179,9 +240,16 @@ real_recv(struct uio_sock *s, uint8_t *buf, size_t bufsz)
 	struct evbuffer	*in;
 	uint8_t		 lenbuf[2];
 	size_t		 len;
+	ssize_t		 n;
 
-	if (!s->tcp)
-		return recv(s->fd, buf, bufsz, 0);
+	if (!s->tcp) {
+		if ((n = recv(s->fd, buf, bufsz, 0)) >= 0)
+			s->answered = 1;
+		else if (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR)
+			s->err = errno;
+		return n;
+	}
 	in = bufferevent_get_input(s->bev);
 	if (evbuffer_copyout(in, lenbuf, 2) == 2) {
 		len = (size_t)lenbuf[0] << 8 | lenbuf[1];
@@ -200,22 +268,41 @@ real_recv(struct uio_sock *s, uint8_t *buf, size_t bufsz)
 	return -1;
 }
 
+/* An answered transmission's socket, disconnected (its port released)
+ * for the next one.  0, or -1 if it must be closed instead. */
+static int
+idle_put(int fd, int family)
+{
+	struct sockaddr	 unspec;
+
+	if (family == AF_INET ? nidle4 >= UIO_IDLE_MAX :
+	    family == AF_INET6 ? nidle6 >= UIO_IDLE_MAX : 1)
+		return -1;
+	memset(&unspec, 0, sizeof(unspec));
+	unspec.sa_family = AF_UNSPEC;
+	if (connect(fd, &unspec, sizeof(unspec)) == -1)
+		return -1;
+	if (family == AF_INET)
+		idle4[nidle4++] = fd;
+	else
+		idle6[nidle6++] = fd;
+	return 0;
+}
+
 static void
 real_close(struct uio_sock *s)
 {
-	int	 i;
-
 	if (s->fd == -1)
 		return;
 	if (s->tcp) {
 		bufferevent_free(s->bev);
 		s->bev = NULL;
 	} else {
+		byfd[s->fd] = NULL;
 		/* Never dup()ed: closing takes it out of the epoll set. */
-		close(s->fd);
-		for (i = batch_at + 1; i < batch_n; i++)
-			if (batch[i].data.ptr == s)
-				batch[i].data.ptr = NULL;
+		if (!s->answered || s->err != 0 ||
+		    idle_put(s->fd, s->family) == -1)
+			close(s->fd);
 	}
 	s->fd = -1;
 	nopen--;

@@ -40,7 +40,9 @@ typedef void (*uio_cb)(void *arg);
 struct uio_sock {
 	int			 fd;		/* -1: closed */
 	int			 tcp;
-	int			 err;		/* TCP: the error seen, for recv */
+	int			 err;		/* the error seen, for recv */
+	int			 answered;	/* UDP: something was read */
+	int			 family;	/* UDP: AF_INET or AF_INET6 */
 	uio_cb			 cb;
 	void			*arg;
 	struct bufferevent	*bev;		/* real TCP */
