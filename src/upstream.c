@@ -522,6 +522,16 @@ xmit_send(struct uquery *uq, struct server *s, int tcp, int noedns)
 		r = uio->udp_open(&x->sock, (const struct sockaddr *)&s->addr,
 		    s->addrlen, xmit_readable, x);
 	if (r == -1) {
+		if (errno == EMFILE || errno == ENFILE) {
+			static uint64_t	 logged;
+
+			if (logged == 0 || clock_ms() - logged >= 10000) {
+				logged = clock_ms();
+				log_warnx("upstream: out of descriptors "
+				    "(dns-forward-max too high for the "
+				    "descriptor limit?)");
+			}
+		}
 		log_debug("upstream %s: %s%s", s->name, tcp ? "TCP: " : "",
 		    strerror(errno));
 		s->errors++;
@@ -1133,8 +1143,9 @@ upstream_log_stats(void)
 	int		 k;
 
 	log_info("upstream: %zu queries in flight (dns-forward-max %u), "
-	    "%llu made room for newer ones", ninflight, forward_max,
-	    (unsigned long long)njostled);
+	    "%llu made room for newer ones, %zu sockets open", ninflight,
+	    forward_max, (unsigned long long)njostled,
+	    uio_real_open_count());
 	for (i = 0; i < nservers; i++) {
 		s = servers[i];
 		log_info("server %s%s: sent %llu, answers %llu, timeouts %llu, "
