@@ -47,6 +47,7 @@ static size_t			 nopen;
 static int			 uepfd = -1;
 static struct event		 uepev;
 static struct uio_sock		**byfd;		/* open UDP sockets, by fd */
+static struct uio_sock		 idle_mark;	/* byfd: an idle socket */
 static size_t			 nbyfd;
 /* Disconnected UDP sockets (no port), ready for a transmission. */
 static int			 idle4[UIO_IDLE_MAX], idle6[UIO_IDLE_MAX];
@@ -74,8 +75,9 @@ byfd_set(int fd, struct uio_sock *s)
 /*
  * UDP sockets ready: dispatch a batch or a few.  An event may name a
  * descriptor that an earlier callback of the batch closed or handed to
- * another transmission: the callback then finds nothing to read.  An
- * idle socket with something left in its queue is drained.
+ * another transmission: the callback then finds nothing to read, and a
+ * descriptor no longer ours is left alone.  An idle socket with
+ * something left in its queue (a late duplicate) is drained.
  */
 static void
 real_udp_ready(int efd, short what, void *arg)
@@ -90,7 +92,9 @@ real_udp_ready(int efd, short what, void *arg)
 			break;
 		for (i = 0; i < n; i++) {
 			fd = batch[i].data.fd;
-			if ((size_t)fd < nbyfd && (s = byfd[fd]) != NULL)
+			if ((size_t)fd >= nbyfd || (s = byfd[fd]) == NULL)
+				continue;
+			if (s != &idle_mark)
 				s->cb(s->arg);
 			else
 				for (k = 0; k < 8 && recv(fd, junk,
@@ -105,11 +109,16 @@ real_udp_ready(int efd, short what, void *arg)
 static int
 idle_take(int family)
 {
+	int	 fd;
+
 	if (family == AF_INET && nidle4 > 0)
-		return idle4[--nidle4];
-	if (family == AF_INET6 && nidle6 > 0)
-		return idle6[--nidle6];
-	return -1;
+		fd = idle4[--nidle4];
+	else if (family == AF_INET6 && nidle6 > 0)
+		fd = idle6[--nidle6];
+	else
+		return -1;
+	byfd[fd] = NULL;
+	return fd;
 }
 
 static int
@@ -286,6 +295,7 @@ idle_put(int fd, int family)
 		idle4[nidle4++] = fd;
 	else
 		idle6[nidle6++] = fd;
+	byfd[fd] = &idle_mark;
 	return 0;
 }
 
