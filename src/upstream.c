@@ -101,17 +101,42 @@ struct server {
 	uint64_t		 notuseful;	/* SERVFAIL, REFUSED... */
 	uint64_t		 edns_fallbacks;
 	uint64_t		 back;		/* heard again after silence */
+	uint64_t		 tcp_conns;	/* TCP connections opened */
+	struct tconn		*tc;		/* the TCP connection to reuse */
 	struct lat_hist		 lat_a;		/* answers to A queries */
 	struct lat_hist		 lat_aaaa;	/* answers to AAAA queries */
 };
 
 struct uquery;
+struct xmit;
 
-/* One transmission, on a socket of its own (a fresh source port). */
+/*
+ * A TCP connection to a server, reused for several queries, pipelined
+ * (RFC 7766): answers are matched to their transmission by ID.  One per
+ * server (srv->tc) takes new queries; after UPSTREAM_TCP_MAXUSE queries
+ * it is retired and goes when its last answer is in.  Idle for
+ * UPSTREAM_TCP_IDLE_MS, it is closed.
+ */
+struct tconn {
+	struct server		*srv;
+	struct uio_sock		 sock;
+	struct uio_timer	 idle;
+	LIST_HEAD(, xmit)	 xmits;		/* waiting for their answers */
+	unsigned int		 nx;
+	unsigned int		 used;		/* queries sent on it */
+	unsigned int		 answered;	/* answers read from it */
+	int			 busy;		/* being read: freed after */
+	int			 dead;		/* closed or failed */
+};
+
+/* One transmission: on a UDP socket of its own (a fresh source port),
+ * or on a TCP connection. */
 struct xmit {
 	struct uquery		*uq;
 	struct server		*srv;		/* NULL: the slot is free */
-	struct uio_sock		 sock;
+	struct uio_sock		 sock;		/* UDP */
+	struct tconn		*tc;		/* TCP */
+	LIST_ENTRY(xmit)	 tentry;		/* tc->xmits */
 	uint64_t		 sent;		/* us */
 	uint16_t		 id;
 	uint8_t			 tcp;
@@ -159,6 +184,9 @@ static uint8_t			 ansbuf[DNS_MAXMSG];
 
 static void	xmit_readable(void *);
 static int	uquery_advance(struct uquery *);
+static void	tconn_free(struct tconn *);
+static void	tconn_release(struct tconn *);
+static struct tconn *tconn_get(struct server *);
 
 static unsigned int
 lat_bucket(uint64_t us)
@@ -244,6 +272,8 @@ server_unref(struct server *s)
 {
 	if (s == NULL || --s->refs > 0)
 		return;
+	if (s->tc != NULL)
+		tconn_free(s->tc);
 	free(s);
 }
 
@@ -470,10 +500,29 @@ xmit_active(const struct xmit *x)
 static void
 xmit_close(struct xmit *x)
 {
+	struct tconn	*tc = x->tc;
+
 	if (x->srv == NULL)
 		return;
-	uio->close(&x->sock);
 	x->srv = NULL;
+	if (tc != NULL) {
+		LIST_REMOVE(x, tentry);
+		tc->nx--;
+		x->tc = NULL;
+		tconn_release(tc);
+	} else
+		uio->close(&x->sock);
+}
+
+static struct xmit *
+tconn_find(const struct tconn *tc, uint16_t id)
+{
+	struct xmit	*x;
+
+	LIST_FOREACH(x, &tc->xmits, tentry)
+		if (x->id == id)
+			return x;
+	return NULL;
 }
 
 /* A free slot; when none is free, the oldest transmission makes room. */
@@ -504,20 +553,16 @@ xmit_send(struct uquery *uq, struct server *s, int tcp, int noedns)
 {
 	uint8_t		 pkt[DNS_MAXMSG];
 	struct xmit	*x;
+	struct tconn	*tc = NULL;
 	size_t		 len;
-	uint16_t	 id = random16();
-	int		 flags = 0, r;
+	uint16_t	 id;
+	int		 r, tries;
 
 	if (s->noedns_until > clock_ms())
 		noedns = 1;
-	if (noedns)
-		flags |= MSG_FWD_NOEDNS;
-	if ((len = msg_build_forward(uq->q, id, flags, pkt, sizeof(pkt))) == 0)
-		return -1;
 	x = xmit_slot(uq);
 	if (tcp)
-		r = uio->tcp_open(&x->sock, (const struct sockaddr *)&s->addr,
-		    s->addrlen, UPSTREAM_DEADLINE_MS, xmit_readable, x);
+		r = (tc = tconn_get(s)) != NULL ? 0 : -1;
 	else
 		r = uio->udp_open(&x->sock, (const struct sockaddr *)&s->addr,
 		    s->addrlen, xmit_readable, x);
@@ -537,11 +582,22 @@ xmit_send(struct uquery *uq, struct server *s, int tcp, int noedns)
 		s->errors++;
 		return -1;
 	}
-	if (uio->send(&x->sock, pkt, len) == -1) {
+	/* On a connection, an ID not in flight there. */
+	id = random16();
+	for (tries = 0; tc != NULL && tries < 16 && tconn_find(tc, id) != NULL;
+	    tries++)
+		id = random16();
+	len = msg_build_forward(uq->q, id, noedns ? MSG_FWD_NOEDNS : 0, pkt,
+	    sizeof(pkt));
+	if (len == 0 || (tc != NULL && tconn_find(tc, id) != NULL) ||
+	    uio->send(tc != NULL ? &tc->sock : &x->sock, pkt, len) == -1) {
 		log_debug("upstream %s: %s%s", s->name, tcp ? "TCP: " : "",
 		    strerror(errno));
 		s->errors++;
-		uio->close(&x->sock);
+		if (tc != NULL)
+			tconn_release(tc);
+		else
+			uio->close(&x->sock);
 		return -1;
 	}
 	x->uq = uq;
@@ -552,6 +608,12 @@ xmit_send(struct uquery *uq, struct server *s, int tcp, int noedns)
 	x->sent = clock_us();
 	x->timed_out = 0;
 	x->slow = 0;
+	if (tc != NULL) {
+		x->tc = tc;
+		LIST_INSERT_HEAD(&tc->xmits, x, tentry);
+		tc->nx++;
+		tc->used++;
+	}
 	s->sent++;
 	return 0;
 }
@@ -900,6 +962,134 @@ xmit_readable(void *arg)
 	}
 }
 
+/* ---- TCP connections ------------------------------------------------ */
+
+static void
+tconn_free(struct tconn *tc)
+{
+	if (tc->srv->tc == tc)
+		tc->srv->tc = NULL;
+	uio->close(&tc->sock);
+	uio->timer_del(&tc->idle);
+	free(tc);
+}
+
+/* A transmission left tc: it waits idle, or goes if it is retired. */
+static void
+tconn_release(struct tconn *tc)
+{
+	if (tc->nx > 0 || tc->busy)
+		return;
+	if (tc->dead || tc->srv->tc != tc || tc->used >= UPSTREAM_TCP_MAXUSE)
+		tconn_free(tc);
+	else
+		uio->timer_add(&tc->idle, UPSTREAM_TCP_IDLE_MS);
+}
+
+static void
+tconn_idle(void *arg)
+{
+	tconn_free(arg);
+}
+
+/*
+ * The connection failed or was closed with queries on it.  A connection
+ * that had answered before and is closed by the server (it may close an
+ * idle-looking connection at any time, RFC 7766 6.2.3) gets its queries
+ * asked again on a new one; any other failure ends them on this server.
+ */
+static void
+tconn_error(struct tconn *tc, int err)
+{
+	struct server	*s = tc->srv;
+	struct uquery	*uq;
+	struct xmit	*x;
+	int		 again, noedns;
+
+	tc->dead = 1;
+	if (s->tc == tc)
+		s->tc = NULL;
+	log_debug("upstream %s: TCP: %s", s->name, strerror(err));
+	again = err == ECONNRESET && tc->answered > 0;
+	if (tc->nx > 0 && !again)
+		s->errors++;
+	tc->busy++;
+	while ((x = LIST_FIRST(&tc->xmits)) != NULL) {
+		uq = x->uq;
+		noedns = x->noedns;
+		xmit_close(x);
+		if (again && xmit_send(uq, s, 1, noedns) == 0)
+			continue;
+		uquery_cand_done(uq, s);
+		(void)uquery_advance(uq);
+	}
+	tc->busy--;
+}
+
+/* Answers on a connection, matched to their transmissions by ID. */
+static void
+tconn_readable(void *arg)
+{
+	struct tconn	*tc = arg;
+	struct server	*s = tc->srv;
+	struct xmit	*x;
+	ssize_t		 n;
+	int		 i;
+
+	/* The last transaction on s may end here: both stay till the end. */
+	s->refs++;
+	tc->busy++;
+	for (i = 0; i < 64 && !tc->dead; i++) {
+		n = uio->recv(&tc->sock, ansbuf, sizeof(ansbuf));
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				tconn_error(tc, errno);
+			break;
+		}
+		if (n < DNS_HDRLEN ||
+		    (x = tconn_find(tc, get16(ansbuf))) == NULL) {
+			s->mismatched++;	/* late, or not ours */
+			continue;
+		}
+		tc->answered++;
+		(void)xmit_answer(x, ansbuf, (size_t)n);
+	}
+	tc->busy--;
+	tconn_release(tc);
+	server_unref(s);
+}
+
+/* The connection to s for one more query: the current one, or a new. */
+static struct tconn *
+tconn_get(struct server *s)
+{
+	struct tconn	*tc = s->tc;
+
+	if (tc != NULL && !tc->dead && tc->used < UPSTREAM_TCP_MAXUSE) {
+		uio->timer_del(&tc->idle);
+		return tc;
+	}
+	if (tc != NULL) {
+		s->tc = NULL;		/* retired: it goes with its last */
+		if (tc->nx == 0 && !tc->busy)
+			tconn_free(tc);
+	}
+	if ((tc = calloc(1, sizeof(*tc))) == NULL)
+		return NULL;
+	tc->srv = s;
+	LIST_INIT(&tc->xmits);
+	uio->timer_init(&tc->idle, tconn_idle, tc);
+	if (uio->tcp_open(&tc->sock, (const struct sockaddr *)&s->addr,
+	    s->addrlen, UPSTREAM_DEADLINE_MS, tconn_readable, tc) == -1) {
+		free(tc);
+		return NULL;
+	}
+	s->tc = tc;
+	s->tcp_conns++;
+	return tc;
+}
+
 static void
 uquery_retransmit(void *arg)
 {
@@ -1152,7 +1342,7 @@ upstream_log_stats(void)
 		    "slow answers awaited %llu, errors %llu, "
 		    "SERVFAIL/REFUSED %llu, truncated %llu, "
 		    "mismatched dropped %llu, EDNS fallbacks %llu, "
-		    "back after silence %llu%s", s->name,
+		    "back after silence %llu, TCP connections %llu%s", s->name,
 		    s->has_domain ? " (domain)" : "",
 		    (unsigned long long)s->sent,
 		    (unsigned long long)s->answers,
@@ -1164,6 +1354,7 @@ upstream_log_stats(void)
 		    (unsigned long long)s->mismatched,
 		    (unsigned long long)s->edns_fallbacks,
 		    (unsigned long long)s->back,
+		    (unsigned long long)s->tcp_conns,
 		    s->noedns_until > now ? " (without EDNS now)" : "");
 		for (k = 0; k < RTT_NCLASS; k++)
 			log_info("server %s: %s srtt %u ms, rto %u ms",

@@ -28,6 +28,10 @@
  * error answer with the transmission's ID and no question (a FORMERR
  * from an old server) is the server's answer.
  *
+ * TCP (after a truncated answer) reuses one connection per server for
+ * several queries, pipelined (RFC 7766), closed after
+ * UPSTREAM_TCP_IDLE_MS idle or UPSTREAM_TCP_MAXUSE queries.
+ *
  * A server that answers FORMERR, NOTIMP or BADVERS to a query with EDNS
  * is asked again at once without EDNS and remembered as EDNS-intolerant
  * for UPSTREAM_NOEDNS_MS (unbound's infra-host-ttl).
@@ -63,6 +67,8 @@ struct uquery;
 #define UPSTREAM_MAX_SERVERS	64	/* servers in one group */
 #define UPSTREAM_NOEDNS_MS	900000	/* EDNS-intolerant remembered 15 min */
 #define UPSTREAM_JOSTLE_MS	200	/* older may make room at the bound */
+#define UPSTREAM_TCP_IDLE_MS	3000	/* an idle TCP connection is closed */
+#define UPSTREAM_TCP_MAXUSE	100	/* queries per TCP connection */
 
 /*
  * The result of a transaction.  ans points into a buffer that is valid

@@ -262,3 +262,31 @@ def test_frozen_upstream_resumes(daemon, upstream, uniq):
     assert ok[0] - back < 0.1, "answers resumed %.3fs after the upstream " \
         "came back" % (ok[0] - back)
     assert tally(late) == {"NOERROR": len(late)}, tally(late)
+
+
+# ---- TCP reuse -----------------------------------------------------------
+def test_tcp_connection_reused(daemon, upstream, uniq):
+    """Truncated answers to several queries at once: the upstream sees one
+    TCP connection carrying them all (RFC 7766), not one per query."""
+    up = upstream(tc_udp=True)
+    d = daemon(servers=[up])
+    names = [uniq("tc%d" % i) for i in range(8)]
+    res = [None] * len(names)
+
+    def ask(i):
+        res[i] = d.q(names[i], timeout=4)
+    ts = [threading.Thread(target=ask, args=(i,)) for i in range(len(names))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    for r, dt in res:
+        assert r is not None and a_addrs(r) == up.a, rcode_text(r)
+    assert len(up.queries(transport="tcp")) == len(names)
+    assert up.tcp_connections == 1, "%d TCP connections for %d queries" % (
+        up.tcp_connections, len(names))
+    # Sequential queries reuse the idle connection too.
+    for i in range(3):
+        r, _ = d.q(uniq("seq%d" % i), timeout=4)
+        assert r is not None and a_addrs(r) == up.a
+    assert up.tcp_connections == 1

@@ -51,6 +51,7 @@ struct fserver {
 	int		 delay_other;
 	int		 silent;	/* answers nothing at all */
 	int		 tc_udp;	/* TC over UDP, whole over TCP */
+	int		 tcp_silent;	/* answers nothing over TCP */
 	int		 rcode;
 	enum edns_reject reject;
 	int		 bare_wrong_id;	/* the bare FORMERR has another ID */
@@ -71,8 +72,8 @@ struct fsock {
 	struct uio_sock	*us;
 	int		 srv;
 	int		 open;
-	uint8_t		 q[4][600];	/* received, not read yet */
-	size_t		 qlen[4];
+	uint8_t		 q[16][600];	/* received, not read yet */
+	size_t		 qlen[16];
 	int		 nq;
 	int		 err;
 };
@@ -278,7 +279,7 @@ fake_send(struct uio_sock *us, const uint8_t *buf, size_t len)
 	memset(t->name, 0, sizeof(t->name));
 	memcpy(t->name, buf + DNS_HDRLEN + 1, buf[DNS_HDRLEN] < 63 ?
 	    buf[DNS_HDRLEN] : 63);
-	if (s->silent)
+	if (s->silent || (t->tcp && s->tcp_silent))
 		return 0;
 	delay = t->qtype == DNS_TYPE_A ? s->delay_a : t->qtype ==
 	    DNS_TYPE_AAAA ? s->delay_aaaa : s->delay_other;
@@ -307,8 +308,8 @@ fake_recv(struct uio_sock *us, uint8_t *buf, size_t bufsz)
 	len = fs->qlen[0];
 	ck_assert_uint_le(len, bufsz);
 	memcpy(buf, fs->q[0], len);
-	memmove(fs->q[0], fs->q[1], sizeof(fs->q[0]) * 3);
-	memmove(fs->qlen, fs->qlen + 1, sizeof(fs->qlen[0]) * 3);
+	memmove(fs->q[0], fs->q[1], sizeof(fs->q[0]) * 15);
+	memmove(fs->qlen, fs->qlen + 1, sizeof(fs->qlen[0]) * 15);
 	fs->nq--;
 	return (ssize_t)len;
 }
@@ -392,7 +393,7 @@ run_until(uint64_t t_ms)
 			clock_fake_set(dmin->due_us);
 			dmin->pending = 0;
 			fs = &fsock[dmin->sock];
-			if (!fs->open || fs->nq == 4)
+			if (!fs->open || fs->nq == 16)
 				continue;	/* closed: the port is gone */
 			memcpy(fs->q[fs->nq], dmin->buf, dmin->len);
 			fs->qlen[fs->nq++] = dmin->len;
@@ -762,6 +763,69 @@ START_TEST(test_truncated_tcp)
 	ck_assert_int_eq(count_tx("big", 0, 0), 2);
 	ck_assert_int_eq(txlog[nth_tx("big", 0)].tcp, 0);
 	ck_assert_int_eq(txlog[nth_tx("big", 1)].tcp, 1);
+	ck_assert_int_eq(nopen, 1);		/* the connection, idle */
+	run_until(50 + UPSTREAM_TCP_IDLE_MS);
+	ck_assert_int_eq(nopen, 0);
+}
+END_TEST
+
+static int
+tcp_socks(const char *prefix, int *last)
+{
+	int	 i, j, n = 0, seen[MAXTX];
+
+	for (i = 0; i < ntx; i++) {
+		if (!txlog[i].tcp || strncmp(txlog[i].name, prefix,
+		    strlen(prefix)) != 0)
+			continue;
+		for (j = 0; j < n && seen[j] != txlog[i].sock; j++)
+			;
+		if (j == n)
+			seen[n++] = txlog[i].sock;
+		*last = txlog[i].sock;
+	}
+	return n;
+}
+
+/*
+ * Truncated answers to several queries: one TCP connection carries them
+ * all (pipelined), and is closed when idle.  Closed by the server with a
+ * query on it after it had answered, the query is asked again on a new
+ * connection.
+ */
+START_TEST(test_tcp_reused)
+{
+	char	 label[32];
+	int	 c[5], i, r, last = -1;
+
+	setup_servers(1, 1000, 0);
+	fsrv[0].tc_udp = 1;
+	for (i = 0; i < 5; i++) {
+		snprintf(label, sizeof(label), "big%d", i);
+		c[i] = ask(label, DNS_TYPE_A, 0, NULL);
+	}
+	run_until(50);
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(cq[c[i]].rcode, DNS_RCODE_NOERROR);
+		snprintf(label, sizeof(label), "big%d", i);
+		ck_assert_int_eq(count_tx(label, 0, 0), 2);
+	}
+	ck_assert_int_eq(tcp_socks("big", &last), 1);
+	ck_assert_int_eq(nsock, 6);		/* 5 UDP, 1 TCP */
+	ck_assert_int_eq(nopen, 1);
+
+	fsrv[0].tcp_silent = 1;
+	r = ask("reset", DNS_TYPE_A, 0, NULL);
+	run_until(60);
+	ck_assert_int_eq(tcp_socks("reset", &last), 1);
+	ck_assert_int_eq(cq[r].done, 0);
+	fsrv[0].tcp_silent = 0;
+	fsock[last].err = ECONNRESET;		/* the server closes it */
+	fsock[last].us->cb(fsock[last].us->arg);
+	run_until(100);
+	ck_assert_int_eq(cq[r].rcode, DNS_RCODE_NOERROR);
+	ck_assert_int_eq(tcp_socks("reset", &last), 2);
+	run_until(100 + UPSTREAM_TCP_IDLE_MS);
 	ck_assert_int_eq(nopen, 0);
 }
 END_TEST
@@ -851,6 +915,7 @@ main(void)
 	tcase_add_loop_test(tc, test_edns_fallback, 0, 4);
 	tcase_add_test(tc, test_bare_formerr_wrong_id);
 	tcase_add_test(tc, test_truncated_tcp);
+	tcase_add_test(tc, test_tcp_reused);
 	tcase_add_test(tc, test_jostle);
 	tcase_add_test(tc, test_servfail_next_server);
 	suite_add_tcase(s, tc);
