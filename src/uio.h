@@ -8,9 +8,10 @@
  * so the retransmission, RTT, EDNS-fallback and deadline logic runs with
  * no socket and no sleep.
  *
- * A socket is one transmission's: UDP connect()ed to the server (the
+ * A UDP socket is one transmission's, connect()ed to the server (the
  * kernel picks a fresh random source port and drops datagrams from any
- * other address or port), or TCP carrying 2-byte-length-framed messages.
+ * other address or port); a TCP socket is a connection carrying
+ * 2-byte-length-framed messages, possibly several queries at once.
  * Its callback means "try uio->recv now".  recv gives one datagram (UDP)
  * or one whole message without its length prefix (TCP), or -1 with errno:
  * EAGAIN when there is nothing more, anything else is the socket's error
@@ -84,7 +85,8 @@ extern const struct uio_ops	 uio_real;
 int	uio_real_init(struct event_base *);	/* 0 or -1 */
 void	uio_set(const struct uio_ops *);
 
-/* Sockets that uio_real opened and has not closed yet (statistics). */
+/* Transmissions' sockets and connections uio_real has open (statistics;
+ * idle sockets kept for reuse are not counted). */
 size_t	uio_real_open_count(void);
 
 #endif
