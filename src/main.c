@@ -326,8 +326,9 @@ daemon_ready(int fd)
 }
 
 /*
- * Descriptors: 16 pooled sockets per server, up to 8 per transaction for
- * TCP fallback, 128 TCP clients.  The soft limit (1024 under systemd) is
+ * Descriptors: a UDP socket per upstream transmission (up to 8 per
+ * transaction, TCP fallback included) and up to 512 idle ones, 128 TCP
+ * clients.  The soft limit (1024 under systemd) is
  * raised to the hard one, so the bounds of briskdns are reached before
  * the kernel's.
  */

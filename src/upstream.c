@@ -1,10 +1,24 @@
 /*
  * upstream.c: servers and transactions with them; see upstream.h.
  *
- * Ownership: a struct uquery owns its transmissions (struct xmit) and a
- * reference to every candidate server; a transmission borrows its
- * server through the uquery.  The uquery is freed in uquery_end(), which
- * every path out of a transaction goes through exactly once.
+ * Ownership: a struct uquery owns its transmissions (struct xmit, each
+ * with its own socket) and a reference to every candidate server; a
+ * transmission borrows its server through the uquery.  The uquery is
+ * freed in upstream_cancel(), which every path out of a transaction goes
+ * through exactly once (uquery_end calls it after the callback).
+ *
+ * All socket I/O and timers go through the uio seam (uio.h), so the
+ * replay tests drive this file with a scripted upstream and a fake clock.
+ *
+ * What a server is, per query type class (A, AAAA, other): a smoothed
+ * round-trip time and its variance (the retransmission timeout), and,
+ * for the whole server, when anything was last received from it.  A
+ * server that answered anything since a question was sent to it is
+ * alive, only slow on that question: it is not sent the question again
+ * and its RTT is not penalised; the transaction tries another server if
+ * there is one and otherwise waits for the slow answer until its
+ * deadline.  Only a server that has gone silent since the transmission
+ * is retransmitted to.
  *
  * Answers are read into one static buffer (the loop is single-threaded)
  * and handed to the callback from there, so a useful answer is not copied
@@ -17,6 +31,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,17 +40,14 @@
 #include <sys/random.h>
 #endif
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
-#include <event2/event_struct.h>
-
 #include "briskdns.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "msg.h"
+#include "uio.h"
 #include "upstream.h"
+#include "wire.h"
 
 /*
  * Latency of answers, in microseconds, on a log scale: four buckets per
@@ -47,23 +59,24 @@ struct lat_hist {
 	uint64_t	 total;
 };
 
-struct server;
-struct xmit;
+#define RCODE_BADVERS	16	/* extended rcode (OPT): EDNS version */
 
-/*
- * One connect()ed UDP socket to a server, from a pool: sockets are reused
- * for UPSTREAM_SOCK_USES queries (each with its own random ID), then
- * replaced by a fresh one on a new random port.  A socket per query costs
- * five system calls more per query; a pool keeps the source port as
- * unpredictable to an off-path attacker as the ID, in aggregate.
- */
-struct usock {
-	struct server		*srv;		/* owner */
-	int			 fd;		/* -1: closed */
-	struct event		 ev;
-	unsigned int		 uses;
-	unsigned int		 inflight;
-	LIST_HEAD(, xmit)	 xmits;		/* in flight on this socket */
+/* Query type classes with round-trip statistics of their own. */
+enum rtt_class {
+	RTT_A,
+	RTT_AAAA,
+	RTT_OTHER,
+	RTT_NCLASS
+};
+
+static const char *const rtt_class_name[RTT_NCLASS] = { "A", "AAAA",
+    "other" };
+
+/* Round-trip time of one class, ms; srtt 0: never measured. */
+struct rtt {
+	unsigned int	 srtt;
+	unsigned int	 rttvar;
+	uint64_t	 changed;	/* ms, for the decay */
 };
 
 struct server {
@@ -73,69 +86,107 @@ struct server {
 	int			 has_domain;
 	struct config_domain	 domain;
 	char			 name[INET6_ADDRSTRLEN + 8];
-	/* Round-trip time, ms; 0: never measured. */
-	unsigned int		 srtt;
-	unsigned int		 rttvar;
-	uint64_t		 rtt_changed;	/* ms, for the decay */
+	struct rtt		 rtt[RTT_NCLASS];
+	uint64_t		 last_rx;	/* us; the last answer of any kind */
+	uint64_t		 noedns_until;	/* ms; EDNS-intolerant until then */
+	int			 silent;	/* a transmission timed out unheard */
 	/* Statistics. */
 	uint64_t		 sent;
 	uint64_t		 answers;
-	uint64_t		 timeouts;
+	uint64_t		 timeouts;	/* silent past the timeout */
+	uint64_t		 slow;		/* alive, slow on one question */
 	uint64_t		 errors;	/* unreachable, malformed, TCP */
 	uint64_t		 mismatched;	/* wrong ID or question */
 	uint64_t		 truncated;
 	uint64_t		 notuseful;	/* SERVFAIL, REFUSED... */
+	uint64_t		 edns_fallbacks;
+	uint64_t		 back;		/* heard again after silence */
+	uint64_t		 tcp_conns;	/* TCP connections opened */
+	struct tconn		*tc;		/* the TCP connection to reuse */
 	struct lat_hist		 lat_a;		/* answers to A queries */
 	struct lat_hist		 lat_aaaa;	/* answers to AAAA queries */
-	struct usock		 pool[UPSTREAM_POOL];
 };
 
 struct uquery;
+struct xmit;
 
-struct xmit {
-	struct uquery		*uq;
+/*
+ * A TCP connection to a server, reused for several queries, pipelined
+ * (RFC 7766): answers are matched to their transmission by ID.  One per
+ * server (srv->tc) takes new queries; after UPSTREAM_TCP_MAXUSE queries
+ * it is retired and goes when its last answer is in.  Idle for
+ * UPSTREAM_TCP_IDLE_MS, it is closed.
+ */
+struct tconn {
 	struct server		*srv;
-	struct usock		*us;		/* UDP; NULL when not */
-	LIST_ENTRY(xmit)	 hentry;	/* xmit_table */
-	LIST_ENTRY(xmit)	 sentry;	/* us->xmits */
-	struct bufferevent	*bev;		/* TCP */
-	uint16_t		 id;
-	uint64_t		 sent;		/* us */
-	int			 timed_out;	/* counted once */
+	struct uio_sock		 sock;
+	struct uio_timer	 idle;
+	LIST_HEAD(, xmit)	 xmits;		/* waiting for their answers */
+	unsigned int		 nx;
+	unsigned int		 used;		/* queries sent on it */
+	unsigned int		 answered;	/* answers read from it */
+	int			 busy;		/* being read: freed after */
+	int			 dead;		/* closed or failed */
 };
 
+/* One transmission: on a UDP socket of its own (a fresh source port),
+ * or on a TCP connection. */
+struct xmit {
+	struct uquery		*uq;
+	struct server		*srv;		/* NULL: the slot is free */
+	struct uio_sock		 sock;		/* UDP */
+	struct tconn		*tc;		/* TCP */
+	LIST_ENTRY(xmit)	 tentry;		/* tc->xmits */
+	uint64_t		 sent;		/* us */
+	uint16_t		 id;
+	uint8_t			 tcp;
+	uint8_t			 noedns;	/* sent without OPT */
+	uint8_t			 timed_out;	/* counted once */
+	uint8_t			 slow;		/* counted once */
+};
+
+/* A candidate server, and whether it still may be asked. */
+#define CAND_DONE	0x1	/* it answered, uselessly: not asked again */
+
 struct uquery {
-	LIST_ENTRY(uquery)	 entry;
+	TAILQ_ENTRY(uquery)	 entry;		/* inflight or inflight_cache */
+	int			 cache_only;	/* no client waits (long deadline) */
+	uint64_t		 started;	/* ms */
 	const struct query	*q;
+	enum rtt_class		 klass;
 	upstream_done_cb	 cb;
 	void			*arg;
 	struct server		*cand[UPSTREAM_MAX_SERVERS];
+	uint8_t			 cflags[UPSTREAM_MAX_SERVERS];
 	size_t			 ncand;
 	size_t			 next;		/* next candidate to send to */
+	unsigned int		 backoff;	/* rounds over the candidates */
 	struct xmit		 x[UPSTREAM_MAX_XMIT];
-	struct event		 timer;		/* retransmission */
-	struct event		 deadline;
-	unsigned int		 rto;		/* ms, doubles per round */
+	struct uio_timer	 timer;		/* retransmission */
+	struct uio_timer	 deadline;
 	uint8_t			*fallback;	/* a not-useful answer */
 	size_t			 fallback_len;
 };
 
-static struct event_base	*ubase;
+TAILQ_HEAD(uquery_list, uquery);
+
 static struct server		**servers;
 static size_t			 nservers;
 static int			 strict_order, all_servers;
 static unsigned int		 forward_max = 1000;
-static LIST_HEAD(, uquery)	 inflight = LIST_HEAD_INITIALIZER(inflight);
+/* Oldest first: the transactions clients wait for, and the others. */
+static struct uquery_list	 inflight = TAILQ_HEAD_INITIALIZER(inflight);
+static struct uquery_list	 inflight_cache =
+    TAILQ_HEAD_INITIALIZER(inflight_cache);
 static size_t			 ninflight;
+static uint64_t			 njostled;
 static uint8_t			 ansbuf[DNS_MAXMSG];
-/* UDP transmissions in flight, by socket and ID. */
-#define XMIT_BUCKETS	8192
-static LIST_HEAD(, xmit)	 xmit_table[XMIT_BUCKETS];
 
-static void	usock_read(int, short, void *);
-static void	xmit_tcp_read(struct bufferevent *, void *);
-static void	xmit_tcp_event(struct bufferevent *, short, void *);
+static void	xmit_readable(void *);
 static int	uquery_advance(struct uquery *);
+static void	tconn_free(struct tconn *);
+static void	tconn_release(struct tconn *);
+static struct tconn *tconn_get(struct server *);
 
 static unsigned int
 lat_bucket(uint64_t us)
@@ -181,52 +232,48 @@ lat_percentile(const struct lat_hist *h, unsigned int pct)
 	return lat_bucket_top(LAT_BUCKETS - 1);
 }
 
+/*
+ * Query IDs, from a pool refilled 256 at a time: glibc's arc4random()
+ * is one getrandom() system call per call (2.36), which was one system
+ * call per forwarded query.
+ */
 static uint16_t
 random16(void)
 {
-#ifdef HAVE_ARC4RANDOM
-	return (uint16_t)arc4random();
-#else
 	static uint16_t	 pool[256];
 	static size_t	 left;
 
 	if (left == 0) {
+#ifdef HAVE_ARC4RANDOM
+		arc4random_buf(pool, sizeof(pool));
+#else
 		if (getrandom(pool, sizeof(pool), 0) != (ssize_t)sizeof(pool))
 			fatal("getrandom");
+#endif
 		left = sizeof(pool) / sizeof(pool[0]);
 	}
 	return pool[--left];
-#endif
-}
-
-static void
-ms_to_tv(unsigned int ms, struct timeval *tv)
-{
-	tv->tv_sec = ms / 1000;
-	tv->tv_usec = (ms % 1000) * 1000;
 }
 
 /* ---- servers --------------------------------------------------------- */
 
-static void
-usock_close(struct usock *us)
+static enum rtt_class
+rtt_class_of(uint16_t qtype)
 {
-	if (us->fd == -1)
-		return;
-	event_del(&us->ev);
-	close(us->fd);
-	us->fd = -1;
+	if (qtype == DNS_TYPE_A)
+		return RTT_A;
+	if (qtype == DNS_TYPE_AAAA)
+		return RTT_AAAA;
+	return RTT_OTHER;
 }
 
 static void
 server_unref(struct server *s)
 {
-	size_t	 i;
-
 	if (s == NULL || --s->refs > 0)
 		return;
-	for (i = 0; i < UPSTREAM_POOL; i++)
-		usock_close(&s->pool[i]);
+	if (s->tc != NULL)
+		tconn_free(s->tc);
 	free(s);
 }
 
@@ -260,15 +307,16 @@ server_same(const struct server *s, const struct config_server *cs)
 	    memcmp(s->domain.wire, cs->domain.wire, cs->domain.len) == 0);
 }
 
-/* Retransmission timeout for s, from its measured round-trip time. */
+/* Retransmission timeout for class k of s, from its round-trip times. */
 static unsigned int
-server_rto(const struct server *s)
+server_rto(const struct server *s, enum rtt_class k)
 {
-	unsigned int	 rto;
+	const struct rtt	*r = &s->rtt[k];
+	unsigned int		 rto;
 
-	if (s->srtt == 0)
+	if (r->srtt == 0)
 		return UPSTREAM_RTO_INIT_MS;
-	rto = s->srtt + 4 * s->rttvar;
+	rto = r->srtt + 4 * r->rttvar;
 	if (rto < UPSTREAM_RTO_MIN_MS)
 		rto = UPSTREAM_RTO_MIN_MS;
 	if (rto > UPSTREAM_RTO_MAX_MS)
@@ -277,54 +325,106 @@ server_rto(const struct server *s)
 }
 
 static void
-server_rtt_sample(struct server *s, uint64_t sample)
+server_rtt_sample(struct server *s, enum rtt_class k, uint64_t sample)
 {
-	unsigned int	 r = sample > 60000 ? 60000 : (unsigned int)sample;
+	struct rtt	*r = &s->rtt[k];
+	unsigned int	 v = sample > 60000 ? 60000 : (unsigned int)sample;
 	unsigned int	 d;
 
-	if (r == 0)
-		r = 1;
-	if (s->srtt == 0) {
-		s->srtt = r;
-		s->rttvar = r / 2;
+	if (v == 0)
+		v = 1;
+	if (r->srtt == 0) {
+		r->srtt = v;
+		r->rttvar = v / 2;
 	} else {
-		d = s->srtt > r ? s->srtt - r : r - s->srtt;
-		s->rttvar = (3 * s->rttvar + d) / 4;
-		s->srtt = (7 * s->srtt + r) / 8;
-		if (s->srtt == 0)
-			s->srtt = 1;
+		d = r->srtt > v ? r->srtt - v : v - r->srtt;
+		r->rttvar = (3 * r->rttvar + d) / 4;
+		r->srtt = (7 * r->srtt + v) / 8;
+		if (r->srtt == 0)
+			r->srtt = 1;
 	}
-	s->rtt_changed = clock_ms();
+	r->changed = clock_ms();
 }
 
-/* No answer within the timeout: make s look slower, so others go first. */
+static int	xmit_send(struct uquery *, struct server *, int, int);
+
+/*
+ * s is heard from again after it went silent (a frozen server came
+ * back): whatever was sent to it meanwhile is presumed lost, so every
+ * transaction waiting on it is asked again now rather than at its next
+ * (backed-off) timeout.  Otherwise they would hold their dns-forward-max
+ * slots, unanswered, up to their deadline.  One pass over the
+ * transactions in flight, once per silence.
+ */
 static void
-server_penalize(struct server *s)
+server_back(struct server *s, const struct uquery *skip, uint64_t now_us)
 {
-	unsigned int	 base = s->srtt ? s->srtt : UPSTREAM_RTO_INIT_MS;
+	struct uquery_list	*lists[2] = { &inflight, &inflight_cache };
+	struct uquery		*uq;
+	struct xmit		*x;
+	size_t			 l, i;
+	unsigned int		 n = 0;
+
+	s->back++;
+	for (l = 0; l < 2; l++)
+		TAILQ_FOREACH(uq, lists[l], entry) {
+			if (uq == skip)
+				continue;
+			for (i = 0; i < UPSTREAM_MAX_XMIT; i++) {
+				x = &uq->x[i];
+				if (x->srv == s && !x->tcp &&
+				    x->sent < now_us) {
+					n += xmit_send(uq, s, 0, 0) == 0;
+					break;
+				}
+			}
+		}
+	log_debug("upstream %s: heard again after silence, %u questions "
+	    "asked again", s->name, n);
+}
+
+/* Something matched from s, for uq: it is alive. */
+static void
+server_heard(struct server *s, const struct uquery *uq, uint64_t now_us)
+{
+	s->last_rx = now_us;
+	if (s->silent) {
+		s->silent = 0;
+		server_back(s, uq, now_us);
+	}
+}
+
+/* Nothing from s since the transmission, past the timeout: it went
+ * silent.  Make class k of it look slower, so other servers go first. */
+static void
+server_penalize(struct server *s, enum rtt_class k)
+{
+	struct rtt	*r = &s->rtt[k];
+	unsigned int	 base = r->srtt ? r->srtt : UPSTREAM_RTO_INIT_MS;
+	uint64_t	 now = clock_ms();
 
 	/* Once per retransmission interval at most: many queries timing
-	 * out together (names whose authorities are dead) are one piece of
-	 * news about the server, not many. */
-	if (s->srtt != 0 && clock_ms() - s->rtt_changed < server_rto(s))
+	 * out together are one piece of news about the server. */
+	if (r->srtt != 0 && now - r->changed < server_rto(s, k))
 		return;
-
-	s->srtt = base * 2 > 10000 ? 10000 : base * 2;
-	s->rtt_changed = clock_ms();
+	r->srtt = base * 2 > 10000 ? 10000 : base * 2;
+	r->changed = now;
 }
 
 /*
- * The ordering key.  A penalty fades: after 10 s without news a slow
- * server is measured afresh, so one that recovered gets used again.
+ * The ordering key for class k.  A penalty fades: after 10 s without news
+ * a slow server is measured afresh, so one that recovered gets used again.
  */
 static unsigned int
-server_key(struct server *s, uint64_t now)
+server_key(struct server *s, enum rtt_class k, uint64_t now)
 {
-	if (s->srtt > UPSTREAM_RTO_INIT_MS && now - s->rtt_changed > 10000) {
-		s->srtt = 0;
-		s->rttvar = 0;
+	struct rtt	*r = &s->rtt[k];
+
+	if (r->srtt > UPSTREAM_RTO_INIT_MS && now - r->changed > 10000) {
+		r->srtt = 0;
+		r->rttvar = 0;
 	}
-	return s->srtt ? s->srtt : UPSTREAM_RTO_INIT_MS;
+	return r->srtt ? r->srtt : UPSTREAM_RTO_INIT_MS;
 }
 
 int
@@ -366,11 +466,6 @@ upstream_set_servers(const struct config *conf,
 				return -1;
 			}
 			s->refs = 1;
-			for (j = 0; j < UPSTREAM_POOL; j++) {
-				s->pool[j].srv = s;
-				s->pool[j].fd = -1;
-				LIST_INIT(&s->pool[j].xmits);
-			}
 			memcpy(&s->addr, &cs->addr, cs->addrlen);
 			s->addrlen = cs->addrlen;
 			s->has_domain = cs->has_domain;
@@ -398,27 +493,36 @@ upstream_set_servers(const struct config *conf,
 static int
 xmit_active(const struct xmit *x)
 {
-	return x->us != NULL || x->bev != NULL;
+	return x->srv != NULL;
 }
 
+/* The transmission ends: its socket, and its source port, go. */
 static void
 xmit_close(struct xmit *x)
 {
-	struct usock	*us = x->us;
+	struct tconn	*tc = x->tc;
 
-	if (us != NULL) {
-		LIST_REMOVE(x, hentry);
-		LIST_REMOVE(x, sentry);
-		x->us = NULL;
-		/* A used-up socket goes when its last query does. */
-		if (--us->inflight == 0 && us->uses >= UPSTREAM_SOCK_USES)
-			usock_close(us);
-	}
-	if (x->bev != NULL) {
-		bufferevent_free(x->bev);
-		x->bev = NULL;
-	}
+	if (x->srv == NULL)
+		return;
 	x->srv = NULL;
+	if (tc != NULL) {
+		LIST_REMOVE(x, tentry);
+		tc->nx--;
+		x->tc = NULL;
+		tconn_release(tc);
+	} else
+		uio->close(&x->sock);
+}
+
+static struct xmit *
+tconn_find(const struct tconn *tc, uint16_t id)
+{
+	struct xmit	*x;
+
+	LIST_FOREACH(x, &tc->xmits, tentry)
+		if (x->id == id)
+			return x;
+	return NULL;
 }
 
 /* A free slot; when none is free, the oldest transmission makes room. */
@@ -439,157 +543,86 @@ xmit_slot(struct uquery *uq)
 	return oldest;
 }
 
-static uint32_t
-xmit_hash(const struct usock *us, uint16_t id)
-{
-	return ((uint32_t)((uintptr_t)us >> 4) * 2654435761u ^ id) &
-	    (XMIT_BUCKETS - 1);
-}
-
-static struct xmit *
-xmit_find(const struct usock *us, uint16_t id)
-{
-	struct xmit	*x;
-
-	LIST_FOREACH(x, &xmit_table[xmit_hash(us, id)], hentry)
-		if (x->us == us && x->id == id)
-			return x;
-	return NULL;
-}
-
-static int
-usock_open(struct usock *us)
-{
-	struct server	*s = us->srv;
-	int		 fd;
-
-	fd = socket(s->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		log_warn("upstream socket");
-		return -1;
-	}
-	/* connect(): the kernel picks a random port and drops datagrams
-	 * from any other address or port, and ICMP errors reach us. */
-	if (connect(fd, (const struct sockaddr *)&s->addr, s->addrlen) ==
-	    -1) {
-		log_debug("upstream %s: %s", s->name, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	us->fd = fd;
-	us->uses = 0;
-	event_assign(&us->ev, ubase, fd, EV_READ | EV_PERSIST, usock_read, us);
-	event_add(&us->ev, NULL);
-	return 0;
-}
-
 /*
- * A socket of s's pool for one more query: a random one, replaced first
- * if it is used up and idle; a used-up busy one is passed over while
- * another will do.
+ * Send uq's question to s, on a new socket (UDP) or connection (TCP).
+ * Without EDNS when s is known not to take it, or when noedns.  0, or -1
+ * if s cannot be reached at all.
  */
-static struct usock *
-usock_pick(struct server *s)
-{
-	struct usock	*us = NULL;
-	unsigned int	 i, start = random16() % UPSTREAM_POOL;
-
-	for (i = 0; i < UPSTREAM_POOL; i++) {
-		us = &s->pool[(start + i) % UPSTREAM_POOL];
-		if (us->fd == -1 || us->uses < UPSTREAM_SOCK_USES)
-			break;
-		if (us->inflight == 0) {
-			usock_close(us);
-			break;
-		}
-	}
-	if (us->fd == -1 && usock_open(us) == -1)
-		return NULL;
-	return us;
-}
-
-/* Send over UDP to s.  0, or -1 if s cannot be reached at all. */
 static int
-xmit_udp(struct uquery *uq, struct server *s)
+xmit_send(struct uquery *uq, struct server *s, int tcp, int noedns)
 {
 	uint8_t		 pkt[DNS_MAXMSG];
-	struct usock	*us;
 	struct xmit	*x;
+	struct tconn	*tc = NULL;
 	size_t		 len;
 	uint16_t	 id;
-	int		 tries;
+	int		 r, tries;
 
-	if ((us = usock_pick(s)) == NULL) {
-		s->errors++;
-		return -1;
-	}
-	/* An ID not in flight on this socket. */
-	for (tries = 0; tries < 16; tries++)
-		if (xmit_find(us, (id = random16())) == NULL)
-			break;
-	if (tries == 16 || (len = msg_build_forward(uq->q, id, 0, pkt,
-	    sizeof(pkt))) == 0)
-		return -1;
-	if (send(us->fd, pkt, len, 0) != (ssize_t)len) {
-		log_debug("upstream %s: %s", s->name, strerror(errno));
-		s->errors++;
-		if (errno != EAGAIN && errno != ENOBUFS && us->inflight == 0)
-			usock_close(us);
-		return -1;
-	}
+	if (s->noedns_until > clock_ms())
+		noedns = 1;
 	x = xmit_slot(uq);
-	x->id = id;
+	if (tcp)
+		r = (tc = tconn_get(s)) != NULL ? 0 : -1;
+	else
+		r = uio->udp_open(&x->sock, (const struct sockaddr *)&s->addr,
+		    s->addrlen, xmit_readable, x);
+	if (r == -1) {
+		if (errno == EMFILE || errno == ENFILE) {
+			static uint64_t	 logged;
+
+			if (logged == 0 || clock_ms() - logged >= 10000) {
+				logged = clock_ms();
+				log_warnx("upstream: out of descriptors "
+				    "(dns-forward-max too high for the "
+				    "descriptor limit?)");
+			}
+		}
+		log_debug("upstream %s: %s%s", s->name, tcp ? "TCP: " : "",
+		    strerror(errno));
+		s->errors++;
+		return -1;
+	}
+	/* On a connection, an ID not in flight there. */
+	id = random16();
+	for (tries = 0; tc != NULL && tries < 16 && tconn_find(tc, id) != NULL;
+	    tries++)
+		id = random16();
+	len = msg_build_forward(uq->q, id, noedns ? MSG_FWD_NOEDNS : 0, pkt,
+	    sizeof(pkt));
+	if (len == 0 || (tc != NULL && tconn_find(tc, id) != NULL) ||
+	    uio->send(tc != NULL ? &tc->sock : &x->sock, pkt, len) == -1) {
+		log_debug("upstream %s: %s%s", s->name, tcp ? "TCP: " : "",
+		    strerror(errno));
+		s->errors++;
+		if (tc != NULL)
+			tconn_release(tc);
+		else
+			uio->close(&x->sock);
+		return -1;
+	}
 	x->uq = uq;
 	x->srv = s;
-	x->us = us;
+	x->id = id;
+	x->tcp = tcp != 0;
+	x->noedns = noedns != 0;
 	x->sent = clock_us();
 	x->timed_out = 0;
-	LIST_INSERT_HEAD(&xmit_table[xmit_hash(us, id)], x, hentry);
-	LIST_INSERT_HEAD(&us->xmits, x, sentry);
-	us->inflight++;
-	us->uses++;
+	x->slow = 0;
+	if (tc != NULL) {
+		x->tc = tc;
+		LIST_INSERT_HEAD(&tc->xmits, x, tentry);
+		tc->nx++;
+		tc->used++;
+	}
 	s->sent++;
 	return 0;
 }
 
+/* Has s been heard from since the transmission x went to it? */
 static int
-xmit_tcp(struct uquery *uq, struct server *s)
+xmit_server_alive(const struct xmit *x)
 {
-	uint8_t		 pkt[DNS_MAXMSG];
-	struct xmit	*x;
-	struct timeval	 tv;
-	size_t		 len;
-
-	x = xmit_slot(uq);
-	x->id = random16();
-	len = msg_build_forward(uq->q, x->id, MSG_FWD_TCP, pkt, sizeof(pkt));
-	x->bev = bufferevent_socket_new(ubase, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (len == 0 || x->bev == NULL)
-		goto fail;
-	if (bufferevent_socket_connect(x->bev,
-	    (const struct sockaddr *)&s->addr, (int)s->addrlen) == -1)
-		goto fail;
-	if (bufferevent_write(x->bev, pkt, len) == -1)
-		goto fail;
-	bufferevent_setcb(x->bev, xmit_tcp_read, NULL, xmit_tcp_event, x);
-	bufferevent_setwatermark(x->bev, EV_READ, 2, DNS_MAXMSG + 2);
-	ms_to_tv(UPSTREAM_DEADLINE_MS, &tv);
-	bufferevent_set_timeouts(x->bev, &tv, &tv);
-	bufferevent_enable(x->bev, EV_READ | EV_WRITE);
-	x->uq = uq;
-	x->srv = s;
-	x->sent = clock_us();
-	x->timed_out = 0;
-	s->sent++;
-	return 0;
- fail:
-	log_debug("upstream %s: TCP: %s", s->name, strerror(errno));
-	s->errors++;
-	if (x->bev != NULL)
-		bufferevent_free(x->bev);
-	x->bev = NULL;
-	return -1;
+	return x->srv->last_rx > x->sent;
 }
 
 /* ---- transactions ---------------------------------------------------- */
@@ -622,13 +655,86 @@ uquery_nactive(const struct uquery *uq)
 	return n;
 }
 
-/* Send to the next untried candidate that can be reached.  0 or -1. */
+static void
+uquery_cand_done(struct uquery *uq, const struct server *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < uq->ncand; i++)
+		if (uq->cand[i] == s)
+			uq->cflags[i] |= CAND_DONE;
+}
+
+/*
+ * Is s still working on uq's question: a TCP connection in flight, or a
+ * UDP transmission the server has been heard from since (alive, only
+ * slow on this question)?  Such a server is not asked again.
+ */
+static int
+uquery_cand_waiting(struct uquery *uq, const struct server *s)
+{
+	struct xmit	*x;
+	size_t		 i;
+
+	for (i = 0; i < UPSTREAM_MAX_XMIT; i++) {
+		x = &uq->x[i];
+		if (x->srv == s && (x->tcp || xmit_server_alive(x)))
+			return 1;
+	}
+	return 0;
+}
+
+/* Arm the retransmission timer for a transmission to candidate i. */
+static void
+uquery_arm(struct uquery *uq, size_t i)
+{
+	unsigned int	 rto = server_rto(uq->cand[i], uq->klass);
+
+	rto <<= uq->backoff;
+	if (rto > 2 * UPSTREAM_RTO_MAX_MS)
+		rto = 2 * UPSTREAM_RTO_MAX_MS;
+	uio->timer_add(&uq->timer, rto);
+}
+
+/* Send to the next candidate not asked yet.  Its index, or -1. */
 static int
 uquery_send_next(struct uquery *uq)
 {
-	while (uq->next < uq->ncand)
-		if (xmit_udp(uq, uq->cand[uq->next++]) == 0)
-			return 0;
+	size_t	 i;
+
+	while (uq->next < uq->ncand) {
+		i = uq->next++;
+		if (!(uq->cflags[i] & CAND_DONE) &&
+		    xmit_send(uq, uq->cand[i], 0, 0) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/*
+ * Every candidate was asked: ask again the next one that went silent on
+ * the question (one per timeout, in order, the timeout doubling with
+ * each round).  Its index, or -1 if every candidate is done or still
+ * working on it.
+ */
+static int
+uquery_resend(struct uquery *uq)
+{
+	size_t	 n, i;
+
+	for (n = 0; n < uq->ncand; n++) {
+		if (uq->next >= uq->ncand) {
+			uq->next = 0;
+			if (uq->backoff < 4)
+				uq->backoff++;
+		}
+		i = uq->next++;
+		if ((uq->cflags[i] & CAND_DONE) ||
+		    uquery_cand_waiting(uq, uq->cand[i]))
+			continue;
+		if (xmit_send(uq, uq->cand[i], 0, 0) == 0)
+			return (int)i;
+	}
 	return -1;
 }
 
@@ -640,7 +746,13 @@ uquery_send_next(struct uquery *uq)
 static int
 uquery_advance(struct uquery *uq)
 {
-	if (uquery_send_next(uq) == 0 || uquery_nactive(uq) > 0)
+	int	 i;
+
+	if ((i = uquery_send_next(uq)) >= 0) {
+		uquery_arm(uq, (size_t)i);
+		return 0;
+	}
+	if (uquery_nactive(uq) > 0)
 		return 0;
 	uquery_fail(uq);
 	return 1;
@@ -667,185 +779,372 @@ rcode_useful(int rcode)
 }
 
 /*
+ * The full rcode of an answer: the header's 4 bits, extended by an OPT
+ * record's 8 (BADVERS is 16).  Bounded by the counts and by len (every
+ * record is at least 11 bytes); a malformed message gives the header's.
+ */
+static int
+answer_rcode(const uint8_t *ans, size_t len)
+{
+	size_t		 off = DNS_HDRLEN, p;
+	unsigned int	 qd, rr, nrr, i;
+	int		 rcode = DNS_RCODE(get16(ans + 2));
+
+	qd = get16(ans + 4);
+	nrr = (unsigned int)get16(ans + 6) + get16(ans + 8) +
+	    get16(ans + 10);
+	for (i = 0; i < qd; i++) {
+		if ((p = msg_skip_name(ans, len, off)) == 0 || len - p < 4)
+			return rcode;
+		off = p + 4;
+	}
+	for (rr = 0; rr < nrr; rr++) {
+		if ((p = msg_skip_name(ans, len, off)) == 0 || len - p < 10 ||
+		    len - p - 10 < get16(ans + p + 8))
+			return rcode;
+		if (get16(ans + p) == DNS_TYPE_OPT &&
+		    rr >= nrr - get16(ans + 10))
+			return rcode | ans[p + 4] << 4;
+		off = p + 10 + get16(ans + p + 8);
+	}
+	return rcode;
+}
+
+/*
+ * An error answer that carries no question (FORMERR from a server that
+ * does not parse the query, say): from the server's address and port
+ * (the socket is connect()ed) with the transmission's ID, it is that
+ * server's answer, not a spoof.
+ */
+static int
+answer_bare_error(const uint8_t *ans, size_t len, uint16_t id)
+{
+	uint16_t	 flags;
+
+	if (len < DNS_HDRLEN || get16(ans) != id || get16(ans + 4) != 0)
+		return 0;
+	flags = get16(ans + 2);
+	return (flags & DNS_FLAG_QR) && DNS_OPCODE(flags) == 0 &&
+	    answer_rcode(ans, len) != DNS_RCODE_NOERROR;
+}
+
+/* Does this rcode, to a query with EDNS, say "no EDNS here"? */
+static int
+rcode_rejects_edns(int rcode)
+{
+	return rcode == DNS_RCODE_FORMERR || rcode == DNS_RCODE_NOTIMP ||
+	    rcode == RCODE_BADVERS;
+}
+
+/*
  * An answer arrived on transmission x.  Returns 0 if x goes on waiting,
  * 1 if x is closed (and uq possibly freed): the caller must not touch
  * either again.
  */
 static int
-xmit_answer(struct xmit *x, uint8_t *ans, size_t len, int tcp)
+xmit_answer(struct xmit *x, uint8_t *ans, size_t len)
 {
 	struct uquery	*uq = x->uq;
 	struct server	*s = x->srv;
-	uint64_t	 lat;
-	int		 rcode = 0;
+	enum msg_answer	 res;
+	uint64_t	 now = clock_us(), lat = now - x->sent;
+	int		 rcode = 0, bare = 0, tcp = x->tcp;
 
-	switch (msg_check_answer(ans, len, x->id, uq->q, &rcode)) {
-	case ANSWER_MISMATCH:
-		s->mismatched++;
-		log_debug("upstream %s: mismatched answer dropped", s->name);
-		if (!tcp)
-			return 0;	/* the real one may still come */
+	res = msg_check_answer(ans, len, x->id, uq->q, &rcode);
+	if (res == ANSWER_MISMATCH) {
+		if (!answer_bare_error(ans, len, x->id)) {
+			s->mismatched++;
+			log_debug("upstream %s: mismatched answer dropped",
+			    s->name);
+			if (!tcp)
+				return 0;	/* the real one may still come */
+			s->errors++;
+			goto next;
+		}
+		bare = 1;
+		res = ANSWER_OK;
+	}
+	server_heard(s, uq, now);
+	server_rtt_sample(s, uq->klass, lat / 1000);
+	if (res != ANSWER_TRUNCATED)
+		rcode = answer_rcode(ans, len);
+
+	/* EDNS refused: at once again without, and remember it a while. */
+	if (!x->noedns && rcode_rejects_edns(rcode)) {
+		if (s->noedns_until <= now / 1000)
+			log_info("upstream %s: %s to EDNS; queries go "
+			    "without EDNS for %u s", s->name,
+			    rcode == RCODE_BADVERS ? "BADVERS" :
+			    msg_rcode_text(rcode), UPSTREAM_NOEDNS_MS / 1000);
+		s->edns_fallbacks++;
+		s->noedns_until = now / 1000 + UPSTREAM_NOEDNS_MS;
+		xmit_close(x);
+		if (xmit_send(uq, s, tcp, 1) == -1)
+			(void)uquery_advance(uq);
+		return 1;
+	}
+
+	switch (res) {
+	case ANSWER_MISMATCH:		/* handled above */
 		break;
 	case ANSWER_MALFORMED:
 		s->errors++;
+		uquery_cand_done(uq, s);
 		log_debug("upstream %s: malformed answer", s->name);
 		break;
 	case ANSWER_TRUNCATED:
-		server_rtt_sample(s, (clock_us() - x->sent) / 1000);
 		s->truncated++;
 		if (tcp) {
 			s->errors++;
+			uquery_cand_done(uq, s);
 			break;
 		}
 		xmit_close(x);
-		if (xmit_tcp(uq, s) == -1)
+		if (xmit_send(uq, s, 1, 0) == -1)
 			(void)uquery_advance(uq);
 		return 1;
 	case ANSWER_OK:
-		lat = clock_us() - x->sent;
-		server_rtt_sample(s, lat / 1000);
 		if (uq->q->qtype == DNS_TYPE_A)
 			lat_add(&s->lat_a, lat);
 		else if (uq->q->qtype == DNS_TYPE_AAAA)
 			lat_add(&s->lat_aaaa, lat);
 		s->answers++;
-		if (rcode_useful(rcode)) {
+		if (!bare && rcode_useful(rcode)) {
 			uquery_end(uq, ans, len);
 			return 1;
 		}
 		s->notuseful++;
+		uquery_cand_done(uq, s);
 		/* An upstream's SERVFAIL may carry its reason (EDE); any
 		 * other rcode is ours to turn into SERVFAIL. */
-		if (rcode == DNS_RCODE_SERVFAIL)
+		if (!bare && rcode == DNS_RCODE_SERVFAIL)
 			uquery_keep_fallback(uq, ans, len);
 		break;
 	}
+ next:
 	xmit_close(x);
 	(void)uquery_advance(uq);
 	return 1;
 }
 
 /*
- * Answers on a pooled socket, matched to their transmission by ID.  An
- * error (ICMP port unreachable...) fails every query in flight on the
- * socket: they all went to the same server.  The server is held for the
- * callback: the last transaction on it may end here.
+ * Something to read on a transmission's socket.  An error (ICMP port
+ * unreachable, a TCP connection closed) ends the transmission; the
+ * server is not asked this question again.
  */
 static void
-usock_read(int fd, short ev, void *arg)
+xmit_readable(void *arg)
 {
-	struct usock	*us = arg;
-	struct server	*s = us->srv;
-	struct xmit	*x;
+	struct xmit	*x = arg;
 	struct uquery	*uq;
+	struct server	*s;
 	ssize_t		 n;
-	unsigned int	 left;
 	int		 i;
 
-	s->refs++;
-	/* An answer may end with the socket closed (used up), or even
-	 * replaced: stop reading then. */
-	for (i = 0; i < 32 && us->fd == fd; i++) {
-		n = recv(fd, ansbuf, sizeof(ansbuf), 0);
+	for (i = 0; i < 16; i++) {
+		n = uio->recv(&x->sock, ansbuf, sizeof(ansbuf));
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
 			    errno == EINTR)
-				break;
-			log_debug("upstream %s: %s", s->name, strerror(errno));
+				return;
+			uq = x->uq;
+			s = x->srv;
+			log_debug("upstream %s: %s%s", s->name,
+			    x->tcp ? "TCP: " : "", strerror(errno));
 			s->errors++;
-			for (left = us->inflight; left > 0 &&
-			    (x = LIST_FIRST(&us->xmits)) != NULL; left--) {
-				uq = x->uq;
-				xmit_close(x);
-				(void)uquery_advance(uq);
-			}
+			uquery_cand_done(uq, s);
+			xmit_close(x);
+			(void)uquery_advance(uq);
+			return;
+		}
+		if (xmit_answer(x, ansbuf, (size_t)n) != 0)
+			return;
+	}
+}
+
+/* ---- TCP connections ------------------------------------------------ */
+
+static void
+tconn_free(struct tconn *tc)
+{
+	if (tc->srv->tc == tc)
+		tc->srv->tc = NULL;
+	uio->close(&tc->sock);
+	uio->timer_del(&tc->idle);
+	free(tc);
+}
+
+/* A transmission left tc: it waits idle, or goes if it is retired. */
+static void
+tconn_release(struct tconn *tc)
+{
+	if (tc->nx > 0 || tc->busy)
+		return;
+	if (tc->dead || tc->srv->tc != tc || tc->used >= UPSTREAM_TCP_MAXUSE)
+		tconn_free(tc);
+	else
+		uio->timer_add(&tc->idle, UPSTREAM_TCP_IDLE_MS);
+}
+
+static void
+tconn_idle(void *arg)
+{
+	tconn_free(arg);
+}
+
+/*
+ * The connection failed or was closed with queries on it.  A connection
+ * that had answered before and is closed by the server (it may close an
+ * idle-looking connection at any time, RFC 7766 6.2.3) gets its queries
+ * asked again on a new one; any other failure ends them on this server.
+ */
+static void
+tconn_error(struct tconn *tc, int err)
+{
+	struct server	*s = tc->srv;
+	struct uquery	*uq;
+	struct xmit	*x;
+	int		 again, noedns;
+
+	tc->dead = 1;
+	if (s->tc == tc)
+		s->tc = NULL;
+	log_debug("upstream %s: TCP: %s", s->name, strerror(err));
+	again = err == ECONNRESET && tc->answered > 0;
+	if (tc->nx > 0 && !again)
+		s->errors++;
+	tc->busy++;
+	while ((x = LIST_FIRST(&tc->xmits)) != NULL) {
+		uq = x->uq;
+		noedns = x->noedns;
+		xmit_close(x);
+		if (again && xmit_send(uq, s, 1, noedns) == 0)
+			continue;
+		uquery_cand_done(uq, s);
+		(void)uquery_advance(uq);
+	}
+	tc->busy--;
+}
+
+/* Answers on a connection, matched to their transmissions by ID. */
+static void
+tconn_readable(void *arg)
+{
+	struct tconn	*tc = arg;
+	struct server	*s = tc->srv;
+	struct xmit	*x;
+	ssize_t		 n;
+	int		 i;
+
+	/* The last transaction on s may end here: both stay till the end. */
+	s->refs++;
+	tc->busy++;
+	for (i = 0; i < 64 && !tc->dead; i++) {
+		n = uio->recv(&tc->sock, ansbuf, sizeof(ansbuf));
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				tconn_error(tc, errno);
 			break;
 		}
-		if (n < DNS_HDRLEN || (x = xmit_find(us,
-		    (uint16_t)(ansbuf[0] << 8 | ansbuf[1]))) == NULL) {
-			s->mismatched++;	/* late, or spoofed */
+		if (n < DNS_HDRLEN ||
+		    (x = tconn_find(tc, get16(ansbuf))) == NULL) {
+			s->mismatched++;	/* late, or not ours */
 			continue;
 		}
-		(void)xmit_answer(x, ansbuf, (size_t)n, 0);
+		tc->answered++;
+		(void)xmit_answer(x, ansbuf, (size_t)n);
 	}
+	tc->busy--;
+	tconn_release(tc);
 	server_unref(s);
 }
 
-static void
-xmit_tcp_read(struct bufferevent *bev, void *arg)
+/* The connection to s for one more query: the current one, or a new. */
+static struct tconn *
+tconn_get(struct server *s)
 {
-	struct xmit	*x = arg;
-	struct evbuffer	*in = bufferevent_get_input(bev);
-	uint8_t		 lenbuf[2];
-	size_t		 len;
+	struct tconn	*tc = s->tc;
 
-	if (evbuffer_copyout(in, lenbuf, 2) != 2)
-		return;
-	len = (size_t)lenbuf[0] << 8 | lenbuf[1];
-	if (evbuffer_get_length(in) < len + 2)
-		return;
-	evbuffer_drain(in, 2);
-	evbuffer_remove(in, ansbuf, len);
-	(void)xmit_answer(x, ansbuf, len, 1);
+	if (tc != NULL && !tc->dead && tc->used < UPSTREAM_TCP_MAXUSE) {
+		uio->timer_del(&tc->idle);
+		return tc;
+	}
+	if (tc != NULL) {
+		s->tc = NULL;		/* retired: it goes with its last */
+		if (tc->nx == 0 && !tc->busy)
+			tconn_free(tc);
+	}
+	if ((tc = calloc(1, sizeof(*tc))) == NULL)
+		return NULL;
+	tc->srv = s;
+	LIST_INIT(&tc->xmits);
+	uio->timer_init(&tc->idle, tconn_idle, tc);
+	if (uio->tcp_open(&tc->sock, (const struct sockaddr *)&s->addr,
+	    s->addrlen, UPSTREAM_DEADLINE_MS, tconn_readable, tc) == -1) {
+		free(tc);
+		return NULL;
+	}
+	s->tc = tc;
+	s->tcp_conns++;
+	return tc;
 }
 
 static void
-xmit_tcp_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct xmit	*x = arg;
-	struct uquery	*uq = x->uq;
-
-	if (what & BEV_EVENT_CONNECTED)
-		return;
-	log_debug("upstream %s: TCP %s", x->srv->name,
-	    (what & BEV_EVENT_TIMEOUT) ? "timeout" :
-	    (what & BEV_EVENT_EOF) ? "closed" : "error");
-	x->srv->errors++;
-	xmit_close(x);
-	(void)uquery_advance(uq);
-}
-
-static void
-uquery_retransmit(int fd, short ev, void *arg)
+uquery_retransmit(void *arg)
 {
 	struct uquery	*uq = arg;
-	struct timeval	 tv;
+	struct xmit	*x;
+	size_t		 i;
+	int		 c;
+
+	for (i = 0; i < UPSTREAM_MAX_XMIT; i++) {
+		x = &uq->x[i];
+		if (!xmit_active(x) || x->tcp)
+			continue;
+		if (xmit_server_alive(x)) {
+			if (!x->slow) {
+				x->slow = 1;
+				x->srv->slow++;
+			}
+		} else if (!x->timed_out) {
+			x->timed_out = 1;
+			x->srv->silent = 1;
+			x->srv->timeouts++;
+			server_penalize(x->srv, uq->klass);
+		}
+	}
+	if ((c = uquery_send_next(uq)) == -1)
+		c = uquery_resend(uq);
+	if (c >= 0) {
+		uquery_arm(uq, (size_t)c);
+		return;
+	}
+	if (uquery_nactive(uq) == 0) {
+		uquery_fail(uq);
+		return;
+	}
+	/* Only servers still working on it: wait for them, looking again
+	 * now and then in case one goes silent after all. */
+	uio->timer_add(&uq->timer, 2 * UPSTREAM_RTO_MAX_MS);
+}
+
+static void
+uquery_deadline(void *arg)
+{
+	struct uquery	*uq = arg;
+	struct xmit	*x;
 	size_t		 i;
 
 	for (i = 0; i < UPSTREAM_MAX_XMIT; i++) {
-		struct xmit *x = &uq->x[i];
-
-		if (x->us != NULL && !x->timed_out) {
-			x->timed_out = 1;
+		x = &uq->x[i];
+		if (xmit_active(x) && !x->tcp && !x->timed_out &&
+		    !xmit_server_alive(x)) {
+			x->srv->silent = 1;
 			x->srv->timeouts++;
-			server_penalize(x->srv);
+			server_penalize(x->srv, uq->klass);
 		}
 	}
-	/* Next server; after the last one, round again from the first. */
-	if (uquery_send_next(uq) == -1) {
-		uq->next = 0;
-		if (uquery_send_next(uq) == -1 && uquery_nactive(uq) == 0) {
-			uquery_fail(uq);
-			return;
-		}
-		uq->rto = uq->rto * 2 > UPSTREAM_RTO_MAX_MS * 2 ?
-		    UPSTREAM_RTO_MAX_MS * 2 : uq->rto * 2;
-	}
-	ms_to_tv(uq->rto, &tv);
-	event_add(&uq->timer, &tv);
-}
-
-static void
-uquery_deadline(int fd, short ev, void *arg)
-{
-	struct uquery	*uq = arg;
-	size_t		 i;
-
-	for (i = 0; i < UPSTREAM_MAX_XMIT; i++)
-		if (uq->x[i].us != NULL && !uq->x[i].timed_out) {
-			uq->x[i].srv->timeouts++;
-			server_penalize(uq->x[i].srv);
-		}
 	uquery_fail(uq);
 }
 
@@ -864,7 +1163,7 @@ uquery_candidates(struct uquery *uq, const struct config_domain *route)
 		    (!s->has_domain || s->domain.len != route->len ||
 		    memcmp(s->domain.wire, route->wire, route->len) != 0))
 			continue;
-		k = strict_order ? 0 : server_key(s, now);
+		k = strict_order ? 0 : server_key(s, uq->klass, now);
 		/* Insertion sort, stable: equal keys keep config order. */
 		for (j = n; j > 0 && key[j - 1] > k; j--) {
 			key[j] = key[j - 1];
@@ -878,19 +1177,53 @@ uquery_candidates(struct uquery *uq, const struct config_domain *route)
 	return n;
 }
 
+/*
+ * At dns-forward-max, make room as unbound's jostle does: the oldest
+ * transaction that has waited UPSTREAM_JOSTLE_MS or longer ends with no
+ * answer (its clients get SERVFAIL), those that only the cache waits for
+ * first.  A transaction that young is still likely to be answered; an
+ * older one, while the slots are full, holds up the new queries that
+ * could be answered at once when a frozen server comes back.  0 if room
+ * was made, -1 if not.
+ */
+static int
+uquery_jostle(uint64_t now)
+{
+	struct uquery	*uq;
+
+	uq = TAILQ_FIRST(&inflight_cache);
+	if (uq == NULL || now - uq->started < UPSTREAM_JOSTLE_MS) {
+		uq = TAILQ_FIRST(&inflight);
+		if (uq == NULL || now - uq->started < UPSTREAM_JOSTLE_MS)
+			return -1;
+	}
+	njostled++;
+	log_debug("upstream: dns-forward-max reached, a query waiting "
+	    "%llu ms makes room", (unsigned long long)(now - uq->started));
+	uquery_end(uq, NULL, 0);
+	return 0;
+}
+
+static void
+uquery_free(struct uquery *uq)
+{
+	size_t	 i;
+
+	for (i = 0; i < uq->ncand; i++)
+		server_unref(uq->cand[i]);
+	free(uq->fallback);
+	free(uq);
+}
+
 struct uquery *
 upstream_query(const struct query *q, const struct config_domain *route,
     unsigned int deadline_ms, upstream_done_cb cb, void *arg, int *busy)
 {
 	struct uquery	*uq;
-	struct timeval	 tv;
-	size_t		 i;
+	uint64_t	 now = clock_ms();
+	int		 c = -1;
 
 	*busy = 0;
-	if (ninflight >= forward_max) {
-		*busy = 1;
-		return NULL;
-	}
 	if ((uq = calloc(1, sizeof(*uq))) == NULL) {
 		log_warn("upstream query");
 		return NULL;
@@ -898,38 +1231,43 @@ upstream_query(const struct query *q, const struct config_domain *route,
 	uq->q = q;
 	uq->cb = cb;
 	uq->arg = arg;
-	uq->ncand = uquery_candidates(uq, route);
-	if (uq->ncand == 0) {
-		free(uq);
-		return NULL;
-	}
-	uq->rto = server_rto(uq->cand[0]);
-	evtimer_assign(&uq->timer, ubase, uquery_retransmit, uq);
-	evtimer_assign(&uq->deadline, ubase, uquery_deadline, uq);
-
-	if (all_servers) {
-		while (uquery_send_next(uq) == 0 &&
-		    uquery_nactive(uq) < UPSTREAM_MAX_XMIT)
-			;
-	} else
-		(void)uquery_send_next(uq);
-	if (uquery_nactive(uq) == 0) {
-		/* Not one server reachable: no transaction. */
-		for (i = 0; i < uq->ncand; i++)
-			server_unref(uq->cand[i]);
-		free(uq);
-		return NULL;
-	}
-	LIST_INSERT_HEAD(&inflight, uq, entry);
-	ninflight++;
-	ms_to_tv(uq->rto, &tv);
-	event_add(&uq->timer, &tv);
+	uq->klass = rtt_class_of(q->qtype);
+	uq->started = now;
 	if (deadline_ms == 0)
 		deadline_ms = UPSTREAM_DEADLINE_MS;
 	if (deadline_ms > UPSTREAM_CACHE_WAIT_MS)
 		deadline_ms = UPSTREAM_CACHE_WAIT_MS;
-	ms_to_tv(deadline_ms, &tv);
-	event_add(&uq->deadline, &tv);
+	uq->cache_only = deadline_ms > UPSTREAM_DEADLINE_MS;
+	if ((uq->ncand = uquery_candidates(uq, route)) == 0) {
+		uquery_free(uq);
+		return NULL;
+	}
+	/* The victim's callback may start a transaction of its own. */
+	if (ninflight >= forward_max &&
+	    (uquery_jostle(now) == -1 || ninflight >= forward_max)) {
+		*busy = 1;
+		uquery_free(uq);
+		return NULL;
+	}
+	uio->timer_init(&uq->timer, uquery_retransmit, uq);
+	uio->timer_init(&uq->deadline, uquery_deadline, uq);
+
+	if (all_servers) {
+		while (uquery_nactive(uq) < UPSTREAM_MAX_XMIT &&
+		    uquery_send_next(uq) >= 0)
+			c = 0;
+	} else
+		c = uquery_send_next(uq);
+	if (uquery_nactive(uq) == 0) {
+		/* Not one server reachable: no transaction. */
+		uquery_free(uq);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(uq->cache_only ? &inflight_cache : &inflight, uq,
+	    entry);
+	ninflight++;
+	uquery_arm(uq, c >= 0 ? (size_t)c : 0);
+	uio->timer_add(&uq->deadline, deadline_ms);
 	return uq;
 }
 
@@ -940,14 +1278,11 @@ upstream_cancel(struct uquery *uq)
 
 	for (i = 0; i < UPSTREAM_MAX_XMIT; i++)
 		xmit_close(&uq->x[i]);
-	event_del(&uq->timer);
-	event_del(&uq->deadline);
-	for (i = 0; i < uq->ncand; i++)
-		server_unref(uq->cand[i]);
-	LIST_REMOVE(uq, entry);
+	uio->timer_del(&uq->timer);
+	uio->timer_del(&uq->deadline);
+	TAILQ_REMOVE(uq->cache_only ? &inflight_cache : &inflight, uq, entry);
 	ninflight--;
-	free(uq->fallback);
-	free(uq);
+	uquery_free(uq);
 }
 
 size_t
@@ -956,25 +1291,32 @@ upstream_inflight(void)
 	return ninflight;
 }
 
+unsigned int
+upstream_rto(size_t i, uint16_t qtype)
+{
+	if (i >= nservers)
+		return 0;
+	return server_rto(servers[i], rtt_class_of(qtype));
+}
+
 int
 upstream_init(struct event_base *base)
 {
-	size_t	 i;
-
-	ubase = base;
-	for (i = 0; i < XMIT_BUCKETS; i++)
-		LIST_INIT(&xmit_table[i]);
+	if (base != NULL)
+		return uio_real_init(base);
 	return 0;
 }
 
 void
 upstream_shutdown(void)
 {
-	size_t	 i;
+	struct uquery	*uq;
+	size_t		 i;
 
 	/* Transactions end with their callbacks: the owners free themselves. */
-	while (!LIST_EMPTY(&inflight))
-		uquery_end(LIST_FIRST(&inflight), NULL, 0);
+	while ((uq = TAILQ_FIRST(&inflight)) != NULL ||
+	    (uq = TAILQ_FIRST(&inflight_cache)) != NULL)
+		uquery_end(uq, NULL, 0);
 	for (i = 0; i < nservers; i++)
 		server_unref(servers[i]);
 	free(servers);
@@ -986,23 +1328,38 @@ void
 upstream_log_stats(void)
 {
 	struct server	*s;
+	uint64_t	 now = clock_ms();
 	size_t		 i;
+	int		 k;
 
-	log_info("upstream: %zu queries in flight (dns-forward-max %u)",
-	    ninflight, forward_max);
+	log_info("upstream: %zu queries in flight (dns-forward-max %u), "
+	    "%llu made room for newer ones, %zu sockets open", ninflight,
+	    forward_max, (unsigned long long)njostled,
+	    uio_real_open_count());
 	for (i = 0; i < nservers; i++) {
 		s = servers[i];
 		log_info("server %s%s: sent %llu, answers %llu, timeouts %llu, "
-		    "errors %llu, SERVFAIL/REFUSED %llu, truncated %llu, "
-		    "mismatched dropped %llu, srtt %u ms", s->name,
+		    "slow answers awaited %llu, errors %llu, "
+		    "SERVFAIL/REFUSED %llu, truncated %llu, "
+		    "mismatched dropped %llu, EDNS fallbacks %llu, "
+		    "back after silence %llu, TCP connections %llu%s", s->name,
 		    s->has_domain ? " (domain)" : "",
 		    (unsigned long long)s->sent,
 		    (unsigned long long)s->answers,
 		    (unsigned long long)s->timeouts,
+		    (unsigned long long)s->slow,
 		    (unsigned long long)s->errors,
 		    (unsigned long long)s->notuseful,
 		    (unsigned long long)s->truncated,
-		    (unsigned long long)s->mismatched, s->srtt);
+		    (unsigned long long)s->mismatched,
+		    (unsigned long long)s->edns_fallbacks,
+		    (unsigned long long)s->back,
+		    (unsigned long long)s->tcp_conns,
+		    s->noedns_until > now ? " (without EDNS now)" : "");
+		for (k = 0; k < RTT_NCLASS; k++)
+			log_info("server %s: %s srtt %u ms, rto %u ms",
+			    s->name, rtt_class_name[k], s->rtt[k].srtt,
+			    server_rto(s, k));
 		log_info("server %s: latency A: %llu answers, median %.2f ms, "
 		    "p95 %.2f ms; AAAA: %llu answers, median %.2f ms, "
 		    "p95 %.2f ms", s->name,

@@ -12,12 +12,35 @@
  * SERVFAIL), at the latest at the overall deadline (UPSTREAM_DEADLINE_MS,
  * well before glibc's 5-second retry).
  *
- * Every transmission gets a random ID and goes out on a connect()ed
- * socket from a small pool per server (random source ports chosen by the
- * kernel; the kernel drops datagrams from any other address or port),
- * each socket replaced by one on a fresh port after UPSTREAM_SOCK_USES
- * queries.  An answer whose ID or question does not match is counted and
- * dropped, and the real one is still awaited (RFC 5452).
+ * A server that has answered anything since a question was sent to it
+ * is alive, only slow on that question: it is not sent the question
+ * again (another server is tried if there is one, and the slow answer is
+ * awaited until the deadline).  Only a server that has gone silent since
+ * the transmission is retransmitted to.  Round-trip times are kept per
+ * server and query type class (A, AAAA, other), so slow AAAA answers do
+ * not slow down the retransmission of A queries.
+ *
+ * Every transmission gets a random ID and a socket of its own,
+ * connect()ed (a fresh random source port chosen by the kernel, which
+ * drops datagrams from any other address or port; RFC 5452 9.2), closed
+ * when the transmission ends.  An answer whose ID or question does not
+ * match is counted and dropped, and the real one is still awaited.  An
+ * error answer with the transmission's ID and no question (a FORMERR
+ * from an old server) is the server's answer.
+ *
+ * TCP (after a truncated answer) reuses one connection per server for
+ * several queries, pipelined (RFC 7766), closed after
+ * UPSTREAM_TCP_IDLE_MS idle or UPSTREAM_TCP_MAXUSE queries.
+ *
+ * A server that answers FORMERR, NOTIMP or BADVERS to a query with EDNS
+ * is asked again at once without EDNS and remembered as EDNS-intolerant
+ * for UPSTREAM_NOEDNS_MS (unbound's infra-host-ttl).
+ *
+ * At dns-forward-max a new query may make room by ending the oldest
+ * transaction that has waited UPSTREAM_JOSTLE_MS or longer (unbound's
+ * jostle-timeout); transactions only the cache waits for go first.
+ *
+ * All socket I/O and timers go through uio.h, for the replay tests.
  *
  * Servers are reference-counted: a SIGHUP or a resolv-file change builds
  * a new server list, and transmissions still in flight keep theirs alive.
@@ -42,8 +65,10 @@ struct uquery;
 #define UPSTREAM_RTO_MAX_MS	1200
 #define UPSTREAM_MAX_XMIT	8	/* transmissions alive per query */
 #define UPSTREAM_MAX_SERVERS	64	/* servers in one group */
-#define UPSTREAM_POOL		16	/* UDP sockets per server */
-#define UPSTREAM_SOCK_USES	64	/* queries per socket, then a new port */
+#define UPSTREAM_NOEDNS_MS	900000	/* EDNS-intolerant remembered 15 min */
+#define UPSTREAM_JOSTLE_MS	200	/* older may make room at the bound */
+#define UPSTREAM_TCP_IDLE_MS	3000	/* an idle TCP connection is closed */
+#define UPSTREAM_TCP_MAXUSE	100	/* queries per TCP connection */
 
 /*
  * The result of a transaction.  ans points into a buffer that is valid
@@ -52,6 +77,7 @@ struct uquery;
  */
 typedef void (*upstream_done_cb)(void *arg, uint8_t *ans, size_t len);
 
+/* base NULL: a test installed its own I/O (uio_set) first. */
 int	upstream_init(struct event_base *);
 void	upstream_shutdown(void);
 
@@ -80,6 +106,9 @@ void		 upstream_cancel(struct uquery *);
 
 /* Transactions in flight now. */
 size_t		 upstream_inflight(void);
+/* The retransmission timeout of server i (in list order) for qtype, ms;
+ * 0 if there is no such server.  Statistics and tests. */
+unsigned int	 upstream_rto(size_t i, uint16_t qtype);
 void		 upstream_log_stats(void);
 
 #endif

@@ -257,9 +257,6 @@ def test_no_ipv6_kernel_ipv6_server(noipv6_shim, upstream, daemon, uniq):
     assert len(up.queries(qtype="A")) == 10
 
 
-@pytest.mark.xfail(strict=True, reason="upstream.c logs a warning for "
-                   "every socket(AF_INET6) that fails (usock_open); "
-                   "not ours to change (issue 7, upstream work)")
 def test_no_ipv6_kernel_ipv6_server_quiet(noipv6_shim, upstream, daemon,
                                           uniq):
     d, up = _ipv6_server_daemon(daemon, noipv6_shim, upstream)
