@@ -10,11 +10,11 @@ set -eu
 
 # The interception tests put a real dnsmasq on port 53 of their own network
 # namespaces and read the rules back with nft; the daemon does not need
-# either.
+# either.  test_udp_cost.py counts the daemon's system calls with strace.
 PKGS="build-essential autoconf automake pkg-config
 	libevent-dev libldns-dev libnetfilter-queue-dev libmnl-dev libnftnl-dev
 	check python3 python3-pytest python3-dnspython
-	bind9-dnsutils iproute2 util-linux nftables iptables dnsmasq-base"
+	bind9-dnsutils iproute2 util-linux nftables iptables dnsmasq-base strace"
 
 if [ "$(id -u)" -ne 0 ]; then
 	if command -v sudo >/dev/null 2>&1; then
