@@ -625,6 +625,49 @@ xmit_server_alive(const struct xmit *x)
 	return x->srv->last_rx > x->sent;
 }
 
+/*
+ * How long a server that is alive may take on a question of class k
+ * before its transmission counts as lost (a datagram dropped on the way,
+ * not a slow answer), in ms; 0: never.  A class never measured on that
+ * server says nothing (its first answers may all be slow: the seed
+ * scenario's AAAA), so it is waited for; a class that answers fast and
+ * suddenly does not, after max(UPSTREAM_LOSS_MS, 4 RTOs): a class that
+ * is slow (RTO at its maximum) is never given up on before the deadline.
+ */
+static unsigned int
+xmit_patience(const struct xmit *x, enum rtt_class k)
+{
+	unsigned int	 p;
+
+	if (x->srv->rtt[k].srtt == 0)
+		return 0;
+	p = 4 * server_rto(x->srv, k);
+	return p < UPSTREAM_LOSS_MS ? UPSTREAM_LOSS_MS : p;
+}
+
+/*
+ * Is x's server still working on the question: alive since x went out,
+ * and x not yet past its patience?  *wait_ms: how long until it is.
+ */
+static int
+xmit_working(const struct xmit *x, enum rtt_class k, uint64_t now,
+    unsigned int *wait_ms)
+{
+	unsigned int	 p;
+	uint64_t	 age;
+
+	if (!xmit_server_alive(x))
+		return 0;
+	if ((p = xmit_patience(x, k)) == 0)
+		return 1;
+	age = now > x->sent ? (now - x->sent) / 1000 : 0;
+	if (age >= p)
+		return 0;
+	if (wait_ms != NULL && p - age < *wait_ms)
+		*wait_ms = (unsigned int)(p - age);
+	return 1;
+}
+
 /* ---- transactions ---------------------------------------------------- */
 
 static void
@@ -674,11 +717,13 @@ static int
 uquery_cand_waiting(struct uquery *uq, const struct server *s)
 {
 	struct xmit	*x;
+	uint64_t	 now = clock_us();
 	size_t		 i;
 
 	for (i = 0; i < UPSTREAM_MAX_XMIT; i++) {
 		x = &uq->x[i];
-		if (x->srv == s && (x->tcp || xmit_server_alive(x)))
+		if (x->srv == s && xmit_active(x) && (x->tcp ||
+		    xmit_working(x, uq->klass, now, NULL)))
 			return 1;
 	}
 	return 0;
@@ -1095,6 +1140,8 @@ uquery_retransmit(void *arg)
 {
 	struct uquery	*uq = arg;
 	struct xmit	*x;
+	uint64_t	 now;
+	unsigned int	 wait;
 	size_t		 i;
 	int		 c;
 
@@ -1125,8 +1172,16 @@ uquery_retransmit(void *arg)
 		return;
 	}
 	/* Only servers still working on it: wait for them, looking again
-	 * now and then in case one goes silent after all. */
-	uio->timer_add(&uq->timer, 2 * UPSTREAM_RTO_MAX_MS);
+	 * when one of them runs out of patience (a lost datagram), or now
+	 * and then in case one goes silent after all. */
+	wait = 2 * UPSTREAM_RTO_MAX_MS;
+	now = clock_us();
+	for (i = 0; i < UPSTREAM_MAX_XMIT; i++) {
+		x = &uq->x[i];
+		if (xmit_active(x) && !x->tcp)
+			(void)xmit_working(x, uq->klass, now, &wait);
+	}
+	uio->timer_add(&uq->timer, wait < 10 ? 10 : wait);
 }
 
 static void

@@ -63,6 +63,7 @@ struct uquery;
 #define UPSTREAM_RTO_INIT_MS	400	/* a server never measured */
 #define UPSTREAM_RTO_MIN_MS	100
 #define UPSTREAM_RTO_MAX_MS	1200
+#define UPSTREAM_LOSS_MS	1500	/* alive, yet this long past 4 RTOs: lost */
 #define UPSTREAM_MAX_XMIT	8	/* transmissions alive per query */
 #define UPSTREAM_MAX_SERVERS	64	/* servers in one group */
 #define UPSTREAM_NOEDNS_MS	900000	/* EDNS-intolerant remembered 15 min */

@@ -610,6 +610,49 @@ START_TEST(test_a_rto_stays_small)
 END_TEST
 
 /*
+ * A lossy link: one server, fast at A and answering other A queries all
+ * the while (alive), drops one A datagram.  That is a lost datagram, not
+ * a slow answer: the question is sent again once A's patience
+ * (UPSTREAM_LOSS_MS, 4 RTOs at least) has passed, and answered, rather
+ * than the client getting SERVFAIL at the deadline.
+ */
+START_TEST(test_lost_datagram_alive_server)
+{
+	char	 label[32];
+	int	 i, a, n = 0, t0, t1;
+	uint64_t t;
+
+	setup_servers(1, 1000, 0);
+	for (i = 0; i < 5; i++) {
+		snprintf(label, sizeof(label), "warm%d", i);
+		ck_assert_int_ge(ask(label, DNS_TYPE_A, 0, NULL), 0);
+		run_until(10 * (i + 1));
+	}
+	fsrv[0].delay_a = NEVER;
+	a = ask("lost", DNS_TYPE_A, 0, NULL);
+	ck_assert_int_ge(a, 0);
+	fsrv[0].delay_a = 1;
+	for (t = 100; t <= 3000; t += 50) {
+		snprintf(label, sizeof(label), "a%d", n++);
+		ck_assert_int_ge(ask(label, DNS_TYPE_A, 0, NULL), 0);
+		run_until(t);
+	}
+	run_until(4000);
+	ck_assert_int_eq(count_tx("lost", DNS_TYPE_A, 0), 2);
+	t0 = nth_tx("lost", 0);
+	t1 = nth_tx("lost", 1);
+	ck_assert_uint_ge(txlog[t1].t - txlog[t0].t, UPSTREAM_LOSS_MS);
+	ck_assert_uint_le(txlog[t1].t - txlog[t0].t, UPSTREAM_LOSS_MS + 50);
+	ck_assert_int_eq(cq[a].done, 1);
+	ck_assert_int_eq(cq[a].rcode, DNS_RCODE_NOERROR);
+	for (i = 0; i < n; i++) {
+		snprintf(label, sizeof(label), "a%d", i);
+		ck_assert_int_eq(count_tx(label, DNS_TYPE_A, -1), 1);
+	}
+}
+END_TEST
+
+/*
  * Two servers: the first is alive (it answers A) but slow on the AAAA;
  * the question goes to the second after the timeout, never twice to the
  * first.
@@ -908,6 +951,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_slow_aaaa_sent_once);
 	tcase_add_test(tc, test_a_rto_stays_small);
+	tcase_add_test(tc, test_lost_datagram_alive_server);
 	tcase_add_test(tc, test_slow_tries_other_server);
 	tcase_add_test(tc, test_silent_server_retransmits);
 	tcase_add_test(tc, test_dead_first_server);
