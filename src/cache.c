@@ -480,6 +480,8 @@ cache_insert(struct cache *c, const struct query *q, const uint8_t *ans,
 	    DNS_RCODE(entry_ans(old)[3]) != DNS_RCODE_SERVFAIL)
 		return 0;
 
+	if (w.nopt > 1)			/* the iterator allows one */
+		return 0;
 	hdr = offsetof(struct cache_entry, ttls) + w.nttl * sizeof(uint16_t);
 	if ((e = malloc(hdr + w.end)) == NULL)
 		return 0;
@@ -494,8 +496,6 @@ cache_insert(struct cache *c, const struct query *q, const uint8_t *ans,
 	e->opt = 0;
 	if (w.ntype > 0)
 		e->flags |= CE_HASTYPE;
-	if (w.nopt > 1)			/* the iterator allows one */
-		return 0;
 	if (w.nopt == 1 && w.optend == w.end) {
 		e->flags |= CE_OPTLAST;
 		e->opt = (uint16_t)w.opt;
@@ -639,6 +639,8 @@ cache_lookup(struct cache *c, const struct query *q, uint64_t now,
 		n = msg_finish_answer(buf, n, q, limit);
 	if (n > limit)
 		n = msg_finish_answer(buf, n, q, limit);
+	else if (q->edns && !(e->flags & (CE_OPTLAST | CE_OPTOTHER)))
+		n = msg_add_opt(buf, n, bufsz, q, limit);
 	if (n == 0)		/* cannot happen: the question was checked */
 		goto miss;
 	c->hits++;

@@ -1,10 +1,12 @@
 /*
  * listen.h: the stub door.  UDP and TCP listeners on every listen-address
  * and port; they only move bytes.  Each datagram or TCP message is handed
- * to query_input() with a struct origin that says how to answer it.
+ * to query_input() with a struct query_client (query.h): a reply function
+ * of this door's and a cookie that holds a struct origin, which says how
+ * to answer it (the path never sees the door's types).
  *
  * Contract with query.c: for every query_input() call there is exactly one
- * listen_reply() call for that origin, before or after query_input()
+ * call of the client's reply function, before or after query_input()
  * returns; len 0 means "no answer" (dropped).  The TCP door counts the
  * replies it still owes, so a connection is freed only when none is owed.
  */

@@ -1068,6 +1068,48 @@ msg_finish_answer(uint8_t *ans, size_t len, const struct query *q,
 	return newlen;
 }
 
+/*
+ * RFC 6891 6.1.1: a query with EDNS gets an OPT RR back, even when the
+ * upstream's answer had none (one asked without EDNS: the fallback for an
+ * EDNS-intolerant server).  ans is a finished answer of len bytes in a
+ * buffer of bufsz; returns the new length (len when there is nothing to
+ * add or no room; 0 if the answer does not read).
+ */
+size_t
+msg_add_opt(uint8_t *ans, size_t len, size_t bufsz, const struct query *q,
+    size_t limit)
+{
+	struct msg_iter	 it;
+	struct msg_rr	 rr;
+	int		 r;
+
+	if (!q->edns)
+		return len;
+	if (msg_iter_start(&it, ans, len) == -1)
+		return 0;
+	while ((r = msg_iter_next(&it, &rr)) == 1)
+		if (rr.type == DNS_TYPE_OPT)
+			return len;
+	if (r == -1 || it.end != len)
+		return len;	/* truncated already: msg_finish_answer's */
+	if (len + MSG_OPTLEN > limit) {
+		/* Room for the OPT first: this truncates (TC), and the
+		 * truncated answer carries an OPT of its own. */
+		if (limit < DNS_HDRLEN + q->qname_len + 4 + MSG_OPTLEN)
+			return len;
+		return msg_finish_answer(ans, len, q, limit - MSG_OPTLEN);
+	}
+	if (len + MSG_OPTLEN > bufsz || get16(ans + 10) == UINT16_MAX)
+		return len;
+	ans[len] = 0;
+	put16(ans + len + 1, DNS_TYPE_OPT);
+	put16(ans + len + 3, (uint16_t)edns_max);
+	put32(ans + len + 5, q->edns_do ? 0x8000 : 0);
+	put16(ans + len + 9, 0);
+	put16(ans + 10, get16(ans + 10) + 1);
+	return len + MSG_OPTLEN;
+}
+
 void
 msg_name_text(const uint8_t *wire, size_t len, char *buf, size_t bufsz)
 {

@@ -269,7 +269,8 @@ reply_stale(const struct query *q, const struct query_client *c,
 /* ---- the waits' ends (pending_ops) -------------------------------------- */
 
 /* The transaction for q ended: cache its answer; an A with addresses
- * releases the after-a clients of the name's AAAA. */
+ * releases the after-a clients of the name's AAAA (one fetched with
+ * checking disabled, CD=1, does not: as for cache_has_a). */
 static void
 path_result(const struct query *q, uint8_t *ans, size_t len)
 {
@@ -277,7 +278,8 @@ path_result(const struct query *q, uint8_t *ans, size_t len)
 		return;
 	if (qcache != NULL)
 		(void)cache_insert(qcache, q, ans, len, clock_ms());
-	if (q->qtype == DNS_TYPE_A && DNS_RCODE(ans[3]) == DNS_RCODE_NOERROR &&
+	if (q->qtype == DNS_TYPE_A && !(q->flags & DNS_FLAG_CD) &&
+	    DNS_RCODE(ans[3]) == DNS_RCODE_NOERROR &&
 	    msg_answer_count(ans, len, DNS_TYPE_A) > 0)
 		pending_release_after_a(q);
 }
@@ -309,7 +311,9 @@ path_answer(const struct query *q, const struct query_client *c,
 		log_query(q, c, what);
 	}
 	memcpy(qbuf, ans, len);
-	if ((n = msg_finish_answer(qbuf, len, q, client_limit(q, c))) == 0)
+	if ((n = msg_finish_answer(qbuf, len, q, client_limit(q, c))) > 0)
+		n = msg_add_opt(qbuf, n, sizeof(qbuf), q, client_limit(q, c));
+	if (n == 0)
 		reply_rcode(q, c, DNS_RCODE_SERVFAIL);
 	else
 		c->reply(c, qbuf, n);

@@ -277,12 +277,16 @@ real_recv(struct uio_sock *s, uint8_t *buf, size_t bufsz)
 	return -1;
 }
 
+#define UIO_IDLE_DRAIN	16	/* datagrams left on a socket; more: close */
+
 /* An answered transmission's socket, disconnected (its port released)
  * for the next one.  0, or -1 if it must be closed instead. */
 static int
 idle_put(int fd, int family)
 {
 	struct sockaddr	 unspec;
+	uint8_t		 byte;
+	int		 n;
 
 	if (family == AF_INET ? nidle4 >= UIO_IDLE_MAX :
 	    family == AF_INET6 ? nidle6 >= UIO_IDLE_MAX : 1)
@@ -290,6 +294,17 @@ idle_put(int fd, int family)
 	memset(&unspec, 0, sizeof(unspec));
 	unspec.sa_family = AF_UNSPEC;
 	if (connect(fd, &unspec, sizeof(unspec)) == -1)
+		return -1;
+	/* Unbound now, the socket receives nothing more; but what came
+	 * before the disconnect (a duplicate answer, an ICMP error) is
+	 * still queued and would reach the next transmission, from another
+	 * server: empty it (one recv() that says EAGAIN, as a rule).  A
+	 * pending error is cleared by the recv() that reports it. */
+	for (n = 0; n < UIO_IDLE_DRAIN; n++)
+		if (recv(fd, &byte, 1, MSG_DONTWAIT | MSG_TRUNC) == -1 &&
+		    (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+	if (n == UIO_IDLE_DRAIN)
 		return -1;
 	if (family == AF_INET)
 		idle4[nidle4++] = fd;

@@ -8,9 +8,10 @@
  * so the retransmission, RTT, EDNS-fallback and deadline logic runs with
  * no socket and no sleep.
  *
- * A UDP socket is one transmission's, connect()ed to the server (the
- * kernel picks a fresh random source port and drops datagrams from any
- * other address or port); a TCP socket is a connection carrying
+ * A UDP socket is one transmission's at a time, connect()ed to the
+ * server (the kernel picks a fresh random source port and drops datagrams
+ * from any other address or port); reused only after a disconnect and an
+ * emptying of what was queued on it; a TCP socket is a connection carrying
  * 2-byte-length-framed messages, possibly several queries at once.
  * Its callback means "try uio->recv now".  recv gives one datagram (UDP)
  * or one whole message without its length prefix (TCP), or -1 with errno:
@@ -18,8 +19,8 @@
  * (ICMP unreachable, connection closed or timed out).
  *
  * The structs are the caller's memory; the implementations keep their
- * state in them.  No allocation by the real operations except libevent's
- * bufferevent for TCP.
+ * state in them.  The real operations allocate only libevent's
+ * bufferevent for TCP and their descriptor table (grown by doubling).
  */
 #ifndef BRISKDNS_UIO_H
 #define BRISKDNS_UIO_H

@@ -150,7 +150,9 @@ struct xmit {
 
 struct uquery {
 	TAILQ_ENTRY(uquery)	 entry;		/* inflight or inflight_cache */
-	int			 cache_only;	/* no client waits (long deadline) */
+	int			 cache_only;	/* long deadline: the cache, prefetch
+					 * or AAAA waits (deadline, after-a)
+					 * asked for it; jostled first */
 	uint64_t		 started;	/* ms */
 	const struct query	*q;
 	enum rtt_class		 klass;

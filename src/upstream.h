@@ -2,28 +2,34 @@
  * upstream.h: the servers briskdns forwards to, and the transactions with
  * them.
  *
- * One transaction (struct uquery) per forwarded client query.  It sends
+ * One transaction (struct uquery) per forwarded question (the in-flight
+ * table, pending.c, joins identical questions onto one).  It sends
  * the query to the best server of its group (by smoothed round-trip time,
  * or in configured order with strict-order; to all of them with
  * all-servers), retransmits to the next one when the retransmission
  * timer fires, retries over TCP when an answer is truncated, and ends in
  * exactly one call of its callback: a checked, useful answer (NOERROR or
  * NXDOMAIN), else an upstream's SERVFAIL, else nothing (the client gets
- * SERVFAIL), at the latest at the overall deadline (UPSTREAM_DEADLINE_MS,
- * well before glibc's 5-second retry).
+ * SERVFAIL), at the latest at its deadline (UPSTREAM_DEADLINE_MS, well
+ * before glibc's 5-second retry, when a client waits for it; up to
+ * UPSTREAM_CACHE_WAIT_MS when only the cache or AAAA waits do).
  *
  * A server that has answered anything since a question was sent to it
  * is alive, only slow on that question: it is not sent the question
  * again (another server is tried if there is one, and the slow answer is
  * awaited until the deadline).  Only a server that has gone silent since
- * the transmission is retransmitted to.  Round-trip times are kept per
+ * the transmission is retransmitted to, or one that answers the query's
+ * type fast and has let max(UPSTREAM_LOSS_MS, 4 RTOs) pass: a lost
+ * datagram.  Round-trip times are kept per
  * server and query type class (A, AAAA, other), so slow AAAA answers do
  * not slow down the retransmission of A queries.
  *
  * Every transmission gets a random ID and a socket of its own,
  * connect()ed (a fresh random source port chosen by the kernel, which
- * drops datagrams from any other address or port; RFC 5452 9.2), closed
- * when the transmission ends.  An answer whose ID or question does not
+ * drops datagrams from any other address or port; RFC 5452 9.2).  When
+ * the transmission ends the socket is closed, or, after an answer,
+ * disconnected (its port released), emptied and kept for a later
+ * transmission, whose connect() binds a fresh random port (uio.c).  An answer whose ID or question does not
  * match is counted and dropped, and the real one is still awaited.  An
  * error answer with the transmission's ID and no question (a FORMERR
  * from an old server) is the server's answer.
@@ -38,7 +44,8 @@
  *
  * At dns-forward-max a new query may make room by ending the oldest
  * transaction that has waited UPSTREAM_JOSTLE_MS or longer (unbound's
- * jostle-timeout); transactions only the cache waits for go first.
+ * jostle-timeout); those asked with a long deadline (a prefetch, a
+ * refresh, the AAAA of deadline: or after-a) go first.
  *
  * All socket I/O and timers go through uio.h, for the replay tests.
  *

@@ -119,6 +119,9 @@ def test_edns_fallback(daemon, upstream, uniq, kind):
     r, dt = d.q(n1, edns=True, timeout=5)
     assert r is not None and a_addrs(r) == up.a, rcode_text(r)
     assert dt < 1.0, "answer after %.2fs" % dt
+    # The client asked with EDNS: it gets an OPT back (RFC 6891 6.1.1),
+    # although the answer came from a query without EDNS.
+    assert r.edns == 0 and r.payload == 1232, "no OPT for an EDNS client"
     seen = up.queries(qname=n1)
     assert [q.edns for q in seen] == [0, -1], seen
     assert d.wait_log(r"to EDNS; queries go without EDNS")
@@ -127,6 +130,12 @@ def test_edns_fallback(daemon, upstream, uniq, kind):
     r, dt = d.q(n2, timeout=5)
     assert r is not None and a_addrs(r) == up.a, rcode_text(r)
     assert [q.edns for q in up.queries(qname=n2)] == [-1]
+    # From the cache, too: an OPT for the EDNS client, none for the other.
+    r, _ = d.q(n1, edns=True)
+    assert r is not None and r.edns == 0 and a_addrs(r) == up.a
+    r, _ = d.q(n1, edns=False)
+    assert r is not None and r.edns < 0 and a_addrs(r) == up.a
+    assert len(up.queries(qname=n1)) == 2, "not answered from the cache"
 
 
 def _unbound(workdir, fwd, port):
@@ -293,3 +302,4 @@ def test_tcp_connection_reused(daemon, upstream, uniq):
         r, _ = d.q(uniq("seq%d" % i), timeout=4)
         assert r is not None and a_addrs(r) == up.a
     assert up.tcp_connections == 1
+
