@@ -31,7 +31,7 @@ import dns.rcode
 import pytest
 
 from bdutil import (BRISKDNS, a_addrs, free_port, is_root, make_query,
-                    rcode_text, udp_query)
+                    rcode_text, udp_query, wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -125,14 +125,6 @@ def pid_alive(pid):
     except (OSError, IndexError):
         return False
 
-
-def wait_until(pred, timeout, step=0.05):
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() >= end:
-            return v
-        time.sleep(step)
 
 
 def children(pid):
@@ -293,7 +285,7 @@ def test_no_ipv6_kernel_interception(noipv6_shim, netns, upstream, procs,
 def _end_pid(pid):
     if pid_alive(pid):
         os.kill(pid, signal.SIGTERM)
-        if not wait_until(lambda: not pid_alive(pid), 3):
+        if not wait_for(lambda: not pid_alive(pid), 3):
             os.kill(pid, signal.SIGKILL)
 
 
@@ -329,7 +321,7 @@ def test_relative_conf_file_after_daemonizing(upstream, workdir, uniq):
         def blocked():
             r = ask(uniq("after", "blocked.test"))
             return r is not None and r.rcode() == dns.rcode.NXDOMAIN
-        assert wait_until(blocked, 3, 0.1), \
+        assert wait_for(blocked, 3, 0.1), \
             "SIGHUP did not read %s again after daemonizing" % conf
     finally:
         _end_pid(pid)
@@ -407,7 +399,7 @@ def test_pidfile_removed_after_privilege_drop(rundir, daemon, upstream, uniq):
     os.kill(pid, signal.SIGTERM)
     assert d.wait(3) == 0, "exit status %r\n%s" % (d.proc.returncode, d.log())
     assert not os.path.lexists(pidfile), "pid file left after exit"
-    assert wait_until(lambda: not pid_alive(kids[0]), 2)
+    assert wait_for(lambda: not pid_alive(kids[0]), 2)
 
 
 def test_pidfile_removed_when_daemon_killed(rundir, daemon, upstream):
@@ -442,7 +434,7 @@ def test_pidfile_relative_daemonized(workdir, upstream):
         with open(pidfile) as f:
             pid = int(f.read())
         os.kill(pid, signal.SIGTERM)
-        assert wait_until(lambda: not os.path.lexists(pidfile), 3), \
+        assert wait_for(lambda: not os.path.lexists(pidfile), 3), \
             "relative pid file not removed"
     finally:
         # Where it went before it was opened ahead of chdir("/").

@@ -15,21 +15,12 @@ import dns.rdataclass
 import dns.rdatatype
 import pytest
 
-from bdutil import a_addrs, free_port, make_query, udp_query, rcode_text
+from bdutil import a_addrs, free_port, make_query, udp_query, rcode_text, wait_for
 from test_aaaa import check_empty
 
 A = dns.rdatatype.A
 AAAA = dns.rdatatype.AAAA
 
-
-def wait_until(pred, timeout, step=0.02):
-    """Poll pred() until true or timeout: its last value."""
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() >= end:
-            return v
-        time.sleep(step)
 
 
 def at_once(d, queries, timeout=3):
@@ -85,7 +76,7 @@ def test_bound_gives_servfail(daemon, upstream, uniq):
     t = threading.Thread(target=lambda: res.update(r=d.q(first, timeout=3)))
     t.start()
     try:
-        assert wait_until(lambda: up.queries(qname=first), 2)
+        assert wait_for(lambda: up.queries(qname=first), 2)
         r, dt = d.q(uniq("bound2"), timeout=2)
         assert r is not None, "no answer at the bound"
         assert r.rcode() == dns.rcode.SERVFAIL, rcode_text(r)
@@ -115,7 +106,7 @@ def test_deadline_cached_servfail_gives_empty(daemon, upstream, uniq):
     name = uniq("dlsf")
     r, _ = udp_query(d.port, make_query(name, "AAAA", edns=True, qid=0x51))
     check_empty(r, name, 60, 0x51, True)
-    assert wait_until(lambda: up.queries(qname=name, qtype="AAAA"), 1)
+    assert wait_for(lambda: up.queries(qname=name, qtype="AAAA"), 1)
     for qid in (0x52, 0x53):
         n = len(up.queries(qname=name, qtype="AAAA"))
         r, dt = udp_query(d.port, make_query(name, "AAAA", edns=True,
@@ -123,7 +114,7 @@ def test_deadline_cached_servfail_gives_empty(daemon, upstream, uniq):
         check_empty(r, name, 60, qid, True)
         assert dt < 0.1, "empty answer after %.3fs" % dt
         # A refresh went upstream (the cached SERVFAIL is not an answer).
-        assert wait_until(lambda: len(up.queries(qname=name,
+        assert wait_for(lambda: len(up.queries(qname=name,
                                                  qtype="AAAA")) > n, 2), \
             "no refresh after a cached SERVFAIL"
 
@@ -142,7 +133,7 @@ def test_deadline_late_answer_cached(daemon, upstream, uniq):
     assert 0.25 <= dt <= 0.8, "deadline:300, empty answer after %.3fs" % dt
     # Wait for the upstream's answer (sent 5 s after the first question),
     # then ask again: the real answer, from the cache.
-    assert wait_until(lambda: up.queries(qname=name, qtype="AAAA"), 1)
+    assert wait_for(lambda: up.queries(qname=name, qtype="AAAA"), 1)
     first = up.queries(qname=name, qtype="AAAA")[0].time
     time.sleep(max(0, first + 5.5 - time.monotonic()))
     r, dt = d.q(name, "AAAA", edns=True)
@@ -196,7 +187,7 @@ def test_prefetch_short_ttl(daemon, upstream, uniq):
         time.sleep(max(0, nxt - time.monotonic()))
     assert not slow, "answers that waited on the upstream: %r" % slow
     # 1 + about one refresh per second of 2-s life.
-    assert wait_until(lambda: len(up.queries(qname=name, qtype="A")) >= 4,
+    assert wait_for(lambda: len(up.queries(qname=name, qtype="A")) >= 4,
                       1), up.queries(qname=name)
 
 
@@ -228,7 +219,7 @@ def wait_answering(port, proc, what):
         assert proc.poll() is None, "%s exited" % what
         r, _ = udp_query(port, make_query("ready.test.", "A"), timeout=0.2)
         return r is not None
-    assert wait_until(up, 5), "%s not answering" % what
+    assert wait_for(up, 5), "%s not answering" % what
 
 
 @pytest.fixture
