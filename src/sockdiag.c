@@ -22,7 +22,9 @@
  *   sockets", not a failure of the call.
  * - No privilege needed: inet_diag shows every socket of the netns to an
  *   unprivileged caller (only some attributes need CAP_NET_ADMIN, and
- *   none of them is asked for).
+ *   none of them is asked for); test_sockdiag checks it as nobody.
+ * - One static receive buffer: not reentrant, not thread-safe (the daemon
+ *   has one thread).
  */
 
 #include <sys/types.h>
@@ -35,6 +37,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -351,13 +354,13 @@ sockdiag_dump(int fd, struct sockdiag_dump *d, int family,
 			    ETIMEDOUT : errno;
 			return -1;
 		}
+		if (msg.msg_namelen != sizeof(snl) ||
+		    snl.nl_family != AF_NETLINK || snl.nl_pid != 0)
+			continue;	/* not from the kernel */
 		if (msg.msg_flags & MSG_TRUNC) {
 			d->error = EMSGSIZE;
 			return -1;
 		}
-		if (msg.msg_namelen != sizeof(snl) ||
-		    snl.nl_family != AF_NETLINK || snl.nl_pid != 0)
-			continue;	/* not from the kernel */
 		rv = sockdiag_dump_read(d, sockdiag_buf, (size_t)n);
 		if (rv == 1)
 			return 0;
@@ -390,6 +393,8 @@ sockdiag_udp_bound(uint16_t port, struct sockaddr_storage *addrs, size_t max)
 		errno = EINVAL;
 		return -1;
 	}
+	if (max > INT_MAX)
+		max = INT_MAX;	/* the count is returned as an int */
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd == -1)
