@@ -422,12 +422,15 @@ intercept_start(void)
 		rules_added = 1;
 		atexit(rules_remove);
 		log_info("nftables table inet %s: udp dport %u to queue %d "
-		    "(%s, bypass)", NFT_TABLE, conf->nfqueue_port,
-		    conf->nfqueue, nft_rules_kind());
+		    "(%s, bypass, alive %d ms)", NFT_TABLE, conf->nfqueue_port,
+		    conf->nfqueue, nft_rules_kind(), NFT_ALIVE_TIMEOUT_MS);
 	}
 	if (intercept_init(base, conf) == -1)
 		fatalx_status(EXIT_NET, "cannot open nfqueue %d, exiting",
 		    conf->nfqueue);
+	if (rules_added && nft_alive_start(base) == -1)
+		fatalx_status(EXIT_NET, "cannot keep the nftables rule alive, "
+		    "exiting");
 	intercepting = 1;
 #else
 	if (conf->nfqueue >= 0)

@@ -40,13 +40,18 @@
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
+
+#include <event2/event.h>
 
 #include "log.h"
 #include "nft.h"
 
 #define NFT_PRIO	-150	/* mangle: ahead of filter (0) rules */
-#define NFT_MAXMSG	8	/* messages asking for an ACK, per batch */
+#define NFT_MAXMSG	16	/* messages asking for an ACK, per batch */
+#define NFT_SETID	1	/* the alive set, within the batch */
+#define NFT_TYPE_SERVICE 13	/* nft(8)'s datatype inet_service */
 #define NFT_MAXRECV	64	/* bound on receive calls per batch */
 #define NFT_TIMEOUT	5	/* seconds without an answer: give up */
 #define NFT_BUFSZ	8192	/* our batch is < 1 KiB, an ACK smaller */
@@ -69,7 +74,17 @@ struct nft_batch {
 	const char		*errwhat;
 };
 
+/* What a batch does. */
+enum nft_op {
+	NFT_OP_ADD,		/* replace the table */
+	NFT_OP_DEL,		/* delete the table */
+	NFT_OP_REFRESH		/* restart the alive element's timeout */
+};
+
 static enum nft_form nft_form = NFT_NONE;
+static uint16_t nft_port;		/* of the rule, for the refresh */
+static struct event *nft_alive_ev;
+static int nft_alive_failing;
 static uint32_t nft_seqbase;
 static const char *nft_errwhat;	/* the step the kernel refused */
 
@@ -142,6 +157,68 @@ nft_put_chain(struct nft_batch *nb)
 	return (nft_next(nb, nlh));
 }
 
+/* The dead-man's switch: a set of ports whose elements time out. */
+static int
+nft_put_set(struct nft_batch *nb)
+{
+	struct nftnl_set	*st;
+	struct nlmsghdr		*nlh;
+
+	if ((st = nftnl_set_alloc()) == NULL) {
+		log_warn("nftables: set");
+		return (-1);
+	}
+	nftnl_set_set_str(st, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(st, NFTNL_SET_NAME, NFT_SET_ALIVE);
+	nftnl_set_set_u32(st, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(st, NFTNL_SET_KEY_LEN, sizeof(uint16_t));
+	nftnl_set_set_u32(st, NFTNL_SET_KEY_TYPE, NFT_TYPE_SERVICE);
+	nftnl_set_set_u32(st, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT);
+	nftnl_set_set_u32(st, NFTNL_SET_ID, NFT_SETID);
+	if ((nlh = nft_msg(nb, NFT_MSG_NEWSET, NLM_F_CREATE,
+	    "add set")) != NULL)
+		nftnl_set_nlmsg_build_payload(nlh, st);
+	nftnl_set_free(st);
+	return (nft_next(nb, nlh));
+}
+
+/*
+ * Add (NFT_MSG_NEWSETELEM, with the timeout) or delete the port's element
+ * of the alive set.
+ */
+static int
+nft_put_elem(struct nft_batch *nb, uint16_t type, uint16_t port,
+    const char *what)
+{
+	struct nftnl_set	*st;
+	struct nftnl_set_elem	*e;
+	struct nlmsghdr		*nlh = NULL;
+	uint16_t		 nport = htons(port);
+
+	if ((st = nftnl_set_alloc()) == NULL) {
+		log_warn("nftables: set");
+		return (-1);
+	}
+	nftnl_set_set_str(st, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(st, NFTNL_SET_NAME, NFT_SET_ALIVE);
+	nftnl_set_set_u32(st, NFTNL_SET_FAMILY, NFPROTO_INET);
+	if ((e = nftnl_set_elem_alloc()) == NULL) {
+		log_warn("nftables: element");
+		nftnl_set_free(st);
+		return (-1);
+	}
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &nport, sizeof(nport));
+	if (type == NFT_MSG_NEWSETELEM)
+		nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT,
+		    NFT_ALIVE_TIMEOUT_MS);
+	nftnl_set_elem_add(st, e);	/* st owns e */
+	if ((nlh = nft_msg(nb, type, type == NFT_MSG_NEWSETELEM ?
+	    NLM_F_CREATE : 0, what)) != NULL)
+		nftnl_set_elems_nlmsg_build_payload(nlh, st);
+	nftnl_set_free(st);
+	return (nft_next(nb, nlh));
+}
+
 /* Add e to r, or free it: r owns its expressions. */
 static int
 nft_add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
@@ -191,7 +268,10 @@ nft_queue_expr(enum nft_form form, uint16_t queue)
 	return (e);
 }
 
-/* meta l4proto udp, udp dport PORT, then the queue action. */
+/*
+ * meta l4proto udp, udp dport PORT, udp dport @alive (the same register:
+ * no second load), then the queue action.
+ */
 static int
 nft_put_rule(struct nft_batch *nb, enum nft_form form, uint16_t queue,
     uint16_t port)
@@ -233,6 +313,12 @@ nft_put_rule(struct nft_batch *nb, enum nft_form form, uint16_t queue,
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
 		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &nport, sizeof(nport));
+	}
+	ok |= nft_add_expr(r, e);
+	if ((e = nftnl_expr_alloc("lookup")) != NULL) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, NFT_SET_ALIVE);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, NFT_SETID);
 	}
 	ok |= nft_add_expr(r, e);
 	ok |= nft_add_expr(r, nft_queue_expr(form, queue));
@@ -323,13 +409,15 @@ nft_send(struct mnl_socket *nl, struct nft_batch *nb)
 }
 
 /*
- * Build and send one batch.  add: the whole replacement with the given
- * form of queue action; else just the deletion of the table.  0 if
+ * Build and send one batch (enum nft_op); NFT_OP_ADD with the given form
+ * of queue action.  The refresh deletes and adds the element again in one
+ * transaction: adding an element that exists does not restart its
+ * timeout, and the first add makes the delete safe when it expired.  0 if
  * applied, the kernel's errno (> 0, step in nft_errwhat) if refused, -1
  * for a local failure (logged).
  */
 static int
-nft_batch(int add, enum nft_form form, uint16_t queue, uint16_t port)
+nft_batch(enum nft_op op, enum nft_form form, uint16_t queue, uint16_t port)
 {
 	struct mnl_socket	*nl;
 	struct nft_batch	 nb;
@@ -359,7 +447,7 @@ nft_batch(int add, enum nft_form form, uint16_t queue, uint16_t port)
 	if (nft_next(&nb, nftnl_batch_begin(mnl_nlmsg_batch_current(nb.b),
 	    nb.seq++)) == -1)
 		goto out;
-	if (add) {
+	if (op == NFT_OP_ADD) {
 		/* Create-if-missing first, so the delete cannot fail. */
 		if (nft_put_table(&nb, NFT_MSG_NEWTABLE, NLM_F_CREATE,
 		    "add table") == -1 ||
@@ -367,8 +455,19 @@ nft_batch(int add, enum nft_form form, uint16_t queue, uint16_t port)
 		    "delete old table") == -1 ||
 		    nft_put_table(&nb, NFT_MSG_NEWTABLE,
 		    NLM_F_CREATE | NLM_F_EXCL, "add table") == -1 ||
+		    nft_put_set(&nb) == -1 ||
+		    nft_put_elem(&nb, NFT_MSG_NEWSETELEM, port,
+		    "add element") == -1 ||
 		    nft_put_chain(&nb) == -1 ||
 		    nft_put_rule(&nb, form, queue, port) == -1)
+			goto out;
+	} else if (op == NFT_OP_REFRESH) {
+		if (nft_put_elem(&nb, NFT_MSG_NEWSETELEM, port,
+		    "add element") == -1 ||
+		    nft_put_elem(&nb, NFT_MSG_DELSETELEM, port,
+		    "delete element") == -1 ||
+		    nft_put_elem(&nb, NFT_MSG_NEWSETELEM, port,
+		    "add element") == -1)
 			goto out;
 	} else if (nft_put_table(&nb, NFT_MSG_DELTABLE, 0,
 	    "delete table") == -1)
@@ -404,7 +503,7 @@ nft_rules_add(uint16_t queue, uint16_t port)
 	int		 rc;
 
 	nft_form = NFT_NONE;
-	rc = nft_batch(1, form, queue, port);
+	rc = nft_batch(NFT_OP_ADD, form, queue, port);
 	/*
 	 * A kernel without nft_queue refuses the rule with ENOENT (no such
 	 * expression type); nothing was applied, so send it all again with
@@ -414,11 +513,12 @@ nft_rules_add(uint16_t queue, uint16_t port)
 		log_debug("nftables: %s with native queue: %s; trying xt "
 		    "NFQUEUE", nft_errwhat, strerror(rc));
 		form = NFT_COMPAT;
-		rc = nft_batch(1, form, queue, port);
+		rc = nft_batch(NFT_OP_ADD, form, queue, port);
 	}
 	if (rc != 0)
 		return (nft_refused(rc));
 	nft_form = form;
+	nft_port = port;
 	return (0);
 }
 
@@ -427,10 +527,70 @@ nft_rules_del(void)
 {
 	int	rc;
 
+	nft_alive_stop();
 	nft_form = NFT_NONE;
-	if ((rc = nft_batch(0, NFT_NONE, 0, 0)) == 0 || rc == ENOENT)
+	if ((rc = nft_batch(NFT_OP_DEL, NFT_NONE, 0, 0)) == 0 || rc == ENOENT)
 		return (0);
 	return (nft_refused(rc));
+}
+
+/*
+ * The event loop's heartbeat: while this timer runs, the alive element
+ * never expires.  A stopped or stuck loop stops refreshing it, and within
+ * NFT_ALIVE_TIMEOUT_MS the rule no longer matches: packets go straight to
+ * the bound server.  A failed refresh is logged once (the same).
+ */
+static void
+nft_alive_cb(int fd, short ev, void *arg)
+{
+	int	 rc;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if ((rc = nft_batch(NFT_OP_REFRESH, NFT_NONE, 0, nft_port)) == 0) {
+		if (nft_alive_failing) {
+			log_info("nftables: alive element refreshed again");
+			nft_alive_failing = 0;
+		}
+		return;
+	}
+	if (!nft_alive_failing++) {
+		if (rc > 0)
+			log_warnx("nftables: refreshing the alive element: "
+			    "%s: %s; packets go to the server unanswered",
+			    nft_errwhat, strerror(rc));
+		else
+			log_warnx("nftables: refreshing the alive element "
+			    "failed; packets go to the server unanswered");
+	}
+}
+
+int
+nft_alive_start(struct event_base *base)
+{
+	struct timeval	 tv = { 0, NFT_ALIVE_REFRESH_MS * 1000 };
+
+	if (nft_form == NFT_NONE)
+		return (-1);
+	nft_alive_failing = 0;
+	if ((nft_alive_ev = event_new(base, -1, EV_PERSIST, nft_alive_cb,
+	    NULL)) == NULL || event_add(nft_alive_ev, &tv) == -1) {
+		log_warnx("nftables: alive timer");
+		nft_alive_stop();
+		return (-1);
+	}
+	/* The table came with a fresh element: nothing to do at once. */
+	return (0);
+}
+
+void
+nft_alive_stop(void)
+{
+	if (nft_alive_ev != NULL) {
+		event_free(nft_alive_ev);
+		nft_alive_ev = NULL;
+	}
 }
 
 const char *

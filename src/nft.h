@@ -4,11 +4,22 @@
  * (so a stale one from a killed run goes), deleted at exit.  The rule is
  *
  *   table inet briskdns {
+ *     set alive {
+ *       type inet_service; flags timeout;
+ *       elements = { PORT timeout 500ms }
+ *     }
  *     chain input {
  *       type filter hook input priority -150; policy accept;
- *       udp dport PORT queue num N bypass
+ *       udp dport PORT udp dport @alive queue num N bypass
  *     }
  *   }
+ *
+ * The alive set is a dead-man's switch: its one element expires
+ * NFT_ALIVE_TIMEOUT_MS after it was last added, and the event loop adds it
+ * again every NFT_ALIVE_REFRESH_MS (nft_alive_start()).  A stopped, stuck
+ * or killed briskdns stops refreshing it, the rule stops matching, and
+ * packets reach the bound server directly, at any rate (bypass and the
+ * queue's fail-open only help once nobody listens or the queue is full).
  *
  * written with nftables' native queue statement where the kernel has it,
  * else as the xtables NFQUEUE target through nft_compat (as iptables-nft
@@ -21,11 +32,22 @@
 
 #define NFT_TABLE	"briskdns"
 #define NFT_CHAIN	"input"
+#define NFT_SET_ALIVE	"alive"
+#define NFT_ALIVE_TIMEOUT_MS	500	/* the element lives this long */
+#define NFT_ALIVE_REFRESH_MS	200	/* the loop adds it again this often */
+
+struct event_base;
 
 /* Replace the table with one holding the rule.  0, or -1 (logged). */
 int	nft_rules_add(uint16_t queue, uint16_t port);
 /* Delete the table if it exists.  0, or -1 (logged). */
 int	nft_rules_del(void);
+/*
+ * Refresh the alive element from base's loop, after nft_rules_add().  0,
+ * or -1 (logged): the element expires and the door is not asked.
+ */
+int	nft_alive_start(struct event_base *);
+void	nft_alive_stop(void);
 /* "native queue" or "xt NFQUEUE", after a successful nft_rules_add(). */
 const char *nft_rules_kind(void);
 
