@@ -422,8 +422,10 @@ intercept_start(void)
 		rules_added = 1;
 		atexit(rules_remove);
 		log_info("nftables table inet %s: udp dport %u to queue %d "
-		    "(%s, bypass, alive %d ms)", NFT_TABLE, conf->nfqueue_port,
-		    conf->nfqueue, nft_rules_kind(), NFT_ALIVE_TIMEOUT_MS);
+		    "(%s, bypass, alive %d ms%s)", NFT_TABLE,
+		    conf->nfqueue_port, conf->nfqueue, nft_rules_kind(),
+		    NFT_ALIVE_TIMEOUT_MS, nft_rules_nat() ? ", DNAT undone for "
+		    "the door" : "");
 	}
 	if (intercept_init(base, conf) == -1)
 		fatalx_status(EXIT_NET, "cannot open nfqueue %d, exiting",

@@ -12,6 +12,9 @@
  * a "managed by iptables-nft" warning).  The compat target works in the
  * inet family (tested on 6.18), so one table covers IPv4 and IPv6.
  *
+ * With NAT in the namespace the table holds the DNAT rules of nft.h too,
+ * and the refresh of the alive element is a batch of its own.
+ *
  * Every message but the batch delimiters asks for an ACK, and the kernel
  * answers each one in order, even for an aborted batch (the messages
  * before the failing one are then acked with 0 although nothing was
@@ -29,7 +32,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <stdio.h>
+
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_conntrack_tuple_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/x_tables.h>
@@ -50,6 +57,7 @@
 
 #define NFT_PRIO	-150	/* mangle: ahead of filter (0) rules */
 #define NFT_MAXMSG	16	/* messages asking for an ACK, per batch */
+#define NFT_MAXDUMP	1024	/* bound on receive calls of a chain dump */
 #define NFT_SETID	1	/* the alive set, within the batch */
 #define NFT_TYPE_SERVICE 13	/* nft(8)'s datatype inet_service */
 #define NFT_MAXRECV	64	/* bound on receive calls per batch */
@@ -83,6 +91,7 @@ enum nft_op {
 
 static enum nft_form nft_form = NFT_NONE;
 static uint16_t nft_port;		/* of the rule, for the refresh */
+static int nft_nat;			/* NAT rules exist: undo DNAT too */
 static struct event *nft_alive_ev;
 static int nft_alive_failing;
 static uint32_t nft_seqbase;
@@ -135,7 +144,7 @@ nft_put_table(struct nft_batch *nb, uint16_t type, uint16_t flags,
 }
 
 static int
-nft_put_chain(struct nft_batch *nb)
+nft_put_chain(struct nft_batch *nb, const char *name, int prio)
 {
 	struct nftnl_chain	*c;
 	struct nlmsghdr		*nlh;
@@ -145,10 +154,10 @@ nft_put_chain(struct nft_batch *nb)
 		return (-1);
 	}
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, NFT_CHAIN);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_LOCAL_IN);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, NFT_PRIO);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	if ((nlh = nft_msg(nb, NFT_MSG_NEWCHAIN, NLM_F_CREATE,
 	    "add chain")) != NULL)
@@ -231,6 +240,20 @@ nft_add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
 	return (0);
 }
 
+/* The dead-man's switch: register 1 (the port) must be in @alive. */
+static int
+nft_x_lookup(struct nftnl_rule *r)
+{
+	struct nftnl_expr	*e;
+
+	if ((e = nftnl_expr_alloc("lookup")) != NULL) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, NFT_SET_ALIVE);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, NFT_SETID);
+	}
+	return (nft_add_expr(r, e));
+}
+
 /*
  * The queue action: native "queue num N bypass", or the xt NFQUEUE v3
  * target.  The target's info is handed over, not copied: libnftnl keeps
@@ -269,60 +292,214 @@ nft_queue_expr(enum nft_form form, uint16_t queue)
 }
 
 /*
- * meta l4proto udp, udp dport PORT, udp dport @alive (the same register:
- * no second load), then the queue action.
+ * Expression builders: each adds one expression to r working on register
+ * 1, and returns 0, or -1 (logged) after which r is freed by the caller.
  */
 static int
-nft_put_rule(struct nft_batch *nb, enum nft_form form, uint16_t queue,
-    uint16_t port)
+nft_x_meta(struct nftnl_rule *r, uint32_t key)
+{
+	struct nftnl_expr	*e;
+
+	if ((e = nftnl_expr_alloc("meta")) != NULL) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	}
+	return (nft_add_expr(r, e));
+}
+
+static int
+nft_x_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
+{
+	struct nftnl_expr	*e;
+
+	if ((e = nftnl_expr_alloc("cmp")) != NULL) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+	}
+	return (nft_add_expr(r, e));
+}
+
+static int
+nft_x_cmp8(struct nftnl_rule *r, uint8_t v)
+{
+	return (nft_x_cmp(r, NFT_CMP_EQ, &v, sizeof(v)));
+}
+
+/* Load len bytes at off from base (transport header: the UDP header). */
+static int
+nft_x_load(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len)
+{
+	struct nftnl_expr	*e;
+
+	if ((e = nftnl_expr_alloc("payload")) != NULL) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	}
+	return (nft_add_expr(r, e));
+}
+
+/*
+ * Write register 1 at off from base, keeping checksums right as nft(8)
+ * does: csum_off is the checksum to update (NFT_PAYLOAD_CSUM_INET), l4 the
+ * flag for an address that is part of the UDP pseudo-header.
+ */
+static int
+nft_x_write(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len,
+    uint32_t csum_type, uint32_t csum_off, int l4)
+{
+	struct nftnl_expr	*e;
+
+	if ((e = nftnl_expr_alloc("payload")) != NULL) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_CSUM_TYPE, csum_type);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_CSUM_OFFSET,
+		    csum_off);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_FLAGS,
+		    l4 ? NFT_PAYLOAD_L4CSUM_PSEUDOHDR : 0);
+	}
+	return (nft_add_expr(r, e));
+}
+
+/* Load conntrack key of direction dir (-1: a key without one). */
+static int
+nft_x_ct(struct nftnl_rule *r, uint32_t key, int dir)
+{
+	struct nftnl_expr	*e;
+
+	if ((e = nftnl_expr_alloc("ct")) != NULL) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+		if (dir >= 0)
+			nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, (uint8_t)dir);
+	}
+	return (nft_add_expr(r, e));
+}
+
+/*
+ * ct direction original ct status dnat: a packet DNAT or REDIRECT moved;
+ * fresh: and its connection is not confirmed yet (ct status dnat and not
+ * confirmed), the first packet of a flow from the network.
+ */
+static int
+nft_x_dnatted(struct nftnl_rule *r, int fresh)
+{
+	struct nftnl_expr	*e;
+	uint32_t		 mask = IPS_DST_NAT, zero = 0;
+	uint32_t		 want = IPS_DST_NAT;
+	int			 ok = 0;
+
+	if (fresh)
+		mask |= IPS_CONFIRMED;
+
+	ok |= nft_x_ct(r, NFT_CT_DIRECTION, -1);
+	ok |= nft_x_cmp8(r, IP_CT_DIR_ORIGINAL);
+	ok |= nft_x_ct(r, NFT_CT_STATUS, -1);
+	if ((e = nftnl_expr_alloc("bitwise")) != NULL) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask,
+		    sizeof(mask));
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero,
+		    sizeof(zero));
+	}
+	ok |= nft_add_expr(r, e);
+	if (fresh)
+		ok |= nft_x_cmp(r, NFT_CMP_EQ, &want, sizeof(want));
+	else
+		ok |= nft_x_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+	return (ok);
+}
+
+/*
+ * Rewrite the packet's destination address and port to those of conntrack
+ * tuple dir: IP_CT_DIR_ORIGINAL puts back what the client sent to (before
+ * DNAT), IP_CT_DIR_REPLY what NAT made of it.  The reply tuple's source is
+ * the translated destination.
+ */
+static int
+nft_x_setdst(struct nftnl_rule *r, int v6, int dir)
+{
+	int	 ok = 0, orig = dir == IP_CT_DIR_ORIGINAL;
+
+	if (v6) {
+		ok |= nft_x_ct(r, orig ? NFT_CT_DST_IP6 : NFT_CT_SRC_IP6, dir);
+		ok |= nft_x_write(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16,
+		    NFT_PAYLOAD_CSUM_NONE, 0, 1);
+	} else {
+		ok |= nft_x_ct(r, orig ? NFT_CT_DST_IP : NFT_CT_SRC_IP, dir);
+		ok |= nft_x_write(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4,
+		    NFT_PAYLOAD_CSUM_INET, 10, 1);
+	}
+	ok |= nft_x_ct(r, orig ? NFT_CT_PROTO_DST : NFT_CT_PROTO_SRC, dir);
+	ok |= nft_x_write(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2,
+	    NFT_PAYLOAD_CSUM_INET, 6, 0);
+	return (ok);
+}
+
+/*
+ * The rules (nft.h):
+ *   NFT_R_QUEUE:  udp dport PORT udp dport @alive queue
+ *   NFT_R_UNNATn: meta nfproto ipvN, the same match, ct status dnat,
+ *                 destination set back to the client's, queue
+ *   NFT_R_RENATn: meta nfproto ipvN, udp, ct status dnat, ct reply
+ *                 proto-src PORT, destination set to NAT's again
+ */
+enum nft_rule {
+	NFT_R_QUEUE,
+	NFT_R_UNNAT4,
+	NFT_R_UNNAT6,
+	NFT_R_RENAT4,
+	NFT_R_RENAT6
+};
+
+static int
+nft_put_rule(struct nft_batch *nb, const char *chain, enum nft_rule kind,
+    enum nft_form form, uint16_t queue, uint16_t port)
 {
 	struct nftnl_rule	*r;
-	struct nftnl_expr	*e;
 	struct nlmsghdr		*nlh = NULL;
 	uint16_t		 nport = htons(port);
-	int			 ok = 0;
+	int			 ok = 0, v6;
 
 	if ((r = nftnl_rule_alloc()) == NULL) {
 		log_warn("nftables: rule");
 		return (-1);
 	}
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 
-	if ((e = nftnl_expr_alloc("meta")) != NULL) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	v6 = kind == NFT_R_UNNAT6 || kind == NFT_R_RENAT6;
+	if (kind != NFT_R_QUEUE) {
+		ok |= nft_x_meta(r, NFT_META_NFPROTO);
+		ok |= nft_x_cmp8(r, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
 	}
-	ok |= nft_add_expr(r, e);
-	if ((e = nftnl_expr_alloc("cmp")) != NULL) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-		nftnl_expr_set_u8(e, NFTNL_EXPR_CMP_DATA, IPPROTO_UDP);
+	ok |= nft_x_meta(r, NFT_META_L4PROTO);
+	ok |= nft_x_cmp8(r, IPPROTO_UDP);
+	if (kind == NFT_R_RENAT4 || kind == NFT_R_RENAT6) {
+		ok |= nft_x_dnatted(r, 0);
+		ok |= nft_x_ct(r, NFT_CT_PROTO_SRC, IP_CT_DIR_REPLY);
+		ok |= nft_x_cmp(r, NFT_CMP_EQ, &nport, sizeof(nport));
+		ok |= nft_x_setdst(r, v6, IP_CT_DIR_REPLY);
+	} else {
+		/* udp dport PORT, then @alive on the same register. */
+		ok |= nft_x_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2,
+		    sizeof(nport));
+		ok |= nft_x_cmp(r, NFT_CMP_EQ, &nport, sizeof(nport));
+		ok |= nft_x_lookup(r);
+		if (kind != NFT_R_QUEUE) {
+			ok |= nft_x_dnatted(r, 1);
+			ok |= nft_x_setdst(r, v6, IP_CT_DIR_ORIGINAL);
+		}
+		ok |= nft_add_expr(r, nft_queue_expr(form, queue));
 	}
-	ok |= nft_add_expr(r, e);
-	if ((e = nftnl_expr_alloc("payload")) != NULL) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
-		    NFT_PAYLOAD_TRANSPORT_HEADER);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 2);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, sizeof(nport));
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-	}
-	ok |= nft_add_expr(r, e);
-	if ((e = nftnl_expr_alloc("cmp")) != NULL) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &nport, sizeof(nport));
-	}
-	ok |= nft_add_expr(r, e);
-	if ((e = nftnl_expr_alloc("lookup")) != NULL) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, NFT_SET_ALIVE);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, NFT_SETID);
-	}
-	ok |= nft_add_expr(r, e);
-	ok |= nft_add_expr(r, nft_queue_expr(form, queue));
-
 	if (ok == 0 && (nlh = nft_msg(nb, NFT_MSG_NEWRULE,
 	    NLM_F_CREATE | NLM_F_APPEND, "add rule")) != NULL)
 		nftnl_rule_nlmsg_build_payload(nlh, r);
@@ -458,8 +635,23 @@ nft_batch(enum nft_op op, enum nft_form form, uint16_t queue, uint16_t port)
 		    nft_put_set(&nb) == -1 ||
 		    nft_put_elem(&nb, NFT_MSG_NEWSETELEM, port,
 		    "add element") == -1 ||
-		    nft_put_chain(&nb) == -1 ||
-		    nft_put_rule(&nb, form, queue, port) == -1)
+		    nft_put_chain(&nb, NFT_CHAIN, NFT_PRIO) == -1)
+			goto out;
+		if (nft_nat &&
+		    (nft_put_rule(&nb, NFT_CHAIN, NFT_R_UNNAT4, form, queue,
+		    port) == -1 ||
+		    nft_put_rule(&nb, NFT_CHAIN, NFT_R_UNNAT6, form, queue,
+		    port) == -1))
+			goto out;
+		if (nft_put_rule(&nb, NFT_CHAIN, NFT_R_QUEUE, form, queue,
+		    port) == -1)
+			goto out;
+		if (nft_nat &&
+		    (nft_put_chain(&nb, NFT_CHAIN_RENAT, NFT_PRIO + 1) == -1 ||
+		    nft_put_rule(&nb, NFT_CHAIN_RENAT, NFT_R_RENAT4, form, queue,
+		    port) == -1 ||
+		    nft_put_rule(&nb, NFT_CHAIN_RENAT, NFT_R_RENAT6, form, queue,
+		    port) == -1))
 			goto out;
 	} else if (op == NFT_OP_REFRESH) {
 		if (nft_put_elem(&nb, NFT_MSG_NEWSETELEM, port,
@@ -486,6 +678,87 @@ out:
 	return (rc);
 }
 
+/* One chain of the dump: is it of type nat? */
+static int
+nft_nat_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nftnl_chain	*c;
+	const char		*type;
+	int			*found = arg;
+
+	if ((c = nftnl_chain_alloc()) == NULL)
+		return (MNL_CB_ERROR);
+	if (nftnl_chain_nlmsg_parse(nlh, c) == 0 &&
+	    nftnl_chain_is_set(c, NFTNL_CHAIN_TYPE) &&
+	    (type = nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE)) != NULL &&
+	    strcmp(type, "nat") == 0)
+		*found = 1;
+	nftnl_chain_free(c);
+	return (MNL_CB_OK);
+}
+
+/* A legacy iptables nat table in this namespace (ip or ip6). */
+static int
+nft_nat_legacy(const char *path)
+{
+	FILE	*f;
+	char	 line[64];
+	int	 found = 0;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return (0);
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strcmp(line, "nat\n") == 0;
+	fclose(f);
+	return (found);
+}
+
+/*
+ * Does this network namespace do NAT (a chain of type nat in nftables,
+ * iptables-nft included, or a legacy iptables nat table)?  Only then do
+ * the DNAT rules go in: their ct expressions turn connection tracking on
+ * for the namespace, which a host without NAT must not pay for (nor risk
+ * a full conntrack table dropping DNS).  A dump that fails counts as
+ * "no" (logged at debug level).
+ */
+static int
+nft_nat_present(void)
+{
+	struct mnl_socket	*nl;
+	struct nlmsghdr		*nlh;
+	char			 buf[NFT_BUFSZ];
+	struct timeval		 tv = { NFT_TIMEOUT, 0 };
+	uint32_t		 seq = (uint32_t)time(NULL), portid;
+	ssize_t			 n;
+	int			 found = 0, rc = MNL_CB_OK, i;
+
+	if (nft_nat_legacy("/proc/net/ip_tables_names") ||
+	    nft_nat_legacy("/proc/net/ip6_tables_names"))
+		return (1);
+	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL)
+		return (0);
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == -1 ||
+	    setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv)) == -1)
+		goto out;
+	portid = mnl_socket_get_portid(nl);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC,
+	    NLM_F_DUMP, seq);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) == -1)
+		goto out;
+	for (i = 0; i < NFT_MAXDUMP && rc > MNL_CB_STOP; i++) {
+		if ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) <= 0)
+			break;
+		rc = mnl_cb_run(buf, (size_t)n, seq, portid, nft_nat_cb,
+		    &found);
+	}
+	if (rc == MNL_CB_ERROR)
+		log_debug("nftables: listing chains: %s", strerror(errno));
+out:
+	mnl_socket_close(nl);
+	return (found);
+}
+
 /* Log the outcome of nft_batch() when it is a kernel refusal. */
 static int
 nft_refused(int rc)
@@ -503,6 +776,7 @@ nft_rules_add(uint16_t queue, uint16_t port)
 	int		 rc;
 
 	nft_form = NFT_NONE;
+	nft_nat = nft_nat_present();
 	rc = nft_batch(NFT_OP_ADD, form, queue, port);
 	/*
 	 * A kernel without nft_queue refuses the rule with ENOENT (no such
@@ -591,6 +865,12 @@ nft_alive_stop(void)
 		event_free(nft_alive_ev);
 		nft_alive_ev = NULL;
 	}
+}
+
+int
+nft_rules_nat(void)
+{
+	return (nft_form != NFT_NONE && nft_nat);
 }
 
 const char *

@@ -14,6 +14,33 @@
  *     }
  *   }
  *
+ * Behind DNAT or REDIRECT (the router that forces LAN DNS to its server)
+ * the input hook sees the translated destination, and an answer from it is
+ * dropped by the client, which asked another address.  This kernel hands
+ * no conntrack data to the queue (no CONFIG_NETFILTER_NETLINK_GLUE_CT),
+ * so when the namespace has NAT rules at start (nft_rules_nat()) the
+ * table also undoes the NAT for the door, with conntrack's own tuples:
+ *
+ *     chain input (priority -150), before the rule above:
+ *       udp dport PORT udp dport @alive ct direction original
+ *         ct status dnat,!confirmed ip[6] daddr set ct original ip[6] daddr
+ *         udp dport set ct original proto-dst queue num N bypass
+ *     chain renat (priority -149):
+ *       meta l4proto udp ct direction original ct status dnat
+ *         ct reply proto-src PORT ip[6] daddr set ct reply ip[6] saddr
+ *         udp dport set ct reply proto-src
+ *
+ * The door sees and answers from the address the client asked; a query
+ * it accepts gets the translated destination back before any socket
+ * lookup (a no-op for packets it never saw).  Only a connection not yet
+ * confirmed is rewritten: its answer from the asked address makes a new
+ * connection of its own.  For a confirmed one (a host's own queries, a
+ * second query from one client socket) the door answers from the
+ * translated address and conntrack undoes the NAT on the way out, as for
+ * the server's answers; rewriting would clash with the existing tuple.
+ * The ct expressions turn connection tracking on, so they are only added
+ * where NAT has it on already.
+ *
  * The alive set is a dead-man's switch: its one element expires
  * NFT_ALIVE_TIMEOUT_MS after it was last added, and the event loop adds it
  * again every NFT_ALIVE_REFRESH_MS (nft_alive_start()).  A stopped, stuck
@@ -32,6 +59,7 @@
 
 #define NFT_TABLE	"briskdns"
 #define NFT_CHAIN	"input"
+#define NFT_CHAIN_RENAT	"renat"
 #define NFT_SET_ALIVE	"alive"
 #define NFT_ALIVE_TIMEOUT_MS	500	/* the element lives this long */
 #define NFT_ALIVE_REFRESH_MS	200	/* the loop adds it again this often */
@@ -48,6 +76,8 @@ int	nft_rules_del(void);
  */
 int	nft_alive_start(struct event_base *);
 void	nft_alive_stop(void);
+/* 1 if the table undoes DNAT for the door (NAT was found at start). */
+int	nft_rules_nat(void);
 /* "native queue" or "xt NFQUEUE", after a successful nft_rules_add(). */
 const char *nft_rules_kind(void);
 
