@@ -441,9 +441,12 @@ intercept_start(void)
 }
 
 /*
- * Keep CAP_NET_ADMIN and CAP_NET_RAW across the change of user, and
- * nothing else: the door answers over a raw socket and removes its rules
- * at exit.  Called with keep set before setresuid(), clear after.
+ * Keep CAP_NET_ADMIN across the change of user, and nothing else: the
+ * door's verdicts (every nfnetlink message needs it), the refresh of the
+ * alive element and the removal of the table at exit.  CAP_NET_RAW goes:
+ * the raw sockets for the answers are open already, and sending on them
+ * needs no capability.  Called with keep set before setresuid(), clear
+ * after.
  */
 static void
 caps_keep(int keep)
@@ -459,8 +462,7 @@ caps_keep(int keep)
 	memset(&hdr, 0, sizeof(hdr));
 	memset(data, 0, sizeof(data));
 	hdr.version = _LINUX_CAPABILITY_VERSION_3;
-	data[0].permitted = data[0].effective =
-	    (1U << CAP_NET_ADMIN) | (1U << CAP_NET_RAW);
+	data[0].permitted = data[0].effective = 1U << CAP_NET_ADMIN;
 	if (syscall(SYS_capset, &hdr, data) == -1)
 		fatal("capset");
 	(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
@@ -513,7 +515,7 @@ drop_privileges(const char *user, const char *group, uid_t uid, gid_t gid,
 	if (keepcaps)
 		caps_keep(0);
 	log_debug("running as %s:%s%s", user, group ? group : "",
-	    keepcaps ? ", keeping CAP_NET_ADMIN and CAP_NET_RAW" : "");
+	    keepcaps ? ", keeping CAP_NET_ADMIN" : "");
 }
 
 static void
