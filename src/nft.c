@@ -56,13 +56,18 @@
 #include "nft.h"
 
 #define NFT_PRIO	-150	/* mangle: ahead of filter (0) rules */
-#define NFT_MAXMSG	16	/* messages asking for an ACK, per batch */
+#define NFT_MAXMSG	32	/* messages asking for an ACK, per batch */
 #define NFT_MAXDUMP	1024	/* bound on receive calls of a chain dump */
 #define NFT_SETID	1	/* the alive set, within the batch */
+#define NFT_SETID4	2	/* bound4 */
+#define NFT_SETID6	3	/* bound6 */
+#define NFT_TYPE_IPV4	7	/* nft(8)'s datatype ipv4_addr */
+#define NFT_TYPE_IPV6	8	/* ipv6_addr */
 #define NFT_TYPE_SERVICE 13	/* nft(8)'s datatype inet_service */
 #define NFT_MAXRECV	64	/* bound on receive calls per batch */
 #define NFT_TIMEOUT	5	/* seconds without an answer: give up */
-#define NFT_BUFSZ	8192	/* our batch is < 1 KiB, an ACK smaller */
+#define NFT_BUFSZ	8192	/* a reply; NETLINK_CAP_ACK: no echo */
+#define NFT_BATCHSZ	(NFT_MAXADDR * 2 * 64 + 8192)	/* a batch, at most */
 
 enum nft_form {
 	NFT_NONE,
@@ -86,12 +91,19 @@ struct nft_batch {
 enum nft_op {
 	NFT_OP_ADD,		/* replace the table */
 	NFT_OP_DEL,		/* delete the table */
-	NFT_OP_REFRESH		/* restart the alive element's timeout */
+	NFT_OP_REFRESH,		/* restart the alive element's timeout */
+	NFT_OP_ADDRS		/* replace bound4 and bound6 */
 };
 
 static enum nft_form nft_form = NFT_NONE;
 static uint16_t nft_port;		/* of the rule, for the refresh */
 static int nft_nat;			/* NAT rules exist: undo DNAT too */
+static uint8_t nft_anykey[16];		/* the key of 0/0 */
+/* nft_set_addresses()'s keys, sorted in place: 4 or 16 bytes each. */
+static uint8_t nft_keys4[NFT_MAXADDR * 4];
+static uint8_t nft_keys6[NFT_MAXADDR * 16];
+static size_t nft_nkeys4, nft_nkeys6;
+static int nft_any4, nft_any6;
 static struct event *nft_alive_ev;
 static int nft_alive_failing;
 static uint32_t nft_seqbase;
@@ -166,9 +178,13 @@ nft_put_chain(struct nft_batch *nb, const char *name, int prio)
 	return (nft_next(nb, nlh));
 }
 
-/* The dead-man's switch: a set of ports whose elements time out. */
+/*
+ * A set of the table: alive (the dead-man's switch, ports whose elements
+ * time out), bound4 and bound6 (intervals of destination addresses).
+ */
 static int
-nft_put_set(struct nft_batch *nb)
+nft_put_set(struct nft_batch *nb, const char *name, uint32_t type,
+    uint32_t keylen, uint32_t flags, uint32_t id)
 {
 	struct nftnl_set	*st;
 	struct nlmsghdr		*nlh;
@@ -178,12 +194,12 @@ nft_put_set(struct nft_batch *nb)
 		return (-1);
 	}
 	nftnl_set_set_str(st, NFTNL_SET_TABLE, NFT_TABLE);
-	nftnl_set_set_str(st, NFTNL_SET_NAME, NFT_SET_ALIVE);
+	nftnl_set_set_str(st, NFTNL_SET_NAME, name);
 	nftnl_set_set_u32(st, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_u32(st, NFTNL_SET_KEY_LEN, sizeof(uint16_t));
-	nftnl_set_set_u32(st, NFTNL_SET_KEY_TYPE, NFT_TYPE_SERVICE);
-	nftnl_set_set_u32(st, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT);
-	nftnl_set_set_u32(st, NFTNL_SET_ID, NFT_SETID);
+	nftnl_set_set_u32(st, NFTNL_SET_KEY_LEN, keylen);
+	nftnl_set_set_u32(st, NFTNL_SET_KEY_TYPE, type);
+	nftnl_set_set_u32(st, NFTNL_SET_FLAGS, flags);
+	nftnl_set_set_u32(st, NFTNL_SET_ID, id);
 	if ((nlh = nft_msg(nb, NFT_MSG_NEWSET, NLM_F_CREATE,
 	    "add set")) != NULL)
 		nftnl_set_nlmsg_build_payload(nlh, st);
@@ -228,6 +244,117 @@ nft_put_elem(struct nft_batch *nb, uint16_t type, uint16_t port,
 	return (nft_next(nb, nlh));
 }
 
+/* key + 1 as a big-endian number of len bytes; 0 if it overflowed. */
+static int
+nft_addr_next(uint8_t *key, size_t len)
+{
+	size_t	 i;
+
+	for (i = len; i > 0; i--)
+		if (++key[i - 1] != 0)
+			return (1);
+	return (0);
+}
+
+static int
+nft_addr_cmp4(const void *a, const void *b)
+{
+	return (memcmp(a, b, 4));
+}
+
+static int
+nft_addr_cmp16(const void *a, const void *b)
+{
+	return (memcmp(a, b, 16));
+}
+
+/*
+ * Fill set name (interval keys of len bytes) with the n addresses in
+ * keys, sorted here; any (the family's wildcard was bound) puts the whole
+ * space in instead.  Each run of consecutive addresses is one interval: a
+ * start element and an end element one past it (none past the last
+ * address of the space), as nft(8) sends them.  With flush, the set is
+ * emptied first, in the same batch.
+ */
+static int
+nft_put_addrs(struct nft_batch *nb, const char *name, uint8_t *keys,
+    size_t n, size_t len, int any, int flush)
+{
+	struct nftnl_set	*st;
+	struct nftnl_set_elem	*e;
+	struct nlmsghdr		*nlh = NULL;
+	uint8_t			 end[16], next[16];
+	size_t			 i, j;
+	int			 ok = 0;
+
+	if (flush) {
+		if ((st = nftnl_set_alloc()) == NULL) {
+			log_warn("nftables: set");
+			return (-1);
+		}
+		nftnl_set_set_str(st, NFTNL_SET_TABLE, NFT_TABLE);
+		nftnl_set_set_str(st, NFTNL_SET_NAME, name);
+		nftnl_set_set_u32(st, NFTNL_SET_FAMILY, NFPROTO_INET);
+		if ((nlh = nft_msg(nb, NFT_MSG_DELSETELEM, 0,
+		    "flush set")) != NULL)
+			nftnl_set_elems_nlmsg_build_payload(nlh, st);
+		nftnl_set_free(st);
+		if (nft_next(nb, nlh) == -1)
+			return (-1);
+	}
+	if (any) {
+		memset(keys, 0, len);	/* 0/0: from 0, no end */
+		n = 1;
+	} else if (n == 0)
+		return (0);	/* nobody bound in this family */
+	else
+		qsort(keys, n, len, len == 4 ? nft_addr_cmp4 : nft_addr_cmp16);
+	if ((st = nftnl_set_alloc()) == NULL) {
+		log_warn("nftables: set");
+		return (-1);
+	}
+	nftnl_set_set_str(st, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(st, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(st, NFTNL_SET_FAMILY, NFPROTO_INET);
+	for (i = 0; i < n && ok == 0; i = j) {
+		/* The run keys[i] .. keys[j - 1], duplicates included. */
+		memcpy(end, keys + i * len, len);
+		ok = -1;
+		if ((e = nftnl_set_elem_alloc()) == NULL)
+			break;
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, keys + i * len, len);
+		nftnl_set_elem_add(st, e);
+		for (j = i + 1; j < n; j++) {
+			if (memcmp(keys + j * len, end, len) == 0)
+				continue;
+			memcpy(next, end, len);
+			if (!nft_addr_next(next, len) ||
+			    memcmp(keys + j * len, next, len) != 0)
+				break;
+			memcpy(end, next, len);
+		}
+		if (any || !nft_addr_next(end, len)) {
+			ok = 0;		/* to the end of the space */
+			continue;
+		}
+		if ((e = nftnl_set_elem_alloc()) == NULL)
+			break;
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, end, len);
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS,
+		    NFT_SET_ELEM_INTERVAL_END);
+		nftnl_set_elem_add(st, e);
+		ok = 0;
+	}
+	if (ok == -1)
+		log_warn("nftables: element");
+	nlh = NULL;
+	if (ok == 0 && (nlh = nft_msg(nb, NFT_MSG_NEWSETELEM, NLM_F_CREATE,
+	    "add addresses")) != NULL)
+		nftnl_set_elems_nlmsg_build_payload(nlh, st);
+	nftnl_set_free(st);
+	return (nft_next(nb, nlh));
+}
+
 /* Add e to r, or free it: r owns its expressions. */
 static int
 nft_add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
@@ -240,16 +367,16 @@ nft_add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
 	return (0);
 }
 
-/* The dead-man's switch: register 1 (the port) must be in @alive. */
+/* Register 1 must be in set name (the port in @alive, ...). */
 static int
-nft_x_lookup(struct nftnl_rule *r)
+nft_x_lookup(struct nftnl_rule *r, const char *name, uint32_t id)
 {
 	struct nftnl_expr	*e;
 
 	if ((e = nftnl_expr_alloc("lookup")) != NULL) {
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, NFT_SET_ALIVE);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, NFT_SETID);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, name);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, id);
 	}
 	return (nft_add_expr(r, e));
 }
@@ -445,14 +572,16 @@ nft_x_setdst(struct nftnl_rule *r, int v6, int dir)
 
 /*
  * The rules (nft.h):
- *   NFT_R_QUEUE:  udp dport PORT udp dport @alive queue
- *   NFT_R_UNNATn: meta nfproto ipvN, the same match, ct status dnat,
+ *   NFT_R_QUEUEn: meta nfproto ipvN, udp dport PORT udp dport @alive
+ *                 ip[6] daddr @boundN queue
+ *   NFT_R_UNNATn: the same match, ct status dnat and not confirmed,
  *                 destination set back to the client's, queue
  *   NFT_R_RENATn: meta nfproto ipvN, udp, ct status dnat, ct reply
  *                 proto-src PORT, destination set to NAT's again
  */
 enum nft_rule {
-	NFT_R_QUEUE,
+	NFT_R_QUEUE4,
+	NFT_R_QUEUE6,
 	NFT_R_UNNAT4,
 	NFT_R_UNNAT6,
 	NFT_R_RENAT4,
@@ -476,11 +605,10 @@ nft_put_rule(struct nft_batch *nb, const char *chain, enum nft_rule kind,
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 
-	v6 = kind == NFT_R_UNNAT6 || kind == NFT_R_RENAT6;
-	if (kind != NFT_R_QUEUE) {
-		ok |= nft_x_meta(r, NFT_META_NFPROTO);
-		ok |= nft_x_cmp8(r, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
-	}
+	v6 = kind == NFT_R_QUEUE6 || kind == NFT_R_UNNAT6 ||
+	    kind == NFT_R_RENAT6;
+	ok |= nft_x_meta(r, NFT_META_NFPROTO);
+	ok |= nft_x_cmp8(r, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
 	ok |= nft_x_meta(r, NFT_META_L4PROTO);
 	ok |= nft_x_cmp8(r, IPPROTO_UDP);
 	if (kind == NFT_R_RENAT4 || kind == NFT_R_RENAT6) {
@@ -493,8 +621,13 @@ nft_put_rule(struct nft_batch *nb, const char *chain, enum nft_rule kind,
 		ok |= nft_x_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2,
 		    sizeof(nport));
 		ok |= nft_x_cmp(r, NFT_CMP_EQ, &nport, sizeof(nport));
-		ok |= nft_x_lookup(r);
-		if (kind != NFT_R_QUEUE) {
+		ok |= nft_x_lookup(r, NFT_SET_ALIVE, NFT_SETID);
+		/* ip daddr @bound4, ip6 daddr @bound6 */
+		ok |= nft_x_load(r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16,
+		    v6 ? 16 : 4);
+		ok |= nft_x_lookup(r, v6 ? NFT_SET_BOUND6 : NFT_SET_BOUND4,
+		    v6 ? NFT_SETID6 : NFT_SETID4);
+		if (kind == NFT_R_UNNAT4 || kind == NFT_R_UNNAT6) {
 			ok |= nft_x_dnatted(r, 1);
 			ok |= nft_x_setdst(r, v6, IP_CT_DIR_ORIGINAL);
 		}
@@ -596,10 +729,10 @@ nft_send(struct mnl_socket *nl, struct nft_batch *nb)
 static int
 nft_batch(enum nft_op op, enum nft_form form, uint16_t queue, uint16_t port)
 {
+	static char		 buf[2 * NFT_BATCHSZ];
 	struct mnl_socket	*nl;
 	struct nft_batch	 nb;
-	char			 buf[2 * NFT_BUFSZ];
-	int			 rc = -1;
+	int			 rc = -1, on = 1;
 
 	memset(&nb, 0, sizeof(nb));
 	/* Distinct seqs per batch and per run, as nft(8) does. */
@@ -616,8 +749,11 @@ nft_batch(enum nft_op op, enum nft_form form, uint16_t queue, uint16_t port)
 		log_warn("nftables: netlink bind");
 		goto out;
 	}
+	/* An error's ACK without a copy of our (long) message. */
+	(void)setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_CAP_ACK,
+	    &on, sizeof(on));
 	/* The batch uses at most half of buf: libmnl's documented rule. */
-	if ((nb.b = mnl_nlmsg_batch_start(buf, NFT_BUFSZ)) == NULL) {
+	if ((nb.b = mnl_nlmsg_batch_start(buf, NFT_BATCHSZ)) == NULL) {
 		log_warn("nftables: batch");
 		goto out;
 	}
@@ -632,9 +768,18 @@ nft_batch(enum nft_op op, enum nft_form form, uint16_t queue, uint16_t port)
 		    "delete old table") == -1 ||
 		    nft_put_table(&nb, NFT_MSG_NEWTABLE,
 		    NLM_F_CREATE | NLM_F_EXCL, "add table") == -1 ||
-		    nft_put_set(&nb) == -1 ||
+		    nft_put_set(&nb, NFT_SET_ALIVE, NFT_TYPE_SERVICE,
+		    sizeof(uint16_t), NFT_SET_TIMEOUT, NFT_SETID) == -1 ||
 		    nft_put_elem(&nb, NFT_MSG_NEWSETELEM, port,
 		    "add element") == -1 ||
+		    nft_put_set(&nb, NFT_SET_BOUND4, NFT_TYPE_IPV4, 4,
+		    NFT_SET_INTERVAL, NFT_SETID4) == -1 ||
+		    nft_put_addrs(&nb, NFT_SET_BOUND4, nft_anykey, 0, 4, 1,
+		    0) == -1 ||
+		    nft_put_set(&nb, NFT_SET_BOUND6, NFT_TYPE_IPV6, 16,
+		    NFT_SET_INTERVAL, NFT_SETID6) == -1 ||
+		    nft_put_addrs(&nb, NFT_SET_BOUND6, nft_anykey, 0, 16, 1,
+		    0) == -1 ||
 		    nft_put_chain(&nb, NFT_CHAIN, NFT_PRIO) == -1)
 			goto out;
 		if (nft_nat &&
@@ -643,7 +788,9 @@ nft_batch(enum nft_op op, enum nft_form form, uint16_t queue, uint16_t port)
 		    nft_put_rule(&nb, NFT_CHAIN, NFT_R_UNNAT6, form, queue,
 		    port) == -1))
 			goto out;
-		if (nft_put_rule(&nb, NFT_CHAIN, NFT_R_QUEUE, form, queue,
+		if (nft_put_rule(&nb, NFT_CHAIN, NFT_R_QUEUE4, form, queue,
+		    port) == -1 ||
+		    nft_put_rule(&nb, NFT_CHAIN, NFT_R_QUEUE6, form, queue,
 		    port) == -1)
 			goto out;
 		if (nft_nat &&
@@ -660,6 +807,12 @@ nft_batch(enum nft_op op, enum nft_form form, uint16_t queue, uint16_t port)
 		    "delete element") == -1 ||
 		    nft_put_elem(&nb, NFT_MSG_NEWSETELEM, port,
 		    "add element") == -1)
+			goto out;
+	} else if (op == NFT_OP_ADDRS) {
+		if (nft_put_addrs(&nb, NFT_SET_BOUND4, nft_keys4, nft_nkeys4,
+		    4, nft_any4, 1) == -1 ||
+		    nft_put_addrs(&nb, NFT_SET_BOUND6, nft_keys6, nft_nkeys6,
+		    16, nft_any6, 1) == -1)
 			goto out;
 	} else if (nft_put_table(&nb, NFT_MSG_DELTABLE, 0,
 	    "delete table") == -1)
@@ -865,6 +1018,54 @@ nft_alive_stop(void)
 		event_free(nft_alive_ev);
 		nft_alive_ev = NULL;
 	}
+}
+
+int
+nft_set_addresses(const struct sockaddr_storage *addrs, size_t n)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+	size_t				 i;
+	int				 rc;
+
+	if (nft_form == NFT_NONE)
+		return (-1);
+	nft_nkeys4 = nft_nkeys6 = 0;
+	nft_any4 = nft_any6 = 0;
+	for (i = 0; i < n; i++) {
+		if (addrs[i].ss_family == AF_INET) {
+			sin = (const struct sockaddr_in *)&addrs[i];
+			if (sin->sin_addr.s_addr == htonl(INADDR_ANY))
+				nft_any4 = 1;
+			else if (nft_nkeys4 < NFT_MAXADDR)
+				memcpy(nft_keys4 + 4 * nft_nkeys4++,
+				    &sin->sin_addr, 4);
+			else
+				goto toomany;
+		} else if (addrs[i].ss_family == AF_INET6) {
+			sin6 = (const struct sockaddr_in6 *)&addrs[i];
+			if (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
+				nft_any6 = 1;
+			else if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+				if (nft_nkeys4 == NFT_MAXADDR)
+					goto toomany;
+				memcpy(nft_keys4 + 4 * nft_nkeys4++,
+				    &sin6->sin6_addr.s6_addr[12], 4);
+			} else if (nft_nkeys6 < NFT_MAXADDR)
+				memcpy(nft_keys6 + 16 * nft_nkeys6++,
+				    &sin6->sin6_addr, 16);
+			else
+				goto toomany;
+		}
+	}
+	if ((rc = nft_batch(NFT_OP_ADDRS, NFT_NONE, 0, 0)) != 0)
+		return (nft_refused(rc));
+	return (0);
+toomany:
+	/* The door stays on every address rather than on a wrong list. */
+	log_warnx("nftables: more than %d bound addresses of a family",
+	    NFT_MAXADDR);
+	return (-1);
 }
 
 int

@@ -8,9 +8,12 @@
  *       type inet_service; flags timeout;
  *       elements = { PORT timeout 500ms }
  *     }
+ *     set bound4 { type ipv4_addr; flags interval; elements = { 0.0.0.0/0 } }
+ *     set bound6 { type ipv6_addr; flags interval; elements = { ::/0 } }
  *     chain input {
  *       type filter hook input priority -150; policy accept;
- *       udp dport PORT udp dport @alive queue num N bypass
+ *       udp dport PORT udp dport @alive ip daddr @bound4 queue num N bypass
+ *       udp dport PORT udp dport @alive ip6 daddr @bound6 queue num N bypass
  *     }
  *   }
  *
@@ -61,10 +64,14 @@
 #define NFT_CHAIN	"input"
 #define NFT_CHAIN_RENAT	"renat"
 #define NFT_SET_ALIVE	"alive"
+#define NFT_SET_BOUND4	"bound4"
+#define NFT_SET_BOUND6	"bound6"
+#define NFT_MAXADDR	256	/* addresses per family in bound4/6 */
 #define NFT_ALIVE_TIMEOUT_MS	500	/* the element lives this long */
 #define NFT_ALIVE_REFRESH_MS	200	/* the loop adds it again this often */
 
 struct event_base;
+struct sockaddr_storage;
 
 /* Replace the table with one holding the rule.  0, or -1 (logged). */
 int	nft_rules_add(uint16_t queue, uint16_t port);
@@ -76,6 +83,18 @@ int	nft_rules_del(void);
  */
 int	nft_alive_start(struct event_base *);
 void	nft_alive_stop(void);
+/*
+ * Divert only queries to these local addresses (AF_INET, AF_INET6; a
+ * v4-mapped IPv6 address counts as IPv4): the sets bound4 and bound6,
+ * replaced whole in one batch.  The unspecified address of a family (a
+ * wildcard-bound server) means every address of that family; a family
+ * without any address is not diverted at all.  Until the first call both
+ * sets hold everything (0.0.0.0/0, ::/0).  With NAT (nft_rules_nat()) the
+ * sets are matched against the translated destination, the address the
+ * server really receives on.  0, or -1 (logged; the sets stay as they
+ * were).
+ */
+int	nft_set_addresses(const struct sockaddr_storage *, size_t);
 /* 1 if the table undoes DNAT for the door (NAT was found at start). */
 int	nft_rules_nat(void);
 /* "native queue" or "xt NFQUEUE", after a successful nft_rules_add(). */

@@ -480,9 +480,11 @@ def test_sigkill_fails_open_restart_replaces(dsite, daemon, uniq):
     tables = nft_tables(dsite.srv)
     assert tables.count("table inet briskdns") == 1, tables
     rules = briskdns_rules(dsite.srv)
-    assert rules is not None and len(rules) == 1, nft_text(dsite.srv)
-    assert "dport 53" in rules[0] and "bypass" in rules[0], rules[0]
-    assert "@alive" in rules[0], rules[0]
+    # One rule per address family, nothing left of the killed run.
+    assert rules is not None and len(rules) == 2, nft_text(dsite.srv)
+    for rule, daddr in zip(rules, ("ip daddr @bound4", "ip6 daddr @bound6")):
+        assert "dport 53" in rule and "bypass" in rule, rule
+        assert "@alive" in rule and daddr in rule, rule
     for family in (4, 6):
         assert_intercepted(dsite, "remote", family, uniq("again"), False,
                            dsite.up)
@@ -502,7 +504,7 @@ def test_stale_table_replaced(dsite, daemon, uniq):
         " chain other { udp dport 9997 accept\n }\n}\n"))
     interceptor(daemon, dsite)
     rules = briskdns_rules(dsite.srv)
-    assert len(rules) == 1, nft_text(dsite.srv)
+    assert len(rules) == 2, nft_text(dsite.srv)
     assert "9999" not in nft_text(dsite.srv)
     assert_intercepted(dsite, "remote", 4, uniq("s"), False, dsite.up)
 
