@@ -545,13 +545,13 @@ nft_x_dnatted(struct nftnl_rule *r, int fresh)
 }
 
 /*
- * Rewrite the packet's destination address and port to those of conntrack
- * tuple dir: IP_CT_DIR_ORIGINAL puts back what the client sent to (before
+ * Rewrite the packet's destination address (and port: portchg) to those
+ * of conntrack tuple dir: IP_CT_DIR_ORIGINAL puts back what the client sent to (before
  * DNAT), IP_CT_DIR_REPLY what NAT made of it.  The reply tuple's source is
  * the translated destination.
  */
 static int
-nft_x_setdst(struct nftnl_rule *r, int v6, int dir)
+nft_x_setdst(struct nftnl_rule *r, int v6, int dir, int portchg)
 {
 	int	 ok = 0, orig = dir == IP_CT_DIR_ORIGINAL;
 
@@ -564,9 +564,18 @@ nft_x_setdst(struct nftnl_rule *r, int v6, int dir)
 		ok |= nft_x_write(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4,
 		    NFT_PAYLOAD_CSUM_INET, 10, 1);
 	}
-	ok |= nft_x_ct(r, orig ? NFT_CT_PROTO_DST : NFT_CT_PROTO_SRC, dir);
-	ok |= nft_x_write(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2,
-	    NFT_PAYLOAD_CSUM_INET, 6, 0);
+	/*
+	 * The port only where NAT changed it: that write updates the UDP
+	 * checksum without the exception for 0 (IPv4: none), which the
+	 * address writes keep; a query without a checksum would come out
+	 * with a wrong one.
+	 */
+	if (portchg) {
+		ok |= nft_x_ct(r, orig ? NFT_CT_PROTO_DST : NFT_CT_PROTO_SRC,
+		    dir);
+		ok |= nft_x_write(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2,
+		    NFT_PAYLOAD_CSUM_INET, 6, 0);
+	}
 	return (ok);
 }
 
@@ -588,9 +597,21 @@ enum nft_rule {
 	NFT_R_RENAT6
 };
 
+/* ct original proto-dst != PORT (portchg) or == PORT. */
+static int
+nft_x_portchg(struct nftnl_rule *r, int portchg, uint16_t nport)
+{
+	int	 ok = 0;
+
+	ok |= nft_x_ct(r, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL);
+	ok |= nft_x_cmp(r, portchg ? NFT_CMP_NEQ : NFT_CMP_EQ, &nport,
+	    sizeof(nport));
+	return (ok);
+}
+
 static int
 nft_put_rule(struct nft_batch *nb, const char *chain, enum nft_rule kind,
-    enum nft_form form, uint16_t queue, uint16_t port)
+    int portchg, enum nft_form form, uint16_t queue, uint16_t port)
 {
 	struct nftnl_rule	*r;
 	struct nlmsghdr		*nlh = NULL;
@@ -615,7 +636,8 @@ nft_put_rule(struct nft_batch *nb, const char *chain, enum nft_rule kind,
 		ok |= nft_x_dnatted(r, 0);
 		ok |= nft_x_ct(r, NFT_CT_PROTO_SRC, IP_CT_DIR_REPLY);
 		ok |= nft_x_cmp(r, NFT_CMP_EQ, &nport, sizeof(nport));
-		ok |= nft_x_setdst(r, v6, IP_CT_DIR_REPLY);
+		ok |= nft_x_portchg(r, portchg, nport);
+		ok |= nft_x_setdst(r, v6, IP_CT_DIR_REPLY, portchg);
 	} else {
 		/* udp dport PORT, then @alive on the same register. */
 		ok |= nft_x_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2,
@@ -629,7 +651,8 @@ nft_put_rule(struct nft_batch *nb, const char *chain, enum nft_rule kind,
 		    v6 ? NFT_SETID6 : NFT_SETID4);
 		if (kind == NFT_R_UNNAT4 || kind == NFT_R_UNNAT6) {
 			ok |= nft_x_dnatted(r, 1);
-			ok |= nft_x_setdst(r, v6, IP_CT_DIR_ORIGINAL);
+			ok |= nft_x_portchg(r, portchg, nport);
+			ok |= nft_x_setdst(r, v6, IP_CT_DIR_ORIGINAL, portchg);
 		}
 		ok |= nft_add_expr(r, nft_queue_expr(form, queue));
 	}
@@ -732,7 +755,7 @@ nft_batch(enum nft_op op, enum nft_form form, uint16_t queue, uint16_t port)
 	static char		 buf[2 * NFT_BATCHSZ];
 	struct mnl_socket	*nl;
 	struct nft_batch	 nb;
-	int			 rc = -1, on = 1;
+	int			 rc = -1, on = 1, i;
 
 	memset(&nb, 0, sizeof(nb));
 	/* Distinct seqs per batch and per run, as nft(8) does. */
@@ -782,24 +805,23 @@ nft_batch(enum nft_op op, enum nft_form form, uint16_t queue, uint16_t port)
 		    0) == -1 ||
 		    nft_put_chain(&nb, NFT_CHAIN, NFT_PRIO) == -1)
 			goto out;
-		if (nft_nat &&
-		    (nft_put_rule(&nb, NFT_CHAIN, NFT_R_UNNAT4, form, queue,
+		for (i = 0; nft_nat && i < 4; i++)
+			if (nft_put_rule(&nb, NFT_CHAIN, i < 2 ? NFT_R_UNNAT4 :
+			    NFT_R_UNNAT6, i % 2, form, queue, port) == -1)
+				goto out;
+		if (nft_put_rule(&nb, NFT_CHAIN, NFT_R_QUEUE4, 0, form, queue,
 		    port) == -1 ||
-		    nft_put_rule(&nb, NFT_CHAIN, NFT_R_UNNAT6, form, queue,
-		    port) == -1))
-			goto out;
-		if (nft_put_rule(&nb, NFT_CHAIN, NFT_R_QUEUE4, form, queue,
-		    port) == -1 ||
-		    nft_put_rule(&nb, NFT_CHAIN, NFT_R_QUEUE6, form, queue,
+		    nft_put_rule(&nb, NFT_CHAIN, NFT_R_QUEUE6, 0, form, queue,
 		    port) == -1)
 			goto out;
 		if (nft_nat &&
-		    (nft_put_chain(&nb, NFT_CHAIN_RENAT, NFT_PRIO + 1) == -1 ||
-		    nft_put_rule(&nb, NFT_CHAIN_RENAT, NFT_R_RENAT4, form, queue,
-		    port) == -1 ||
-		    nft_put_rule(&nb, NFT_CHAIN_RENAT, NFT_R_RENAT6, form, queue,
-		    port) == -1))
+		    nft_put_chain(&nb, NFT_CHAIN_RENAT, NFT_PRIO + 1) == -1)
 			goto out;
+		for (i = 0; nft_nat && i < 4; i++)
+			if (nft_put_rule(&nb, NFT_CHAIN_RENAT, i < 2 ?
+			    NFT_R_RENAT4 : NFT_R_RENAT6, i % 2, form, queue,
+			    port) == -1)
+				goto out;
 	} else if (op == NFT_OP_REFRESH) {
 		if (nft_put_elem(&nb, NFT_MSG_NEWSETELEM, port,
 		    "add element") == -1 ||

@@ -24,14 +24,21 @@
  * so when the namespace has NAT rules at start (nft_rules_nat()) the
  * table also undoes the NAT for the door, with conntrack's own tuples:
  *
- *     chain input (priority -150), before the rule above:
- *       udp dport PORT udp dport @alive ct direction original
- *         ct status dnat,!confirmed ip[6] daddr set ct original ip[6] daddr
- *         udp dport set ct original proto-dst queue num N bypass
+ *     chain input (priority -150), before the rules above:
+ *       udp dport PORT udp dport @alive ip[6] daddr @bound[46]
+ *         ct direction original ct status dnat,!confirmed
+ *         ip[6] daddr set ct original ip[6] daddr
+ *         [udp dport set ct original proto-dst] queue num N bypass
  *     chain renat (priority -149):
  *       meta l4proto udp ct direction original ct status dnat
  *         ct reply proto-src PORT ip[6] daddr set ct reply ip[6] saddr
- *         udp dport set ct reply proto-src
+ *         [udp dport set ct reply proto-src]
+ *
+ * each twice per family: the port is rewritten only by the rules for
+ * "ct original proto-dst != PORT" (NAT changed it), since that write
+ * turns an IPv4 checksum of 0 (none) into a wrong one; the address
+ * writes leave such a datagram alone.  The door then takes queries to any
+ * port (intercept.c).
  *
  * The door sees and answers from the address the client asked; a query
  * it accepts gets the translated destination back before any socket

@@ -16,6 +16,7 @@ fixtures' finalizers, even on failure.
 import random
 import signal
 import socket
+import struct
 import time
 
 import dns.message
@@ -23,8 +24,9 @@ import dns.message
 import pytest
 
 from bdutil import a_addrs, make_query
+from fakedns import in_netns
 from test_aaaa import check_empty
-from test_intercept import (CLI_IF, FAST, LOCAL_TTL, SRV_IF, V4S, V6S,
+from test_intercept import (CLI_IF, FAST, LOCAL_TTL, SRV_IF, V4C, V4S, V6S,
                             Capture, Site, ask, briskdns_rules, interceptor,
                             nft_text, pytestmark, query, replies_to)
 
@@ -141,7 +143,6 @@ def a_then_aaaa(ns, vip, name):
                     pass
                 out.append(got)
         return out
-    from fakedns import in_netns
     return in_netns(ns.name, run)
 
 
@@ -199,3 +200,65 @@ def test_dnat_stalled_door_fails_open(router, daemon, uniq):
         vip_served(site, "remote", 4, name)
     finally:
         d.signal(signal.SIGCONT)
+
+
+def no_checksum_query(ns, src, dst, name, rdtype):
+    """An IPv4 UDP query with checksum 0 (none, RFC 768), built by hand
+    from a port that a plain UDP socket holds: (message or None, source)."""
+    def run():
+        rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        raw = socket.socket(socket.AF_INET, socket.SOCK_RAW,
+                            socket.IPPROTO_UDP)
+        try:
+            rx.bind((src, 0))
+            q = make_query(name, rdtype, qid=random.randrange(1, 65536))
+            w = q.to_wire()
+            raw.sendto(struct.pack("!HHHH", rx.getsockname()[1], 53,
+                                   8 + len(w), 0) + w, (dst, 0))
+            rx.settimeout(1.0)
+            try:
+                b, frm = rx.recvfrom(65535)
+            except socket.timeout:
+                return None, None
+            return dns.message.from_wire(b), frm[:2]
+        finally:
+            rx.close()
+            raw.close()
+    return in_netns(ns.name, run)
+
+
+def test_dnat_query_without_checksum(router, daemon, uniq):
+    """An IPv4 query without a UDP checksum keeps working behind DNAT:
+    the door's rewriting must not give it a wrong one (the server's
+    socket would drop it)."""
+    site = router("dnat")
+    interceptor(daemon, site)
+    name = uniq("nocsum")
+    r, src = no_checksum_query(site.cli, V4C, VIP4, name, "A")
+    assert r is not None, "A without checksum to %s: no answer" % VIP4
+    assert src == (VIP4, 53) and a_addrs(r) == ["192.0.2.1"], (src, r)
+    r, src = no_checksum_query(site.cli, V4C, VIP4, name, "AAAA")
+    assert r is not None and src == (VIP4, 53) and not r.answer, (src, r)
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_dnat_port_changed(router, daemon, uniq, family):
+    """NAT that also changes the port (5353 to dnsmasq's 53): the answer
+    leaves from the address and the port the client asked."""
+    site = router(None)
+    fam, srv, vip = (("ip", V4S, VIP4) if family == 4 else
+                     ("ip6", "[%s]" % V6S, VIP6))
+    site.srv.run(["nft", "-f", "-"], check=True, text=True, input=(
+        "table %s bdnat {\n chain pre { type nat hook prerouting priority "
+        "dstnat;\n  udp dport 5353 dnat to %s:53\n }\n}\n" % (fam, srv)))
+    interceptor(daemon, site)
+    name = uniq("pc%d" % family)
+    q = make_query(name, "AAAA", qid=4242)
+    b, src, dt, _ = ask(site.cli, vip, q.to_wire(), port=5353, want_id=4242)
+    assert b is not None, "AAAA to %s#5353: no answer\n%s" % (
+        vip, nft_text(site.srv))
+    assert src == (vip, 5353), src
+    assert dt < FAST and not dns.message.from_wire(b).answer
+    r, src, dt, _ = query(site.cli, vip, name, "A", port=5353)
+    assert r is not None and src == (vip, 5353), (r, src)
+    assert a_addrs(r) == ["192.0.2.1"]
