@@ -40,6 +40,7 @@
 #include "intercept.h"
 #include "ippkt.h"
 #include "log.h"
+#include "nft.h"
 #include "query.h"
 
 #define INTERCEPT_BATCH		64	/* netlink messages per event */
@@ -407,7 +408,13 @@ intercept_init(struct event_base *base, const struct config *conf)
 		return -1;
 	}
 	icpt_queue = (uint16_t)conf->nfqueue;
+	/*
+	 * Our rules queue only packets to the port; those whose port DNAT
+	 * changed come with the port the client asked (nft.h), any port.
+	 */
 	icpt_port = conf->nfqueue_port;
+	if (conf->nfqueue_rules_auto && nft_rules_nat())
+		icpt_port = 0;
 
 	icpt_raw4 = intercept_raw(AF_INET);
 	icpt_raw6 = intercept_raw(AF_INET6);
@@ -454,7 +461,8 @@ intercept_init(struct event_base *base, const struct config *conf)
 		log_warnx("intercept: event_new");
 		goto fail;
 	}
-	log_info("intercept: queue %u, port %u%s%s", icpt_queue, icpt_port,
+	log_info("intercept: queue %u, port %u%s%s", icpt_queue,
+	    conf->nfqueue_port,
 	    icpt_raw4 == -1 ? ", IPv4 passed on" : "",
 	    icpt_raw6 == -1 ? ", IPv6 passed on" : "");
 	return 0;

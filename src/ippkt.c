@@ -47,7 +47,7 @@ ippkt_parse_udp(const uint8_t *pkt, size_t off, size_t end, uint16_t port,
 	ulen = get16(udp + 4);
 	if (ulen != end - off)
 		return -1;
-	if (get16(udp + 2) != port)
+	if (port != 0 && get16(udp + 2) != port)
 		return -1;
 	out->sport = get16(udp);
 	out->dport = get16(udp + 2);

@@ -25,7 +25,8 @@ struct ipdns {
  * Parse an IPv4 or IPv6 packet (as netfilter hands it over, starting at
  * the IP header): options and extension headers are skipped, fragments,
  * non-UDP packets, a UDP length that disagrees with the packet, and
- * anything not to port are refused.  0, or -1: not ours, accept it.
+ * anything not to port (0: any port) are refused.  0, or -1: not ours,
+ * accept it.
  */
 int	ippkt_parse(const uint8_t *pkt, size_t len, uint16_t port,
 	    struct ipdns *out);

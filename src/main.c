@@ -422,12 +422,17 @@ intercept_start(void)
 		rules_added = 1;
 		atexit(rules_remove);
 		log_info("nftables table inet %s: udp dport %u to queue %d "
-		    "(%s, bypass)", NFT_TABLE, conf->nfqueue_port,
-		    conf->nfqueue, nft_rules_kind());
+		    "(%s, bypass, alive %d ms%s)", NFT_TABLE,
+		    conf->nfqueue_port, conf->nfqueue, nft_rules_kind(),
+		    NFT_ALIVE_TIMEOUT_MS, nft_rules_nat() ? ", DNAT undone for "
+		    "the door" : "");
 	}
 	if (intercept_init(base, conf) == -1)
 		fatalx_status(EXIT_NET, "cannot open nfqueue %d, exiting",
 		    conf->nfqueue);
+	if (rules_added && nft_alive_start(base) == -1)
+		fatalx_status(EXIT_NET, "cannot keep the nftables rule alive, "
+		    "exiting");
 	intercepting = 1;
 #else
 	if (conf->nfqueue >= 0)
@@ -436,9 +441,12 @@ intercept_start(void)
 }
 
 /*
- * Keep CAP_NET_ADMIN and CAP_NET_RAW across the change of user, and
- * nothing else: the door answers over a raw socket and removes its rules
- * at exit.  Called with keep set before setresuid(), clear after.
+ * Keep CAP_NET_ADMIN across the change of user, and nothing else: the
+ * door's verdicts (every nfnetlink message needs it), the refresh of the
+ * alive element and the removal of the table at exit.  CAP_NET_RAW goes:
+ * the raw sockets for the answers are open already, and sending on them
+ * needs no capability.  Called with keep set before setresuid(), clear
+ * after.
  */
 static void
 caps_keep(int keep)
@@ -454,8 +462,7 @@ caps_keep(int keep)
 	memset(&hdr, 0, sizeof(hdr));
 	memset(data, 0, sizeof(data));
 	hdr.version = _LINUX_CAPABILITY_VERSION_3;
-	data[0].permitted = data[0].effective =
-	    (1U << CAP_NET_ADMIN) | (1U << CAP_NET_RAW);
+	data[0].permitted = data[0].effective = 1U << CAP_NET_ADMIN;
 	if (syscall(SYS_capset, &hdr, data) == -1)
 		fatal("capset");
 	(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
@@ -508,7 +515,7 @@ drop_privileges(const char *user, const char *group, uid_t uid, gid_t gid,
 	if (keepcaps)
 		caps_keep(0);
 	log_debug("running as %s:%s%s", user, group ? group : "",
-	    keepcaps ? ", keeping CAP_NET_ADMIN and CAP_NET_RAW" : "");
+	    keepcaps ? ", keeping CAP_NET_ADMIN" : "");
 }
 
 static void

@@ -12,6 +12,9 @@
  * a "managed by iptables-nft" warning).  The compat target works in the
  * inet family (tested on 6.18), so one table covers IPv4 and IPv6.
  *
+ * With NAT in the namespace the table holds the DNAT rules of nft.h too,
+ * and the refresh of the alive element is a batch of its own.
+ *
  * Every message but the batch delimiters asks for an ACK, and the kernel
  * answers each one in order, even for an aborted batch (the messages
  * before the failing one are then acked with 0 although nothing was
@@ -29,7 +32,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <stdio.h>
+
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_conntrack_tuple_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/x_tables.h>
@@ -40,16 +47,27 @@
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
+
+#include <event2/event.h>
 
 #include "log.h"
 #include "nft.h"
 
 #define NFT_PRIO	-150	/* mangle: ahead of filter (0) rules */
-#define NFT_MAXMSG	8	/* messages asking for an ACK, per batch */
+#define NFT_MAXMSG	32	/* messages asking for an ACK, per batch */
+#define NFT_MAXDUMP	1024	/* bound on receive calls of a chain dump */
+#define NFT_SETID	1	/* the alive set, within the batch */
+#define NFT_SETID4	2	/* bound4 */
+#define NFT_SETID6	3	/* bound6 */
+#define NFT_TYPE_IPV4	7	/* nft(8)'s datatype ipv4_addr */
+#define NFT_TYPE_IPV6	8	/* ipv6_addr */
+#define NFT_TYPE_SERVICE 13	/* nft(8)'s datatype inet_service */
 #define NFT_MAXRECV	64	/* bound on receive calls per batch */
 #define NFT_TIMEOUT	5	/* seconds without an answer: give up */
-#define NFT_BUFSZ	8192	/* our batch is < 1 KiB, an ACK smaller */
+#define NFT_BUFSZ	8192	/* a reply; NETLINK_CAP_ACK: no echo */
+#define NFT_BATCHSZ	(NFT_MAXADDR * 2 * 64 + 8192)	/* a batch, at most */
 
 enum nft_form {
 	NFT_NONE,
@@ -69,7 +87,25 @@ struct nft_batch {
 	const char		*errwhat;
 };
 
+/* What a batch does. */
+enum nft_op {
+	NFT_OP_ADD,		/* replace the table */
+	NFT_OP_DEL,		/* delete the table */
+	NFT_OP_REFRESH,		/* restart the alive element's timeout */
+	NFT_OP_ADDRS		/* replace bound4 and bound6 */
+};
+
 static enum nft_form nft_form = NFT_NONE;
+static uint16_t nft_port;		/* of the rule, for the refresh */
+static int nft_nat;			/* NAT rules exist: undo DNAT too */
+static uint8_t nft_anykey[16];		/* the key of 0/0 */
+/* nft_set_addresses()'s keys, sorted in place: 4 or 16 bytes each. */
+static uint8_t nft_keys4[NFT_MAXADDR * 4];
+static uint8_t nft_keys6[NFT_MAXADDR * 16];
+static size_t nft_nkeys4, nft_nkeys6;
+static int nft_any4, nft_any6;
+static struct event *nft_alive_ev;
+static int nft_alive_failing;
 static uint32_t nft_seqbase;
 static const char *nft_errwhat;	/* the step the kernel refused */
 
@@ -120,7 +156,7 @@ nft_put_table(struct nft_batch *nb, uint16_t type, uint16_t flags,
 }
 
 static int
-nft_put_chain(struct nft_batch *nb)
+nft_put_chain(struct nft_batch *nb, const char *name, int prio)
 {
 	struct nftnl_chain	*c;
 	struct nlmsghdr		*nlh;
@@ -130,15 +166,192 @@ nft_put_chain(struct nft_batch *nb)
 		return (-1);
 	}
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, NFT_CHAIN);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_LOCAL_IN);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, NFT_PRIO);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	if ((nlh = nft_msg(nb, NFT_MSG_NEWCHAIN, NLM_F_CREATE,
 	    "add chain")) != NULL)
 		nftnl_chain_nlmsg_build_payload(nlh, c);
 	nftnl_chain_free(c);
+	return (nft_next(nb, nlh));
+}
+
+/*
+ * A set of the table: alive (the dead-man's switch, ports whose elements
+ * time out), bound4 and bound6 (intervals of destination addresses).
+ */
+static int
+nft_put_set(struct nft_batch *nb, const char *name, uint32_t type,
+    uint32_t keylen, uint32_t flags, uint32_t id)
+{
+	struct nftnl_set	*st;
+	struct nlmsghdr		*nlh;
+
+	if ((st = nftnl_set_alloc()) == NULL) {
+		log_warn("nftables: set");
+		return (-1);
+	}
+	nftnl_set_set_str(st, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(st, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(st, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(st, NFTNL_SET_KEY_LEN, keylen);
+	nftnl_set_set_u32(st, NFTNL_SET_KEY_TYPE, type);
+	nftnl_set_set_u32(st, NFTNL_SET_FLAGS, flags);
+	nftnl_set_set_u32(st, NFTNL_SET_ID, id);
+	if ((nlh = nft_msg(nb, NFT_MSG_NEWSET, NLM_F_CREATE,
+	    "add set")) != NULL)
+		nftnl_set_nlmsg_build_payload(nlh, st);
+	nftnl_set_free(st);
+	return (nft_next(nb, nlh));
+}
+
+/*
+ * Add (NFT_MSG_NEWSETELEM, with the timeout) or delete the port's element
+ * of the alive set.
+ */
+static int
+nft_put_elem(struct nft_batch *nb, uint16_t type, uint16_t port,
+    const char *what)
+{
+	struct nftnl_set	*st;
+	struct nftnl_set_elem	*e;
+	struct nlmsghdr		*nlh = NULL;
+	uint16_t		 nport = htons(port);
+
+	if ((st = nftnl_set_alloc()) == NULL) {
+		log_warn("nftables: set");
+		return (-1);
+	}
+	nftnl_set_set_str(st, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(st, NFTNL_SET_NAME, NFT_SET_ALIVE);
+	nftnl_set_set_u32(st, NFTNL_SET_FAMILY, NFPROTO_INET);
+	if ((e = nftnl_set_elem_alloc()) == NULL) {
+		log_warn("nftables: element");
+		nftnl_set_free(st);
+		return (-1);
+	}
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &nport, sizeof(nport));
+	if (type == NFT_MSG_NEWSETELEM)
+		nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT,
+		    NFT_ALIVE_TIMEOUT_MS);
+	nftnl_set_elem_add(st, e);	/* st owns e */
+	if ((nlh = nft_msg(nb, type, type == NFT_MSG_NEWSETELEM ?
+	    NLM_F_CREATE : 0, what)) != NULL)
+		nftnl_set_elems_nlmsg_build_payload(nlh, st);
+	nftnl_set_free(st);
+	return (nft_next(nb, nlh));
+}
+
+/* key + 1 as a big-endian number of len bytes; 0 if it overflowed. */
+static int
+nft_addr_next(uint8_t *key, size_t len)
+{
+	size_t	 i;
+
+	for (i = len; i > 0; i--)
+		if (++key[i - 1] != 0)
+			return (1);
+	return (0);
+}
+
+static int
+nft_addr_cmp4(const void *a, const void *b)
+{
+	return (memcmp(a, b, 4));
+}
+
+static int
+nft_addr_cmp16(const void *a, const void *b)
+{
+	return (memcmp(a, b, 16));
+}
+
+/*
+ * Fill set name (interval keys of len bytes) with the n addresses in
+ * keys, sorted here; any (the family's wildcard was bound) puts the whole
+ * space in instead.  Each run of consecutive addresses is one interval: a
+ * start element and an end element one past it (none past the last
+ * address of the space), as nft(8) sends them.  With flush, the set is
+ * emptied first, in the same batch.
+ */
+static int
+nft_put_addrs(struct nft_batch *nb, const char *name, uint8_t *keys,
+    size_t n, size_t len, int any, int flush)
+{
+	struct nftnl_set	*st;
+	struct nftnl_set_elem	*e;
+	struct nlmsghdr		*nlh = NULL;
+	uint8_t			 end[16], next[16];
+	size_t			 i, j;
+	int			 ok = 0;
+
+	if (flush) {
+		if ((st = nftnl_set_alloc()) == NULL) {
+			log_warn("nftables: set");
+			return (-1);
+		}
+		nftnl_set_set_str(st, NFTNL_SET_TABLE, NFT_TABLE);
+		nftnl_set_set_str(st, NFTNL_SET_NAME, name);
+		nftnl_set_set_u32(st, NFTNL_SET_FAMILY, NFPROTO_INET);
+		if ((nlh = nft_msg(nb, NFT_MSG_DELSETELEM, 0,
+		    "flush set")) != NULL)
+			nftnl_set_elems_nlmsg_build_payload(nlh, st);
+		nftnl_set_free(st);
+		if (nft_next(nb, nlh) == -1)
+			return (-1);
+	}
+	if (any) {
+		memset(keys, 0, len);	/* 0/0: from 0, no end */
+		n = 1;
+	} else if (n == 0)
+		return (0);	/* nobody bound in this family */
+	else
+		qsort(keys, n, len, len == 4 ? nft_addr_cmp4 : nft_addr_cmp16);
+	if ((st = nftnl_set_alloc()) == NULL) {
+		log_warn("nftables: set");
+		return (-1);
+	}
+	nftnl_set_set_str(st, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(st, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(st, NFTNL_SET_FAMILY, NFPROTO_INET);
+	for (i = 0; i < n && ok == 0; i = j) {
+		/* The run keys[i] .. keys[j - 1], duplicates included. */
+		memcpy(end, keys + i * len, len);
+		ok = -1;
+		if ((e = nftnl_set_elem_alloc()) == NULL)
+			break;
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, keys + i * len, len);
+		nftnl_set_elem_add(st, e);
+		for (j = i + 1; j < n; j++) {
+			if (memcmp(keys + j * len, end, len) == 0)
+				continue;
+			memcpy(next, end, len);
+			if (!nft_addr_next(next, len) ||
+			    memcmp(keys + j * len, next, len) != 0)
+				break;
+			memcpy(end, next, len);
+		}
+		if (any || !nft_addr_next(end, len)) {
+			ok = 0;		/* to the end of the space */
+			continue;
+		}
+		if ((e = nftnl_set_elem_alloc()) == NULL)
+			break;
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, end, len);
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS,
+		    NFT_SET_ELEM_INTERVAL_END);
+		nftnl_set_elem_add(st, e);
+		ok = 0;
+	}
+	if (ok == -1)
+		log_warn("nftables: element");
+	nlh = NULL;
+	if (ok == 0 && (nlh = nft_msg(nb, NFT_MSG_NEWSETELEM, NLM_F_CREATE,
+	    "add addresses")) != NULL)
+		nftnl_set_elems_nlmsg_build_payload(nlh, st);
+	nftnl_set_free(st);
 	return (nft_next(nb, nlh));
 }
 
@@ -152,6 +365,20 @@ nft_add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
 	}
 	nftnl_rule_add_expr(r, e);
 	return (0);
+}
+
+/* Register 1 must be in set name (the port in @alive, ...). */
+static int
+nft_x_lookup(struct nftnl_rule *r, const char *name, uint32_t id)
+{
+	struct nftnl_expr	*e;
+
+	if ((e = nftnl_expr_alloc("lookup")) != NULL) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, name);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, id);
+	}
+	return (nft_add_expr(r, e));
 }
 
 /*
@@ -191,52 +418,244 @@ nft_queue_expr(enum nft_form form, uint16_t queue)
 	return (e);
 }
 
-/* meta l4proto udp, udp dport PORT, then the queue action. */
+/*
+ * Expression builders: each adds one expression to r working on register
+ * 1, and returns 0, or -1 (logged) after which r is freed by the caller.
+ */
 static int
-nft_put_rule(struct nft_batch *nb, enum nft_form form, uint16_t queue,
-    uint16_t port)
+nft_x_meta(struct nftnl_rule *r, uint32_t key)
+{
+	struct nftnl_expr	*e;
+
+	if ((e = nftnl_expr_alloc("meta")) != NULL) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	}
+	return (nft_add_expr(r, e));
+}
+
+static int
+nft_x_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
+{
+	struct nftnl_expr	*e;
+
+	if ((e = nftnl_expr_alloc("cmp")) != NULL) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+	}
+	return (nft_add_expr(r, e));
+}
+
+static int
+nft_x_cmp8(struct nftnl_rule *r, uint8_t v)
+{
+	return (nft_x_cmp(r, NFT_CMP_EQ, &v, sizeof(v)));
+}
+
+/* Load len bytes at off from base (transport header: the UDP header). */
+static int
+nft_x_load(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len)
+{
+	struct nftnl_expr	*e;
+
+	if ((e = nftnl_expr_alloc("payload")) != NULL) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	}
+	return (nft_add_expr(r, e));
+}
+
+/*
+ * Write register 1 at off from base, keeping checksums right as nft(8)
+ * does: csum_off is the checksum to update (NFT_PAYLOAD_CSUM_INET), l4 the
+ * flag for an address that is part of the UDP pseudo-header.
+ */
+static int
+nft_x_write(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len,
+    uint32_t csum_type, uint32_t csum_off, int l4)
+{
+	struct nftnl_expr	*e;
+
+	if ((e = nftnl_expr_alloc("payload")) != NULL) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_CSUM_TYPE, csum_type);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_CSUM_OFFSET,
+		    csum_off);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_FLAGS,
+		    l4 ? NFT_PAYLOAD_L4CSUM_PSEUDOHDR : 0);
+	}
+	return (nft_add_expr(r, e));
+}
+
+/* Load conntrack key of direction dir (-1: a key without one). */
+static int
+nft_x_ct(struct nftnl_rule *r, uint32_t key, int dir)
+{
+	struct nftnl_expr	*e;
+
+	if ((e = nftnl_expr_alloc("ct")) != NULL) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+		if (dir >= 0)
+			nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, (uint8_t)dir);
+	}
+	return (nft_add_expr(r, e));
+}
+
+/*
+ * ct direction original ct status dnat: a packet DNAT or REDIRECT moved;
+ * fresh: and its connection is not confirmed yet (ct status dnat and not
+ * confirmed), the first packet of a flow from the network.
+ */
+static int
+nft_x_dnatted(struct nftnl_rule *r, int fresh)
+{
+	struct nftnl_expr	*e;
+	uint32_t		 mask = IPS_DST_NAT, zero = 0;
+	uint32_t		 want = IPS_DST_NAT;
+	int			 ok = 0;
+
+	if (fresh)
+		mask |= IPS_CONFIRMED;
+
+	ok |= nft_x_ct(r, NFT_CT_DIRECTION, -1);
+	ok |= nft_x_cmp8(r, IP_CT_DIR_ORIGINAL);
+	ok |= nft_x_ct(r, NFT_CT_STATUS, -1);
+	if ((e = nftnl_expr_alloc("bitwise")) != NULL) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask,
+		    sizeof(mask));
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero,
+		    sizeof(zero));
+	}
+	ok |= nft_add_expr(r, e);
+	if (fresh)
+		ok |= nft_x_cmp(r, NFT_CMP_EQ, &want, sizeof(want));
+	else
+		ok |= nft_x_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+	return (ok);
+}
+
+/*
+ * Rewrite the packet's destination address (and port: portchg) to those
+ * of conntrack tuple dir: IP_CT_DIR_ORIGINAL puts back what the client sent to (before
+ * DNAT), IP_CT_DIR_REPLY what NAT made of it.  The reply tuple's source is
+ * the translated destination.
+ */
+static int
+nft_x_setdst(struct nftnl_rule *r, int v6, int dir, int portchg)
+{
+	int	 ok = 0, orig = dir == IP_CT_DIR_ORIGINAL;
+
+	if (v6) {
+		ok |= nft_x_ct(r, orig ? NFT_CT_DST_IP6 : NFT_CT_SRC_IP6, dir);
+		ok |= nft_x_write(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16,
+		    NFT_PAYLOAD_CSUM_NONE, 0, 1);
+	} else {
+		ok |= nft_x_ct(r, orig ? NFT_CT_DST_IP : NFT_CT_SRC_IP, dir);
+		ok |= nft_x_write(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4,
+		    NFT_PAYLOAD_CSUM_INET, 10, 1);
+	}
+	/*
+	 * The port only where NAT changed it: that write updates the UDP
+	 * checksum without the exception for 0 (IPv4: none), which the
+	 * address writes keep; a query without a checksum would come out
+	 * with a wrong one.
+	 */
+	if (portchg) {
+		ok |= nft_x_ct(r, orig ? NFT_CT_PROTO_DST : NFT_CT_PROTO_SRC,
+		    dir);
+		ok |= nft_x_write(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2,
+		    NFT_PAYLOAD_CSUM_INET, 6, 0);
+	}
+	return (ok);
+}
+
+/*
+ * The rules (nft.h):
+ *   NFT_R_QUEUEn: meta nfproto ipvN, udp dport PORT udp dport @alive
+ *                 ip[6] daddr @boundN queue
+ *   NFT_R_UNNATn: the same match, ct status dnat and not confirmed,
+ *                 destination set back to the client's, queue
+ *   NFT_R_RENATn: meta nfproto ipvN, udp, ct status dnat, ct reply
+ *                 proto-src PORT, destination set to NAT's again
+ */
+enum nft_rule {
+	NFT_R_QUEUE4,
+	NFT_R_QUEUE6,
+	NFT_R_UNNAT4,
+	NFT_R_UNNAT6,
+	NFT_R_RENAT4,
+	NFT_R_RENAT6
+};
+
+/* ct original proto-dst != PORT (portchg) or == PORT. */
+static int
+nft_x_portchg(struct nftnl_rule *r, int portchg, uint16_t nport)
+{
+	int	 ok = 0;
+
+	ok |= nft_x_ct(r, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL);
+	ok |= nft_x_cmp(r, portchg ? NFT_CMP_NEQ : NFT_CMP_EQ, &nport,
+	    sizeof(nport));
+	return (ok);
+}
+
+static int
+nft_put_rule(struct nft_batch *nb, const char *chain, enum nft_rule kind,
+    int portchg, enum nft_form form, uint16_t queue, uint16_t port)
 {
 	struct nftnl_rule	*r;
-	struct nftnl_expr	*e;
 	struct nlmsghdr		*nlh = NULL;
 	uint16_t		 nport = htons(port);
-	int			 ok = 0;
+	int			 ok = 0, v6;
 
 	if ((r = nftnl_rule_alloc()) == NULL) {
 		log_warn("nftables: rule");
 		return (-1);
 	}
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 
-	if ((e = nftnl_expr_alloc("meta")) != NULL) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	v6 = kind == NFT_R_QUEUE6 || kind == NFT_R_UNNAT6 ||
+	    kind == NFT_R_RENAT6;
+	ok |= nft_x_meta(r, NFT_META_NFPROTO);
+	ok |= nft_x_cmp8(r, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+	ok |= nft_x_meta(r, NFT_META_L4PROTO);
+	ok |= nft_x_cmp8(r, IPPROTO_UDP);
+	if (kind == NFT_R_RENAT4 || kind == NFT_R_RENAT6) {
+		ok |= nft_x_dnatted(r, 0);
+		ok |= nft_x_ct(r, NFT_CT_PROTO_SRC, IP_CT_DIR_REPLY);
+		ok |= nft_x_cmp(r, NFT_CMP_EQ, &nport, sizeof(nport));
+		ok |= nft_x_portchg(r, portchg, nport);
+		ok |= nft_x_setdst(r, v6, IP_CT_DIR_REPLY, portchg);
+	} else {
+		/* udp dport PORT, then @alive on the same register. */
+		ok |= nft_x_load(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2,
+		    sizeof(nport));
+		ok |= nft_x_cmp(r, NFT_CMP_EQ, &nport, sizeof(nport));
+		ok |= nft_x_lookup(r, NFT_SET_ALIVE, NFT_SETID);
+		/* ip daddr @bound4, ip6 daddr @bound6 */
+		ok |= nft_x_load(r, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16,
+		    v6 ? 16 : 4);
+		ok |= nft_x_lookup(r, v6 ? NFT_SET_BOUND6 : NFT_SET_BOUND4,
+		    v6 ? NFT_SETID6 : NFT_SETID4);
+		if (kind == NFT_R_UNNAT4 || kind == NFT_R_UNNAT6) {
+			ok |= nft_x_dnatted(r, 1);
+			ok |= nft_x_portchg(r, portchg, nport);
+			ok |= nft_x_setdst(r, v6, IP_CT_DIR_ORIGINAL, portchg);
+		}
+		ok |= nft_add_expr(r, nft_queue_expr(form, queue));
 	}
-	ok |= nft_add_expr(r, e);
-	if ((e = nftnl_expr_alloc("cmp")) != NULL) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-		nftnl_expr_set_u8(e, NFTNL_EXPR_CMP_DATA, IPPROTO_UDP);
-	}
-	ok |= nft_add_expr(r, e);
-	if ((e = nftnl_expr_alloc("payload")) != NULL) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
-		    NFT_PAYLOAD_TRANSPORT_HEADER);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 2);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, sizeof(nport));
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-	}
-	ok |= nft_add_expr(r, e);
-	if ((e = nftnl_expr_alloc("cmp")) != NULL) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &nport, sizeof(nport));
-	}
-	ok |= nft_add_expr(r, e);
-	ok |= nft_add_expr(r, nft_queue_expr(form, queue));
-
 	if (ok == 0 && (nlh = nft_msg(nb, NFT_MSG_NEWRULE,
 	    NLM_F_CREATE | NLM_F_APPEND, "add rule")) != NULL)
 		nftnl_rule_nlmsg_build_payload(nlh, r);
@@ -323,18 +742,20 @@ nft_send(struct mnl_socket *nl, struct nft_batch *nb)
 }
 
 /*
- * Build and send one batch.  add: the whole replacement with the given
- * form of queue action; else just the deletion of the table.  0 if
+ * Build and send one batch (enum nft_op); NFT_OP_ADD with the given form
+ * of queue action.  The refresh deletes and adds the element again in one
+ * transaction: adding an element that exists does not restart its
+ * timeout, and the first add makes the delete safe when it expired.  0 if
  * applied, the kernel's errno (> 0, step in nft_errwhat) if refused, -1
  * for a local failure (logged).
  */
 static int
-nft_batch(int add, enum nft_form form, uint16_t queue, uint16_t port)
+nft_batch(enum nft_op op, enum nft_form form, uint16_t queue, uint16_t port)
 {
+	static char		 buf[2 * NFT_BATCHSZ];
 	struct mnl_socket	*nl;
 	struct nft_batch	 nb;
-	char			 buf[2 * NFT_BUFSZ];
-	int			 rc = -1;
+	int			 rc = -1, on = 1, i;
 
 	memset(&nb, 0, sizeof(nb));
 	/* Distinct seqs per batch and per run, as nft(8) does. */
@@ -351,15 +772,18 @@ nft_batch(int add, enum nft_form form, uint16_t queue, uint16_t port)
 		log_warn("nftables: netlink bind");
 		goto out;
 	}
+	/* An error's ACK without a copy of our (long) message. */
+	(void)setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_CAP_ACK,
+	    &on, sizeof(on));
 	/* The batch uses at most half of buf: libmnl's documented rule. */
-	if ((nb.b = mnl_nlmsg_batch_start(buf, NFT_BUFSZ)) == NULL) {
+	if ((nb.b = mnl_nlmsg_batch_start(buf, NFT_BATCHSZ)) == NULL) {
 		log_warn("nftables: batch");
 		goto out;
 	}
 	if (nft_next(&nb, nftnl_batch_begin(mnl_nlmsg_batch_current(nb.b),
 	    nb.seq++)) == -1)
 		goto out;
-	if (add) {
+	if (op == NFT_OP_ADD) {
 		/* Create-if-missing first, so the delete cannot fail. */
 		if (nft_put_table(&nb, NFT_MSG_NEWTABLE, NLM_F_CREATE,
 		    "add table") == -1 ||
@@ -367,8 +791,50 @@ nft_batch(int add, enum nft_form form, uint16_t queue, uint16_t port)
 		    "delete old table") == -1 ||
 		    nft_put_table(&nb, NFT_MSG_NEWTABLE,
 		    NLM_F_CREATE | NLM_F_EXCL, "add table") == -1 ||
-		    nft_put_chain(&nb) == -1 ||
-		    nft_put_rule(&nb, form, queue, port) == -1)
+		    nft_put_set(&nb, NFT_SET_ALIVE, NFT_TYPE_SERVICE,
+		    sizeof(uint16_t), NFT_SET_TIMEOUT, NFT_SETID) == -1 ||
+		    nft_put_elem(&nb, NFT_MSG_NEWSETELEM, port,
+		    "add element") == -1 ||
+		    nft_put_set(&nb, NFT_SET_BOUND4, NFT_TYPE_IPV4, 4,
+		    NFT_SET_INTERVAL, NFT_SETID4) == -1 ||
+		    nft_put_addrs(&nb, NFT_SET_BOUND4, nft_anykey, 0, 4, 1,
+		    0) == -1 ||
+		    nft_put_set(&nb, NFT_SET_BOUND6, NFT_TYPE_IPV6, 16,
+		    NFT_SET_INTERVAL, NFT_SETID6) == -1 ||
+		    nft_put_addrs(&nb, NFT_SET_BOUND6, nft_anykey, 0, 16, 1,
+		    0) == -1 ||
+		    nft_put_chain(&nb, NFT_CHAIN, NFT_PRIO) == -1)
+			goto out;
+		for (i = 0; nft_nat && i < 4; i++)
+			if (nft_put_rule(&nb, NFT_CHAIN, i < 2 ? NFT_R_UNNAT4 :
+			    NFT_R_UNNAT6, i % 2, form, queue, port) == -1)
+				goto out;
+		if (nft_put_rule(&nb, NFT_CHAIN, NFT_R_QUEUE4, 0, form, queue,
+		    port) == -1 ||
+		    nft_put_rule(&nb, NFT_CHAIN, NFT_R_QUEUE6, 0, form, queue,
+		    port) == -1)
+			goto out;
+		if (nft_nat &&
+		    nft_put_chain(&nb, NFT_CHAIN_RENAT, NFT_PRIO + 1) == -1)
+			goto out;
+		for (i = 0; nft_nat && i < 4; i++)
+			if (nft_put_rule(&nb, NFT_CHAIN_RENAT, i < 2 ?
+			    NFT_R_RENAT4 : NFT_R_RENAT6, i % 2, form, queue,
+			    port) == -1)
+				goto out;
+	} else if (op == NFT_OP_REFRESH) {
+		if (nft_put_elem(&nb, NFT_MSG_NEWSETELEM, port,
+		    "add element") == -1 ||
+		    nft_put_elem(&nb, NFT_MSG_DELSETELEM, port,
+		    "delete element") == -1 ||
+		    nft_put_elem(&nb, NFT_MSG_NEWSETELEM, port,
+		    "add element") == -1)
+			goto out;
+	} else if (op == NFT_OP_ADDRS) {
+		if (nft_put_addrs(&nb, NFT_SET_BOUND4, nft_keys4, nft_nkeys4,
+		    4, nft_any4, 1) == -1 ||
+		    nft_put_addrs(&nb, NFT_SET_BOUND6, nft_keys6, nft_nkeys6,
+		    16, nft_any6, 1) == -1)
 			goto out;
 	} else if (nft_put_table(&nb, NFT_MSG_DELTABLE, 0,
 	    "delete table") == -1)
@@ -385,6 +851,87 @@ out:
 		mnl_nlmsg_batch_stop(nb.b);
 	mnl_socket_close(nl);
 	return (rc);
+}
+
+/* One chain of the dump: is it of type nat? */
+static int
+nft_nat_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nftnl_chain	*c;
+	const char		*type;
+	int			*found = arg;
+
+	if ((c = nftnl_chain_alloc()) == NULL)
+		return (MNL_CB_ERROR);
+	if (nftnl_chain_nlmsg_parse(nlh, c) == 0 &&
+	    nftnl_chain_is_set(c, NFTNL_CHAIN_TYPE) &&
+	    (type = nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE)) != NULL &&
+	    strcmp(type, "nat") == 0)
+		*found = 1;
+	nftnl_chain_free(c);
+	return (MNL_CB_OK);
+}
+
+/* A legacy iptables nat table in this namespace (ip or ip6). */
+static int
+nft_nat_legacy(const char *path)
+{
+	FILE	*f;
+	char	 line[64];
+	int	 found = 0;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return (0);
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strcmp(line, "nat\n") == 0;
+	fclose(f);
+	return (found);
+}
+
+/*
+ * Does this network namespace do NAT (a chain of type nat in nftables,
+ * iptables-nft included, or a legacy iptables nat table)?  Only then do
+ * the DNAT rules go in: their ct expressions turn connection tracking on
+ * for the namespace, which a host without NAT must not pay for (nor risk
+ * a full conntrack table dropping DNS).  A dump that fails counts as
+ * "no" (logged at debug level).
+ */
+static int
+nft_nat_present(void)
+{
+	struct mnl_socket	*nl;
+	struct nlmsghdr		*nlh;
+	char			 buf[NFT_BUFSZ];
+	struct timeval		 tv = { NFT_TIMEOUT, 0 };
+	uint32_t		 seq = (uint32_t)time(NULL), portid;
+	ssize_t			 n;
+	int			 found = 0, rc = MNL_CB_OK, i;
+
+	if (nft_nat_legacy("/proc/net/ip_tables_names") ||
+	    nft_nat_legacy("/proc/net/ip6_tables_names"))
+		return (1);
+	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL)
+		return (0);
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == -1 ||
+	    setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv)) == -1)
+		goto out;
+	portid = mnl_socket_get_portid(nl);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC,
+	    NLM_F_DUMP, seq);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) == -1)
+		goto out;
+	for (i = 0; i < NFT_MAXDUMP && rc > MNL_CB_STOP; i++) {
+		if ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) <= 0)
+			break;
+		rc = mnl_cb_run(buf, (size_t)n, seq, portid, nft_nat_cb,
+		    &found);
+	}
+	if (rc == MNL_CB_ERROR)
+		log_debug("nftables: listing chains: %s", strerror(errno));
+out:
+	mnl_socket_close(nl);
+	return (found);
 }
 
 /* Log the outcome of nft_batch() when it is a kernel refusal. */
@@ -404,7 +951,8 @@ nft_rules_add(uint16_t queue, uint16_t port)
 	int		 rc;
 
 	nft_form = NFT_NONE;
-	rc = nft_batch(1, form, queue, port);
+	nft_nat = nft_nat_present();
+	rc = nft_batch(NFT_OP_ADD, form, queue, port);
 	/*
 	 * A kernel without nft_queue refuses the rule with ENOENT (no such
 	 * expression type); nothing was applied, so send it all again with
@@ -414,11 +962,12 @@ nft_rules_add(uint16_t queue, uint16_t port)
 		log_debug("nftables: %s with native queue: %s; trying xt "
 		    "NFQUEUE", nft_errwhat, strerror(rc));
 		form = NFT_COMPAT;
-		rc = nft_batch(1, form, queue, port);
+		rc = nft_batch(NFT_OP_ADD, form, queue, port);
 	}
 	if (rc != 0)
 		return (nft_refused(rc));
 	nft_form = form;
+	nft_port = port;
 	return (0);
 }
 
@@ -427,10 +976,124 @@ nft_rules_del(void)
 {
 	int	rc;
 
+	nft_alive_stop();
 	nft_form = NFT_NONE;
-	if ((rc = nft_batch(0, NFT_NONE, 0, 0)) == 0 || rc == ENOENT)
+	if ((rc = nft_batch(NFT_OP_DEL, NFT_NONE, 0, 0)) == 0 || rc == ENOENT)
 		return (0);
 	return (nft_refused(rc));
+}
+
+/*
+ * The event loop's heartbeat: while this timer runs, the alive element
+ * never expires.  A stopped or stuck loop stops refreshing it, and within
+ * NFT_ALIVE_TIMEOUT_MS the rule no longer matches: packets go straight to
+ * the bound server.  A failed refresh is logged once (the same).
+ */
+static void
+nft_alive_cb(int fd, short ev, void *arg)
+{
+	int	 rc;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if ((rc = nft_batch(NFT_OP_REFRESH, NFT_NONE, 0, nft_port)) == 0) {
+		if (nft_alive_failing) {
+			log_info("nftables: alive element refreshed again");
+			nft_alive_failing = 0;
+		}
+		return;
+	}
+	if (!nft_alive_failing++) {
+		if (rc > 0)
+			log_warnx("nftables: refreshing the alive element: "
+			    "%s: %s; packets go to the server unanswered",
+			    nft_errwhat, strerror(rc));
+		else
+			log_warnx("nftables: refreshing the alive element "
+			    "failed; packets go to the server unanswered");
+	}
+}
+
+int
+nft_alive_start(struct event_base *base)
+{
+	struct timeval	 tv = { 0, NFT_ALIVE_REFRESH_MS * 1000 };
+
+	if (nft_form == NFT_NONE)
+		return (-1);
+	nft_alive_failing = 0;
+	if ((nft_alive_ev = event_new(base, -1, EV_PERSIST, nft_alive_cb,
+	    NULL)) == NULL || event_add(nft_alive_ev, &tv) == -1) {
+		log_warnx("nftables: alive timer");
+		nft_alive_stop();
+		return (-1);
+	}
+	/* The table came with a fresh element: nothing to do at once. */
+	return (0);
+}
+
+void
+nft_alive_stop(void)
+{
+	if (nft_alive_ev != NULL) {
+		event_free(nft_alive_ev);
+		nft_alive_ev = NULL;
+	}
+}
+
+int
+nft_set_addresses(const struct sockaddr_storage *addrs, size_t n)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+	size_t				 i;
+	int				 rc;
+
+	if (nft_form == NFT_NONE)
+		return (-1);
+	nft_nkeys4 = nft_nkeys6 = 0;
+	nft_any4 = nft_any6 = 0;
+	for (i = 0; i < n; i++) {
+		if (addrs[i].ss_family == AF_INET) {
+			sin = (const struct sockaddr_in *)&addrs[i];
+			if (sin->sin_addr.s_addr == htonl(INADDR_ANY))
+				nft_any4 = 1;
+			else if (nft_nkeys4 < NFT_MAXADDR)
+				memcpy(nft_keys4 + 4 * nft_nkeys4++,
+				    &sin->sin_addr, 4);
+			else
+				goto toomany;
+		} else if (addrs[i].ss_family == AF_INET6) {
+			sin6 = (const struct sockaddr_in6 *)&addrs[i];
+			if (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
+				nft_any6 = 1;
+			else if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+				if (nft_nkeys4 == NFT_MAXADDR)
+					goto toomany;
+				memcpy(nft_keys4 + 4 * nft_nkeys4++,
+				    &sin6->sin6_addr.s6_addr[12], 4);
+			} else if (nft_nkeys6 < NFT_MAXADDR)
+				memcpy(nft_keys6 + 16 * nft_nkeys6++,
+				    &sin6->sin6_addr, 16);
+			else
+				goto toomany;
+		}
+	}
+	if ((rc = nft_batch(NFT_OP_ADDRS, NFT_NONE, 0, 0)) != 0)
+		return (nft_refused(rc));
+	return (0);
+toomany:
+	/* The door stays on every address rather than on a wrong list. */
+	log_warnx("nftables: more than %d bound addresses of a family",
+	    NFT_MAXADDR);
+	return (-1);
+}
+
+int
+nft_rules_nat(void)
+{
+	return (nft_form != NFT_NONE && nft_nat);
 }
 
 const char *

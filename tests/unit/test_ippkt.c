@@ -194,6 +194,13 @@ START_TEST(test_parse)
 	ck_assert_ptr_nonnull(exact);
 	memcpy(exact, buf, len);
 	memset(&d, 0xa5, sizeof(d));
+	/* Port 0 takes any port: a wrong-port case passes then. */
+	if (ippkt_parse(exact, len, 0, &d) == 0 && c->ok == -1)
+		ck_assert_uint_ne(d.dport, 53);
+	if (c->ok == 0) {
+		ck_assert_int_eq(ippkt_parse(exact, len, 0, &d), 0);
+		ck_assert_int_eq(ippkt_parse(exact, len, 5353, &d), -1);
+	}
 	r = ippkt_parse(exact, len, 53, &d);
 	ck_assert_msg(r == c->ok, "%s: got %d, want %d", c->name, r, c->ok);
 	if (r == 0) {
