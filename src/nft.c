@@ -54,6 +54,7 @@
 
 #include "log.h"
 #include "nft.h"
+#include "sockdiag.h"
 
 #define NFT_PRIO	-150	/* mangle: ahead of filter (0) rules */
 #define NFT_MAXMSG	32	/* messages asking for an ACK, per batch */
@@ -989,6 +990,81 @@ nft_rules_del(void)
  * NFT_ALIVE_TIMEOUT_MS the rule no longer matches: packets go straight to
  * the bound server.  A failed refresh is logged once (the same).
  */
+/*
+ * Only where the server answers: the addresses with a UDP socket bound
+ * on the port, read from the kernel (sock_diag, no privilege needed) at
+ * start and then every NFT_BOUND_POLL refreshes, go to bound4/bound6
+ * when they change, so that a query to an address where nothing listens
+ * (or that the server does not serve) passes untouched, and a server
+ * that rebinds is followed within a second.  When the kernel cannot
+ * tell, the sets stay as they are (at start: every address).
+ */
+#define NFT_BOUND_POLL	(1000 / NFT_ALIVE_REFRESH_MS)
+static struct sockaddr_storage	 nft_bound[2 * NFT_MAXADDR];
+static struct sockaddr_storage	 nft_bound_new[2 * NFT_MAXADDR];
+static size_t			 nft_nbound;
+static int			 nft_bound_known, nft_bound_failing;
+static unsigned int		 nft_ticks;
+
+static void
+nft_bound_text(const struct sockaddr_storage *a, size_t n, char *buf,
+    size_t len)
+{
+	char	 addr[INET6_ADDRSTRLEN];
+	size_t	 i, off = 0;
+	int	 w;
+
+	buf[0] = '\0';
+	if (n == 0) {
+		snprintf(buf, len, "nothing (no query is diverted)");
+		return;
+	}
+	for (i = 0; i < n && off < len; i++) {
+		if (a[i].ss_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)
+			    &a[i])->sin_addr, addr, sizeof(addr));
+		else
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+			    &a[i])->sin6_addr, addr, sizeof(addr));
+		w = snprintf(buf + off, len - off, "%s%s", i ? " " : "",
+		    addr);
+		if (w < 0 || (size_t)w >= len - off) {
+			snprintf(buf + (len > 4 ? len - 4 : 0),
+			    len > 4 ? 4 : len, "...");
+			return;
+		}
+		off += (size_t)w;
+	}
+}
+
+static void
+nft_bound_follow(void)
+{
+	char	 text[256];
+	int	 n;
+
+	n = sockdiag_udp_bound(nft_port, nft_bound_new,
+	    sizeof(nft_bound_new) / sizeof(nft_bound_new[0]));
+	if (n == -1) {
+		if (!nft_bound_failing++)
+			log_warn("nfqueue: cannot read where port %u is bound; "
+			    "the addresses diverted stay as they are", nft_port);
+		return;
+	}
+	nft_bound_failing = 0;
+	if (nft_bound_known && sockdiag_same(nft_bound_new, (size_t)n,
+	    nft_bound, nft_nbound))
+		return;
+	if (nft_set_addresses(nft_bound_new, (size_t)n) == -1)
+		return;
+	memcpy(nft_bound, nft_bound_new, (size_t)n * sizeof(nft_bound[0]));
+	nft_nbound = (size_t)n;
+	nft_bound_known = 1;
+	nft_bound_text(nft_bound, nft_nbound, text, sizeof(text));
+	log_info("nfqueue: a server is bound on port %u at: %s", nft_port,
+	    text);
+}
+
 static void
 nft_alive_cb(int fd, short ev, void *arg)
 {
@@ -997,6 +1073,8 @@ nft_alive_cb(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
+	if (++nft_ticks % NFT_BOUND_POLL == 0)
+		nft_bound_follow();
 	if ((rc = nft_batch(NFT_OP_REFRESH, NFT_NONE, 0, nft_port)) == 0) {
 		if (nft_alive_failing) {
 			log_info("nftables: alive element refreshed again");
@@ -1029,7 +1107,10 @@ nft_alive_start(struct event_base *base)
 		nft_alive_stop();
 		return (-1);
 	}
-	/* The table came with a fresh element: nothing to do at once. */
+	/* The table came with a fresh element; where the server is bound
+	 * is asked at once. */
+	nft_bound_known = 0;
+	nft_bound_follow();
 	return (0);
 }
 
