@@ -640,7 +640,7 @@ cache_lookup(struct cache *c, const struct query *q, uint64_t now,
 	if (n > limit)
 		n = msg_finish_answer(buf, n, q, limit);
 	else if (q->edns && !(e->flags & (CE_OPTLAST | CE_OPTOTHER)))
-		n = msg_add_opt(buf, n, bufsz, q, limit);
+		n = msg_finish_answer_opt(buf, n, bufsz, q, limit);
 	if (n == 0)		/* cannot happen: the question was checked */
 		goto miss;
 	c->hits++;

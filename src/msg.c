@@ -974,8 +974,12 @@ answer_reemit(const uint8_t *ans, size_t len, unsigned int nrr)
  * message there; it is then marked TC so the client does not trust the
  * remainder.
  */
-size_t
-msg_finish_answer(uint8_t *ans, size_t len, const struct query *q,
+/*
+ * The work of msg_finish_answer and msg_finish_answer_opt: bufsz > 0 is
+ * the size of ans's buffer, where an OPT RR may be added.
+ */
+static size_t
+finish_answer(uint8_t *ans, size_t len, size_t bufsz, const struct query *q,
     size_t limit)
 {
 	struct msg_iter	 it;
@@ -1033,9 +1037,29 @@ msg_finish_answer(uint8_t *ans, size_t len, const struct query *q,
 		have_opt = 0;
 	}
 
+	/*
+	 * RFC 6891 6.1.1: a query with EDNS gets an OPT RR back, even when
+	 * the upstream's answer had none (one asked without EDNS: the
+	 * fallback for an EDNS-intolerant server).  Where it does not fit
+	 * under limit, the answer is truncated below, with an OPT.
+	 */
+	if (bufsz > 0 && q->edns && !have_opt && !cut) {
+		if (len + MSG_OPTLEN > limit)
+			goto truncate;
+		if (len + MSG_OPTLEN <= bufsz && get16(ans + 10) < UINT16_MAX) {
+			ans[len] = 0;
+			put16(ans + len + 1, DNS_TYPE_OPT);
+			put16(ans + len + 3, (uint16_t)edns_max);
+			put32(ans + len + 5, q->edns_do ? 0x8000 : 0);
+			put16(ans + len + 9, 0);
+			put16(ans + 10, get16(ans + 10) + 1);
+			len += MSG_OPTLEN;
+		}
+	}
 	if (len <= limit)
 		return len;
 
+ truncate:
 	/*
 	 * Too long for the client: header and question, TC set, and for an
 	 * EDNS client the upstream's OPT as it came or, failing that, a
@@ -1068,46 +1092,18 @@ msg_finish_answer(uint8_t *ans, size_t len, const struct query *q,
 	return newlen;
 }
 
-/*
- * RFC 6891 6.1.1: a query with EDNS gets an OPT RR back, even when the
- * upstream's answer had none (one asked without EDNS: the fallback for an
- * EDNS-intolerant server).  ans is a finished answer of len bytes in a
- * buffer of bufsz; returns the new length (len when there is nothing to
- * add or no room; 0 if the answer does not read).
- */
 size_t
-msg_add_opt(uint8_t *ans, size_t len, size_t bufsz, const struct query *q,
+msg_finish_answer(uint8_t *ans, size_t len, const struct query *q,
     size_t limit)
 {
-	struct msg_iter	 it;
-	struct msg_rr	 rr;
-	int		 r;
+	return finish_answer(ans, len, 0, q, limit);
+}
 
-	if (!q->edns)
-		return len;
-	if (msg_iter_start(&it, ans, len) == -1)
-		return 0;
-	while ((r = msg_iter_next(&it, &rr)) == 1)
-		if (rr.type == DNS_TYPE_OPT)
-			return len;
-	if (r == -1 || it.end != len)
-		return len;	/* truncated already: msg_finish_answer's */
-	if (len + MSG_OPTLEN > limit) {
-		/* Room for the OPT first: this truncates (TC), and the
-		 * truncated answer carries an OPT of its own. */
-		if (limit < DNS_HDRLEN + q->qname_len + 4 + MSG_OPTLEN)
-			return len;
-		return msg_finish_answer(ans, len, q, limit - MSG_OPTLEN);
-	}
-	if (len + MSG_OPTLEN > bufsz || get16(ans + 10) == UINT16_MAX)
-		return len;
-	ans[len] = 0;
-	put16(ans + len + 1, DNS_TYPE_OPT);
-	put16(ans + len + 3, (uint16_t)edns_max);
-	put32(ans + len + 5, q->edns_do ? 0x8000 : 0);
-	put16(ans + len + 9, 0);
-	put16(ans + 10, get16(ans + 10) + 1);
-	return len + MSG_OPTLEN;
+size_t
+msg_finish_answer_opt(uint8_t *ans, size_t len, size_t bufsz,
+    const struct query *q, size_t limit)
+{
+	return finish_answer(ans, len, bufsz, q, limit);
 }
 
 void

@@ -141,9 +141,9 @@ enum msg_answer	msg_check_answer(const uint8_t *ans, size_t len,
  */
 size_t	msg_finish_answer(uint8_t *ans, size_t len, const struct query *q,
 	    size_t limit);
-/* An OPT RR for an EDNS client whose answer came without one (RFC 6891
- * 6.1.1); bufsz is ans's size.  The new length (0: does not read). */
-size_t	msg_add_opt(uint8_t *ans, size_t len, size_t bufsz,
+/* The same, and an OPT RR added for an EDNS client whose answer came
+ * without one (RFC 6891 6.1.1), in ans's buffer of bufsz bytes. */
+size_t	msg_finish_answer_opt(uint8_t *ans, size_t len, size_t bufsz,
 	    const struct query *q, size_t limit);
 
 /*

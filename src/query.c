@@ -311,9 +311,8 @@ path_answer(const struct query *q, const struct query_client *c,
 		log_query(q, c, what);
 	}
 	memcpy(qbuf, ans, len);
-	if ((n = msg_finish_answer(qbuf, len, q, client_limit(q, c))) > 0)
-		n = msg_add_opt(qbuf, n, sizeof(qbuf), q, client_limit(q, c));
-	if (n == 0)
+	if ((n = msg_finish_answer_opt(qbuf, len, sizeof(qbuf), q,
+	    client_limit(q, c))) == 0)
 		reply_rcode(q, c, DNS_RCODE_SERVFAIL);
 	else
 		c->reply(c, qbuf, n);
