@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "unit.h"
 
 static uint64_t
 read_us(clockid_t id)
@@ -50,15 +51,9 @@ main(void)
 {
 	Suite	*s = suite_create("clock");
 	TCase	*tc = tcase_create("clock");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, test_boottime);
 	tcase_add_test(tc, test_fake);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

@@ -204,16 +204,10 @@ main(void)
 {
 	Suite	*s = suite_create("localdata");
 	TCase	*tc = tcase_create("answers");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_loop_test(tc, test_answer, 0,
 	    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_rev6_soa_owner);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(s);
 }

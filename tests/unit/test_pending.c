@@ -422,8 +422,6 @@ main(void)
 {
 	Suite	*s = suite_create("pending");
 	TCase	*tc = tcase_create("table");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 10);
@@ -434,9 +432,5 @@ main(void)
 	tcase_add_test(tc, test_bounds);
 	tcase_add_test(tc, test_stale_timer);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(s);
 }

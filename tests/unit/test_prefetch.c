@@ -221,16 +221,10 @@ main(void)
 {
 	Suite	*s = suite_create("prefetch");
 	TCase	*tc = tcase_create("prefetch");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, test_short_ttls_never_expire);
 	tcase_add_test(tc, test_busy_stays_eligible);
 	tcase_add_test(tc, test_too_short);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return unit_run(s);
 }

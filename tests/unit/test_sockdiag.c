@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "sockdiag.h"
+#include "unit.h"
 
 #define MAXA	16
 
@@ -801,8 +802,6 @@ main(void)
 	Suite	*s = suite_create("sockdiag");
 	TCase	*tk = tcase_create("kernel");
 	TCase	*tp = tcase_create("parse");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_checked_fixture(tk, setup, NULL);
 	tcase_add_test(tk, test_loopback_addresses);
@@ -819,9 +818,5 @@ main(void)
 	tcase_add_test(tp, test_parse_noise);
 	tcase_add_test(tp, test_same);
 	suite_add_tcase(s, tp);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return unit_run(s);
 }

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "uio.h"
+#include "unit.h"
 
 static void
 nop(void *arg)
@@ -113,14 +114,8 @@ main(void)
 {
 	Suite	*s = suite_create("uio");
 	TCase	*tc = tcase_create("uio");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, test_reused_socket_is_empty);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

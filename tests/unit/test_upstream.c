@@ -945,8 +945,6 @@ main(void)
 {
 	Suite	*s = suite_create("upstream");
 	TCase	*tc = tcase_create("replay");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_slow_aaaa_sent_once);
@@ -963,9 +961,5 @@ main(void)
 	tcase_add_test(tc, test_jostle);
 	tcase_add_test(tc, test_servfail_next_server);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

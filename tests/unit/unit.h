@@ -6,7 +6,23 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <check.h>
+
+/* Run the suite; the test program's exit status. */
+static inline int
+unit_run(Suite *s)
+{
+	SRunner	*sr = srunner_create(s);
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
 
 /* Text ("www.example.com", "." for the root) to wire form; any label
  * length below 256 is written as is, so bad names can be made too. */
