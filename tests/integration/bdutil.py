@@ -329,6 +329,31 @@ class Daemon:
                 return m
             time.sleep(0.05)
 
+    def stats(self, timeout=2.0):
+        """SIGUSR1, then the statistics it logs as a dict of counters:
+        "queries", "forwarded", ... and "cache inserts", "cache hits", ..."""
+        off = len(self.log())
+        self.signal(signal.SIGUSR1)
+        m = self.wait_log(r"^.*cache: (off|.*prefetches \d+)$", timeout, off)
+        assert m, "no statistics after SIGUSR1:\n" + self.log()[off:]
+        out = {}
+        for line in self.log()[off:].splitlines():
+            if "cache: " in line:
+                pre, line = "cache ", line.split("cache: ", 1)[1]
+            elif "queries " in line:
+                pre, line = "", line[line.index("queries "):]
+            else:
+                continue
+            for part in re.split(r", | \(|\)", line):
+                m = (re.match(r"^(\d+) (\w+)$", part) or
+                     re.match(r"^([A-Za-z][\w ]*?) (\d+)$", part))
+                if m:
+                    k, v = m.groups()
+                    if k.isdigit():
+                        k, v = v, k
+                    out[pre + k] = int(v)
+        return out
+
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 

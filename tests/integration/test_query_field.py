@@ -109,6 +109,10 @@ def test_deadline_cached_servfail_gives_empty(daemon, upstream, uniq):
     assert wait_for(lambda: up.queries(qname=name, qtype="AAAA"), 1)
     for qid in (0x52, 0x53):
         n = len(up.queries(qname=name, qtype="AAAA"))
+        # The SERVFAIL has been taken in (cached), so that this query
+        # cannot join the one in flight.
+        assert wait_for(lambda: d.stats()["cache inserts"] >= n, 2), \
+            "the upstream SERVFAIL was not cached"
         r, dt = udp_query(d.port, make_query(name, "AAAA", edns=True,
                                              qid=qid))
         check_empty(r, name, 60, qid, True)
