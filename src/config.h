@@ -93,6 +93,17 @@ struct config {
 	char			*pid_file;
 	char			*user;
 	char			*group;
+
+	/* ---- local answers: domain rules and records (config_local.c) */
+
+	/* ---- hosts files and records (config_hosts.c) ---- */
+
+	/* ---- where to listen (config_listen.c) ---- */
+
+	/* ---- filtering and upstream keys (config_filter.c) ---- */
+
+	/* ---- files and logging (config_files.c) ---- */
+
 };
 
 /* Errors, each a full line: "file:line: what" or "option --key: what". */

@@ -1,0 +1,180 @@
+/*
+ * config_impl.h: what the parts of the configuration module share, and
+ * nothing outside it includes.
+ *
+ *   config.c         the file and command-line readers, building a
+ *                    configuration, the SIGHUP comparison
+ *   config_keys.c    the key table (one table for file, command line,
+ *                    --help and --test) and the setters of the general keys
+ *   config_util.c    errors, value parsers, address and domain helpers
+ *   config_print.c   the print-back of --test and --help
+ *   config_resolv.c  resolv-file reading
+ *
+ * Setters of a group of keys live beside the group (config_keys.c for the
+ * general ones); each is declared here under its group.
+ */
+#ifndef BRISKDNS_CONFIG_IMPL_H
+#define BRISKDNS_CONFIG_IMPL_H
+
+#include <sys/socket.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+
+#define CONFIG_MAX_LINE		4096		/* characters, without newline */
+#define CONFIG_MAX_FILE		(1024 * 1024)	/* bytes in one file */
+#define CONFIG_MAX_READ		(16 * 1024 * 1024) /* bytes in one load */
+#define CONFIG_MAX_VALUES	65536		/* key lines in one load */
+#define CONFIG_MAX_DEPTH	8		/* conf-file nesting */
+#define CONFIG_MAX_ERRORS	100		/* kept; one more says so */
+#define CONFIG_MAX_LISTEN	256		/* listen-address values */
+#define CONFIG_MAX_ENTRIES	65536		/* servers, aaaa-forward domains */
+#define CONFIG_MAX_RESOLV	16		/* nameservers from resolv.conf */
+#define CONFIG_MAX_RESOLV_FILE	(64 * 1024)
+#define CONFIG_SHOW		60		/* characters of a value in errors */
+#define CONFIG_MAX_CACHE	10000000	/* cache-size entries */
+#define CONFIG_MAX_TTL		604800		/* cache TTLs: 7 days (RFC 8767) */
+#define CONFIG_MAX_DEADLINE	60000		/* aaaa-mode=deadline:MS */
+
+enum key_type {
+	KT_FLAG,		/* no value */
+	KT_NUMBER,		/* decimal, min..max, in a uint16_t or uint32_t */
+	KT_SIZE,		/* decimal, min..max, in a size_t */
+	KT_STRING,		/* a path or a name */
+	KT_ADDRESS,		/* an IPv4 or IPv6 address, no port */
+	KT_SERVER,		/* server= syntax */
+	KT_DOMAINLIST		/* /DOMAIN[/DOMAIN...]/ */
+};
+
+#define K_REPEAT	0x01	/* values accumulate */
+#define K_CMDLINE	0x02	/* only on the command line */
+#define K_NOPRINT	0x04	/* not in the print-back */
+#define K_NODEFAULT	0x08	/* def is descriptive, not applied */
+
+struct parse;
+struct key;
+
+typedef int	(*key_set_fn)(struct parse *, const struct key *, const char *);
+typedef void	(*key_print_fn)(FILE *, const struct config *, const struct key *);
+
+struct key {
+	const char	*name;
+	int		 shortopt;	/* 0: long option only */
+	enum key_type	 type;
+	int		 flags;
+	const char	*def;		/* as shown by --help; NULL: none */
+	const char	*arg;		/* metavariable for --help */
+	size_t		 off;		/* the field in struct config */
+	size_t		 size;		/* its size (numbers) */
+	unsigned long	 min, max;	/* numbers */
+	key_set_fn	 set;		/* NULL: by type */
+	key_print_fn	 print;		/* NULL: by type */
+	const char	*help;
+};
+
+/* Where values come from while a configuration is built. */
+struct parse {
+	struct config		*cfg;
+	struct config_errors	*errs;
+	const char		*file;	/* NULL: the command line */
+	unsigned long		 line;
+	int			 depth;	/* conf-file nesting, 0: top */
+	size_t			 nvalues;
+	size_t			 nread;
+	size_t			 nerr;	/* errors, kept or not */
+	int			 stop;	/* a bound was hit: read no more */
+};
+
+/* The command line, in order, to apply again on SIGHUP. */
+/* The command line, in order, to apply again on SIGHUP. */
+struct config_arg {
+	int	 key;		/* index in config_keys[] */
+	char	*value;		/* NULL for a flag */
+};
+
+struct config_args {
+	struct config_arg	*v;
+	size_t			 n;
+};
+
+#define FIELD(cfg, k)	((void *)((char *)(cfg) + (k)->off))
+
+
+/* The key table, in the order of --help and the print-back. */
+extern const struct key	 config_keys[];
+extern const size_t	 config_nkeys;
+const struct key	*config_key_find(const char *name);
+int			 config_key_apply(struct parse *, const struct key *,
+			    const char *);
+
+/* ---- errors (config_util.c) ---- */
+void	errs_addline(struct parse *, const char *);
+void	perr(struct parse *, const char *, ...)
+	    __attribute__((__format__(__printf__, 2, 3)));
+void	kerr(struct parse *, const struct key *, const char *, ...)
+	    __attribute__((__format__(__printf__, 3, 4)));
+const char *show(const char *, char *, size_t);
+#define SHOWBUF	(CONFIG_SHOW * 4 + 8)
+
+/* ---- values (config_util.c) ---- */
+int	parse_ulong(const char *, unsigned long, unsigned long *);
+int	parse_host(const char *, struct sockaddr_storage *, socklen_t *);
+int	parse_addr_port(const char *, struct sockaddr_storage *, socklen_t *,
+	    const char **);
+const char *domain_text(const struct config_domain *, char *, size_t);
+const char *addr_text(const struct sockaddr_storage *, char *, size_t);
+uint16_t addr_port(const struct sockaddr_storage *);
+int	addr_equal(const struct sockaddr_storage *,
+	    const struct sockaddr_storage *);
+int	addr_is_any(const struct sockaddr_storage *);
+int	addr_is_loopback(const struct sockaddr_storage *);
+int	addr_is_self(const struct sockaddr_storage *, const struct config_addr *,
+	    size_t);
+void	*grow(void *, size_t, size_t, size_t);
+
+/* ---- the file reader (config.c) ---- */
+char	*read_file(const char *, size_t, size_t *, const char **);
+void	 parse_file(struct parse *, const char *, int);
+
+/* ---- general keys (config_keys.c) ---- */
+int	set_flag(struct parse *, const struct key *, const char *);
+int	set_number(struct parse *, const struct key *, const char *);
+int	set_string(struct parse *, const struct key *, const char *);
+int	set_path(struct parse *, const struct key *, const char *);
+int	set_name(struct parse *, const struct key *, const char *);
+int	set_listen(struct parse *, const struct key *, const char *);
+int	set_server(struct parse *, const struct key *, const char *);
+int	set_aaaa_forward(struct parse *, const struct key *, const char *);
+int	set_aaaa_mode(struct parse *, const struct key *, const char *);
+int	set_filter_aaaa(struct parse *, const struct key *, const char *);
+int	set_conf_file(struct parse *, const struct key *, const char *);
+int	set_nfqueue(struct parse *, const struct key *, const char *);
+int	set_nfqueue_rules(struct parse *, const struct key *, const char *);
+int	domains_parse(struct parse *, const struct key *, const char *,
+	    const char **, struct config_domain **, size_t *);
+#define AAAA_NMODES	(AAAA_AFTER_A + 1)
+extern const char *const aaaa_mode_names[AAAA_NMODES];
+int	string_quoted(const char *);
+
+/* ---- print-back (config_print.c) ---- */
+void	print_conf_file(FILE *, const struct config *, const struct key *);
+void	print_aaaa_mode(FILE *, const struct config *, const struct key *);
+void	print_unset_zero(FILE *, const struct config *, const struct key *);
+void	print_nfqueue(FILE *, const struct config *, const struct key *);
+void	print_nfqueue_rules(FILE *, const struct config *, const struct key *);
+
+/* ---- local answers: domain rules and records (config_local.c) ---- */
+
+/* ---- hosts files and records (config_hosts.c) ---- */
+
+/* ---- where to listen (config_listen.c) ---- */
+
+/* ---- filtering and upstream keys (config_filter.c) ---- */
+
+/* ---- files and logging (config_files.c) ---- */
+
+/* ---- keys outside briskdns's scope (config_reject.c) ---- */
+
+#endif
