@@ -53,6 +53,10 @@ def pytest_runtest_makereport(item, call):
     for d in getattr(funcargs.get("daemon"), "made", []):
         rep.sections.append(("briskdns %s" % " ".join(d.argv[1:]),
                              d.log()[-6000:] or "(empty log)"))
+    pr = getattr(funcargs.get("pair"), "made", [])
+    for x in pr:
+        rep.sections.append(("dnsmasq %s" % " ".join(x.dm_argv[1:]),
+                             x.dnsmasq_text() or "(empty log)"))
     for u in getattr(funcargs.get("upstream"), "made", []):
         rep.sections.append(("upstream %s saw" % u.server_arg,
                              "\n".join(repr(r) for r in u.queries()[-40:])
@@ -181,3 +185,26 @@ def procs():
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             p.wait()
+
+
+@pytest.fixture
+def pair(workdir, upstream, daemon, procs):
+    """pair(conf_text, files={}, hosts=False, ...) -> a started
+    compat.Pair: dnsmasq 2.90 and briskdns side by side with the same
+    configuration (compat.py says what is compared).  Root only (dnsmasq
+    drops privileges); skipped without dnsmasq."""
+    import compat
+    if not bdutil.is_root():
+        pytest.skip("needs root: dnsmasq changes user at start")
+    if not os.access(compat.DNSMASQ, os.X_OK):
+        pytest.skip("needs dnsmasq (Debian package dnsmasq)")
+    made = []
+
+    def make(conf, **kw):
+        p = compat.Pair(workdir, upstream, daemon, procs)
+        made.append(p)
+        return p.start(conf, **kw)
+    make.made = made
+    yield make
+    for p in made:
+        p.stop()
