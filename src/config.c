@@ -172,7 +172,8 @@ parse_line(struct parse *p, const char *line)
 		return;
 	}
 	if ((k = config_key_find(key)) == NULL) {
-		perr(p, "unknown key '%s'", show(key, sb, sizeof(sb)));
+		if (config_reject(p, key) == -1)
+			perr(p, "unknown key '%s'", show(key, sb, sizeof(sb)));
 		return;
 	}
 	if (k->flags & K_CMDLINE) {
@@ -603,15 +604,20 @@ config_args_parse(int argc, char *argv[], struct config_args **argsp,
 			    (k = key_by_val(optopt)) != NULL)
 				kerr(&p, k, "takes no value");
 			else if (optopt != 0 && optopt < OPT_LONGONLY &&
-			    isprint(optopt))
-				perr(&p, "option -%c: unknown option", optopt);
-			else {
+			    isprint(optopt)) {
+				if (config_reject_short(&p, optopt) == -1)
+					perr(&p, "option -%c: unknown option",
+					    optopt);
+			} else {
 				char	name[SHOWBUF], *eq;
 
 				show(arg, name, sizeof(name));
 				if ((eq = strchr(name, '=')) != NULL)
 					*eq = '\0';
-				perr(&p, "option %s: unknown option", name);
+				if (strncmp(name, "--", 2) != 0 ||
+				    config_reject(&p, name + 2) == -1)
+					perr(&p, "option %s: unknown option",
+					    name);
 			}
 			continue;
 		}

@@ -176,5 +176,16 @@ void	print_nfqueue_rules(FILE *, const struct config *, const struct key *);
 /* ---- files and logging (config_files.c) ---- */
 
 /* ---- keys outside briskdns's scope (config_reject.c) ---- */
+struct reject {
+	const char	*name;		/* dnsmasq's key */
+	int		 shortopt;	/* dnsmasq's short option, 0: none */
+	const char	*why;		/* one line: why briskdns refuses it */
+};
+extern const struct reject	 config_rejects[];
+extern const size_t		 config_nrejects;
+const struct reject	*config_reject_find(const char *);
+const struct reject	*config_reject_find_short(int);
+int	config_reject(struct parse *, const char *);
+int	config_reject_short(struct parse *, int);
 
 #endif

@@ -369,7 +369,8 @@ static const struct {
 	{ { "briskdns", "--nfqueue-bogus=1", NULL }, -1, CONFIG_RUN,
 	    "option --nfqueue-bogus: unknown option" },
 	{ { "briskdns", "-Z", NULL }, -1, CONFIG_RUN,
-	    "option -Z: unknown option" },
+	    "option -Z (--read-ethers): a DHCP key: briskdns does DNS only; "
+	    "keep dnsmasq for DHCP with port=0" },
 	{ { "briskdns", "-d", "extra", NULL }, -1, CONFIG_RUN,
 	    "unexpected argument 'extra'" },
 	{ { "briskdns", "--aaaa-mode=after-a", "--aaaa-mode=deadline:1",
