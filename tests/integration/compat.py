@@ -10,8 +10,9 @@ compares their answers:
     assert p.upstream_saw("x.example.") == 0
 
 The configuration text may name files of the test as {dir}/NAME (the
-work directory; `files` are written there first, {dir} is substituted
-in them too).  Both daemons get, on their command line:
+work directory; `files` are written there first) and the upstream as
+{up} (ADDR#PORT, e.g. server=/corp.example/{up}); both are substituted
+in the files too.  Both daemons get, on their command line:
 
     -C FILE --no-resolv --server=<the FakeUpstream> --port=<own port>
     --listen-address=127.0.0.1 (dnsmasq also --bind-interfaces)
@@ -143,11 +144,15 @@ class Pair:
         self.dm_argv = [DNSMASQ]
 
     # -- start ---------------------------------------------------------
+    def _subst(self, text):
+        return text.replace("{dir}", self.workdir).replace(
+            "{up}", self.up.server_arg)
+
     def _write(self, name, text):
         p = os.path.join(self.workdir, name)
         os.makedirs(os.path.dirname(p), mode=0o755, exist_ok=True)
         with open(p, "w") as f:
-            f.write(text.replace("{dir}", self.workdir))
+            f.write(self._subst(text))
         os.chmod(p, 0o644)
         return p
 
