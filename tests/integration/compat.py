@@ -139,8 +139,12 @@ class Pair:
         self.dm_port = None
         self.addr = "127.0.0.1"
         self.conf = None
-        self.dm_log = os.path.join(workdir, "dnsmasq.log")
-        self.dm_pid = os.path.join(workdir, "dnsmasq.pid")
+        n = 0
+        while os.path.exists(os.path.join(workdir, "dnsmasq-%d.log" % n)):
+            n += 1
+        self.dm_log = os.path.join(workdir, "dnsmasq-%d.log" % n)
+        self.dm_pid = os.path.join(workdir, "dnsmasq-%d.pid" % n)
+        self.conf_name = "compat-%d.conf" % n
         self.dm_argv = [DNSMASQ]
 
     # -- start ---------------------------------------------------------
@@ -158,6 +162,7 @@ class Pair:
 
     def start(self, conf, files=None, hosts=False, dnsmasq_args=(),
               briskdns_args=(), up=None, timeout=5.0):
+        open(self.dm_log, "ab").close()
         self.up = up if up is not None else self._upstream()
         for name, text in (files or {}).items():
             if text is None:		# a directory
@@ -165,7 +170,7 @@ class Pair:
                             exist_ok=True)
             else:
                 self._write(name, text)
-        self.conf = self._write("compat.conf", conf)
+        self.conf = self._write(self.conf_name, conf)
         text = self.conf_text = conf
         common = ["--no-resolv", "--server=" + self.up.server_arg]
         nohosts = [] if hosts else ["--no-hosts"]
