@@ -17,7 +17,11 @@ namespace of its own (only its lo; nothing leaves it):
        none     an empty configuration,
        address  N lines address=/DOMAIN/0.0.0.0,
        hosts    addn-hosts= a file of N lines "0.0.0.0 DOMAIN";
-     bytes per rule = (RSS with the rules - RSS with none) / N.
+     bytes per rule = (RSS with the rules - RSS with none) / N;
+     and then the longest wait for an answer (one query in flight, the
+     rules' domain asked again and again) across a SIGHUP, the answer
+     still 0.0.0.0 (dnsmasq re-reads its hosts files on SIGHUP, not its
+     configuration: its address= row shows no reload work).
   2. cache-hit throughput with N address= rules and with none, through
      the shared harness (/work/shared/bench/run.sh, scenario b: dnsperf
      over 1000 cached names, nsd upstream), and the ratio of the two.
@@ -193,7 +197,10 @@ def start_once(o, server, case, conf, probe, port, wdir, timeout):
         time.sleep(0.3)
         rss_settled = status(p.pid, "VmRSS")
         hwm = status(p.pid, "VmHWM")
-        return got, rss_settled or rss, hwm
+        stall = None
+        if o.reload and case != "none":
+            stall = reload_stall(p, s, probe, port, max(2.0, 3 * got))
+        return got, rss_settled or rss, hwm, stall
     finally:
         s.close()
         if p.poll() is None:
@@ -203,6 +210,36 @@ def start_once(o, server, case, conf, probe, port, wdir, timeout):
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+
+
+def reload_stall(p, s, probe, port, window):
+    """SIGHUP while asking for probe, one query in flight: the longest
+    wait for an answer (0.0.0.0: the rules are there) from just before
+    the signal until window seconds after it; None if an answer went
+    missing for window + 5 s or came without the rules."""
+    longest = 0.0
+    end = None
+    t_sig = time.monotonic() + 0.1
+    while end is None or time.monotonic() < end:
+        if end is None and time.monotonic() >= t_sig:
+            p.send_signal(signal.SIGHUP)
+            end = time.monotonic() + window
+        qid = random.randrange(1, 65535)
+        t0 = time.monotonic()
+        s.sendto(query(qid, probe), (ADDR, port))
+        while True:
+            try:
+                s.settimeout(max(0.001, t0 + window + 5 - time.monotonic()))
+                b = s.recv(4096)
+            except socket.timeout:
+                return None
+            if len(b) >= 2 and struct.unpack("!H", b[:2])[0] == qid:
+                break
+        if not answered_zero(b, qid):
+            return None
+        longest = max(longest, time.monotonic() - t0)
+        time.sleep(0.001)
+    return longest
 
 
 def med(xs):
@@ -231,8 +268,9 @@ def startup(o, files):
             raw[(server, case)].append(res)
             log("  start r%d %-8s %-7s %s" % (r, server, case,
                 "failed" if res is None else
-                "%.3f s, RSS %s MB, peak %s MB" % (res[0], mb(res[1]),
-                                                   mb(res[2]))))
+                "%.3f s, RSS %s MB, peak %s MB, SIGHUP stall %s" % (
+                    res[0], mb(res[1]), mb(res[2]),
+                    "–" if res[3] is None else "%.0f ms" % (res[3] * 1000))))
     rows = []
     summary = {}
     for case in ("address", "hosts"):
@@ -244,20 +282,23 @@ def startup(o, files):
             hwm = med(x[2] for x in L)
             rss0 = med(x[1] for x in base)
             per = (rss - rss0) / o.rules if rss and rss0 else None
+            stall = med(x[3] for x in L) if o.reload else None
             summary[(server, case)] = (t, rss, hwm, per)
-            rows.append((server, case, t, rss, hwm, per,
+            rows.append((server, case, t, rss, hwm, per, stall,
                          " / ".join("%.2f" % x[0] for x in L) or "failed"))
     out = ["| server | rules | start to first answer s | × dnsmasq | "
-           "RSS MB | peak RSS MB | bytes/rule | per round s |",
-           "|---|---|---|---|---|---|---|---|"]
-    for server, case, t, rss, hwm, per, rounds in rows:
+           "RSS MB | peak RSS MB | bytes/rule | SIGHUP stall ms | "
+           "per round s |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for server, case, t, rss, hwm, per, stall, rounds in rows:
         ref = summary[("dnsmasq", case)][0]
-        out.append("| %s | %d %s | %s | %s | %s | %s | %s | %s |" % (
+        out.append("| %s | %d %s | %s | %s | %s | %s | %s | %s | %s |" % (
             server, o.rules, "address=" if case == "address" else
             "hosts lines", "–" if t is None else "%.2f" % t,
             "%.2f" % (t / ref) if t and ref else "–", mb(rss), mb(hwm),
-            "–" if per is None else "%.0f" % per, rounds))
-    base = ["| %s | none | %s | | %s | %s | | %s |" % (
+            "–" if per is None else "%.0f" % per,
+            "–" if stall is None else "%.0f" % (stall * 1000), rounds))
+    base = ["| %s | none | %s | | %s | %s | | | %s |" % (
         s, "%.3f" % med(x[0] for x in raw[(s, "none")] if x) if any(
             raw[(s, "none")]) else "–",
         mb(med(x[1] for x in raw[(s, "none")] if x)),
@@ -359,6 +400,8 @@ def main():
     ap.add_argument("--duration", type=int, default=10,
                     help="seconds per dnsperf run (throughput)")
     ap.add_argument("--no-startup", dest="startup", action="store_false")
+    ap.add_argument("--no-reload", dest="reload", action="store_false",
+                    help="skip the SIGHUP stall measurement")
     ap.add_argument("--no-throughput", dest="throughput",
                     action="store_false")
     ap.add_argument("--netns", default="bn-blocklist")
