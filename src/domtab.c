@@ -254,7 +254,8 @@ pattern_key(const char *p, size_t len, char *key, size_t *klen,
 
 	*kind = 0;
 	*klen = 0;
-	if (len == 1 && p[0] == '#') {
+	/* "#" (dnsmasq) and "." (the root, briskdns): any name. */
+	if (len == 1 && (p[0] == '#' || p[0] == '.')) {
 		*kind = DT_ANY;
 		return 0;
 	}

@@ -13,7 +13,8 @@
  *			the plain form has priority where both match
  *   *.example.com	only the names below example.com
  *   ""			(//) unqualified names: one label, no dot
- *   #			any name (address=/#/), the lowest priority
+ *   # or .		any name (address=/#/; "." the root, as briskdns
+ *			had it before), the lowest priority
  *
  * Lookup walks the suffixes of the name from the longest: its cost grows
  * with the name's length and labels, not with the number of rules.  The

@@ -193,7 +193,7 @@ START_TEST(test_patterns)
 {
 	struct domtab		*dt = domtab_new();
 	struct domtab_match	 m;
-	static const char *const bad[] = { "a..b", "*", "*.", ".", "..a",
+	static const char *const bad[] = { "a..b", "*", "*.", "..", "..a",
 	    "a b", "a/b", "-\xff", "##" };
 	char			 big[300];
 	size_t			 i;
