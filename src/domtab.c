@@ -6,7 +6,9 @@
  * The text is the pattern in lower case without its '*' (a flag says
  * wildcard), without leading or trailing dot of the plain form.  An
  * open-addressing hash (linear probing, load at most 3/4) holds arena
- * offsets + 1; the hash of a text is computed from its last character to
+ * offsets + 1 beside the 32-bit hash of the text (one cache line read a
+ * probe; growing never reads the arena); the hash of a text is computed
+ * from its last character to
  * its first, so one right-to-left pass over a query name gives the hash
  * of every suffix.  "#" (any) and "" (unqualified) entries sit outside
  * the hash.
@@ -39,6 +41,12 @@
 
 #define HSEED		2166136261u
 
+/* A hash slot: off is the arena offset + 1 (0: empty), h the text's hash. */
+struct dt_slot {
+	uint32_t	 h;
+	uint32_t	 off;
+};
+
 /* An interned set of addresses: n4 IPv4 then n6 IPv6 at off in abytes. */
 struct dt_value {
 	uint32_t	 off;
@@ -57,7 +65,7 @@ struct dt_blist {
 struct domtab {
 	uint32_t	*arena;
 	size_t		 nwords, capwords;
-	uint32_t	*slots;		/* arena offset + 1; 0: empty */
+	struct dt_slot	*slots;
 	size_t		 nslots, nhashed;
 	uint32_t	 any, unqual;	/* arena offset + 1; 0: none */
 	size_t		 nrules, nwild;
@@ -176,9 +184,11 @@ slot_find(const struct domtab *dt, const char *text, size_t len, int wild,
 
 	*found = NULL;
 	for (;; i = (i + 1) & mask) {
-		if (dt->slots[i] == 0)
+		if (dt->slots[i].off == 0)
 			return i;
-		e = dt->arena + dt->slots[i] - 1;
+		if (dt->slots[i].h != h)
+			continue;
+		e = dt->arena + dt->slots[i].off - 1;
 		if (e_len(e) == len && !!(e_flags(e) & DT_WILD) == !!wild &&
 		    memcmp(e_text(e), text, len) == 0) {
 			*found = e;
@@ -190,8 +200,9 @@ slot_find(const struct domtab *dt, const char *text, size_t len, int wild,
 static int
 slots_grow(struct domtab *dt)
 {
-	uint32_t	*old = dt->slots, *e, *dummy;
-	size_t		 oldn = dt->nslots, n = oldn ? oldn * 2 : 64, i, j;
+	struct dt_slot	*old = dt->slots;
+	size_t		 oldn = dt->nslots, n = oldn ? oldn * 2 : 64, i, j,
+			 mask = n - 1;
 
 	if ((dt->slots = calloc(n, sizeof(*dt->slots))) == NULL) {
 		dt->slots = old;
@@ -199,11 +210,11 @@ slots_grow(struct domtab *dt)
 	}
 	dt->nslots = n;
 	for (i = 0; i < oldn; i++) {
-		if (old[i] == 0)
+		if (old[i].off == 0)
 			continue;
-		e = dt->arena + old[i] - 1;
-		j = slot_find(dt, e_text(e), e_len(e), e_flags(e) & DT_WILD,
-		    htext(e_text(e), e_len(e), e_flags(e) & DT_WILD), &dummy);
+		for (j = hmix(old[i].h) & mask; dt->slots[j].off != 0;
+		    j = (j + 1) & mask)
+			;
 		dt->slots[j] = old[i];
 	}
 	free(old);
@@ -405,7 +416,8 @@ domtab_insert(struct domtab *dt, const char *pattern, size_t len,
 		if (e == NULL) {
 			if ((off = entry_new(dt, key, klen, kind)) == 0)
 				return -1;
-			dt->slots[i] = off;
+			dt->slots[i].off = off;
+			dt->slots[i].h = h;
 			dt->nhashed++;
 			e = dt->arena + off - 1;
 			if (kind == DT_WILD) {
