@@ -39,8 +39,8 @@ local_table(struct parse *p, const struct key *k)
 /*
  * A pattern's text (lower case, dnsmasq's forms) as the wire-form domain
  * of a config_server: labels as written, the star kept, so "*x" and "x" route
- * apart; "#" is the label "#", "." the root, "" (unqualified) the label
- * "/" (no domain has it).
+ * apart; "#" and "." (one rule in the table) the root, "" (unqualified)
+ * the label "/" (no domain has it).
  */
 static const uint8_t wire_unqual[] = { 1, '/', 0 };
 
@@ -50,6 +50,10 @@ pattern_wire(const char *s, size_t len, struct config_domain *d)
 	size_t	 n = 0, i, lab;
 
 	memset(d, 0, sizeof(*d));
+	if (len == 1 && s[0] == '#') {
+		d->len = 1;		/* the root, as "." */
+		return;
+	}
 	if (len == 0) {
 		memcpy(d->wire, wire_unqual, sizeof(wire_unqual));
 		d->len = sizeof(wire_unqual);

@@ -833,6 +833,34 @@ domtab_bytes(const struct domtab *dt)
 	    dt->capbrec * DT_REC;
 }
 
+/* Entries by their printed text: "#" < "" < "*x" < "x" (qsort_r-free). */
+static const struct domtab *sort_dt;
+
+static void
+entry_print_text(const uint32_t *e, char *text)
+{
+	size_t	 o = 0, len = e_len(e);
+
+	if (e_flags(e) & DT_ANY) {
+		strcpy(text, "#");
+		return;
+	}
+	if (e_flags(e) & DT_WILD)
+		text[o++] = '*';
+	memcpy(text + o, e_text(e), len);
+	text[o + len] = '\0';
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	char	 ta[DOMTAB_MAXTEXT + 2], tb[DOMTAB_MAXTEXT + 2];
+
+	entry_print_text(sort_dt->arena + *(const uint32_t *)a, ta);
+	entry_print_text(sort_dt->arena + *(const uint32_t *)b, tb);
+	return strcmp(ta, tb);
+}
+
 void
 domtab_walk(const struct domtab *dt, domtab_walk_fn fn, void *arg)
 {
@@ -840,26 +868,27 @@ domtab_walk(const struct domtab *dt, domtab_walk_fn fn, void *arg)
 	const struct dt_value	*v;
 	const uint32_t		*e;
 	char			 text[DOMTAB_MAXTEXT + 2];
-	size_t			 w, len;
+	uint32_t		*order;
+	size_t			 w, i, n = 0;
 	unsigned		 f;
 
-	if (dt == NULL)
+	if (dt == NULL || dt->nrules == 0)
 		return;
-	for (w = 0; w < dt->nwords; w += DT_HDR + (len + 3) / 4) {
-		e = dt->arena + w;
-		len = e_len(e);
+	/* Sorted, so that the same rules print the same whatever order
+	 * the lines came in (the print-back reads back to itself). */
+	if ((order = calloc(dt->nrules, sizeof(*order))) == NULL)
+		return;
+	for (w = 0; w < dt->nwords && n < dt->nrules;
+	    w += DT_HDR + (e_len(dt->arena + w) + 3) / 4)
+		order[n++] = (uint32_t)w;
+	sort_dt = dt;
+	qsort(order, n, sizeof(*order), entry_cmp);
+	sort_dt = NULL;
+	for (i = 0; i < n; i++) {
+		e = dt->arena + order[i];
 		f = e_flags(e);
 		memset(&r, 0, sizeof(r));
-		if (f & DT_ANY)
-			strcpy(text, "#");
-		else {
-			size_t o = 0;
-
-			if (f & DT_WILD)
-				text[o++] = '*';
-			memcpy(text + o, e_text(e), len);
-			text[o + len] = '\0';
-		}
+		entry_print_text(e, text);
 		r.text = text;
 		r.local = !!(f & DT_LOCAL);
 		r.deflt = !!(f & DT_DEFAULT);
@@ -875,4 +904,5 @@ domtab_walk(const struct domtab *dt, domtab_walk_fn fn, void *arg)
 		}
 		fn(&r, arg);
 	}
+	free(order);
 }

@@ -110,7 +110,8 @@ size_t		domtab_count(const struct domtab *);
 size_t		domtab_bytes(const struct domtab *);
 
 /*
- * Every pattern in insertion order (the print-back): text (NUL-terminated:
+ * Every pattern in the order of its text (the print-back; nothing when
+ * out of memory): text (NUL-terminated:
  * "#" for any, "" for unqualified, "*x" for wildcards), its rules.
  */
 struct domtab_rule {
