@@ -533,7 +533,9 @@ value_add(struct domtab *dt, const struct dt_blist *b, size_t *capvals,
 		dt->vals = nv;
 		*capvals *= 2;
 	}
-	if (dt->nab + need > *capab) {
+	/* Never NULL, even for values of "#" alone: pointers are made
+	 * from it. */
+	if (dt->abytes == NULL || dt->nab + need > *capab) {
 		size_t nc = *capab ? *capab * 2 : 256;
 
 		while (nc < dt->nab + need)
@@ -635,7 +637,7 @@ domtab_finish(struct domtab *dt)
 		dt->capwords = dt->nwords;
 	}
 	if (dt->nab > 0 && (p = realloc(dt->abytes, dt->nab)) != NULL)
-		dt->abytes = p;
+		dt->abytes = p;		/* nab 0: NULL or 256 bytes, kept */
 	if ((p = realloc(dt->vals, dt->nvals * sizeof(*dt->vals))) != NULL)
 		dt->vals = p;
 	dt->finished = 1;
@@ -894,7 +896,7 @@ domtab_walk(const struct domtab *dt, domtab_walk_fn fn, void *arg)
 		r.deflt = !!(f & DT_DEFAULT);
 		r.route = e[1];
 		r.flags = f & DOMTAB_F_PUBLIC;
-		if (dt->finished) {
+		if (dt->finished && e[0] != 0) {
 			v = &dt->vals[e[0]];
 			r.zeros = v->zeros;
 			r.a4 = dt->abytes + v->off;
