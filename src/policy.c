@@ -22,6 +22,7 @@
 
 #include "briskdns.h"
 #include "config.h"
+#include "filter.h"
 #include "localdata.h"
 #include "msg.h"
 #include "policy.h"
@@ -126,6 +127,8 @@ policy_decide(const struct config *conf, int have_global_v6,
 		d->action = POLICY_NXDOMAIN;
 		return;
 	}
+	if (policy_filter(conf, q, s != NULL && s->kind == SERVER_ADDR, d))
+		return;		/* filter.c: domain-needed, bogus-priv, filter-rr */
 
 	if (q->qtype == DNS_TYPE_AAAA && conf->aaaa_mode != AAAA_FORWARD &&
 	    !policy_aaaa_forwarded(conf, q)) {
