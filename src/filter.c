@@ -254,7 +254,6 @@ filter_answer(const struct config *conf, const struct query *q,
 	struct msg_rr	 rr;
 	const uint8_t	*a;
 	int		 af, ignore = 0, bogus = 0, priv = 0, r;
-	char		 name[DNS_MAXNAME * 4 + 2];
 
 	if (conf == NULL || (conf->nignore_address == 0 &&
 	    conf->nbogus_nxdomain == 0 && !conf->stop_dns_rebind))
@@ -290,15 +289,22 @@ filter_answer(const struct config *conf, const struct query *q,
 	if (bogus)
 		return FILTER_NXDOMAIN;
 	if (priv && conf->stop_dns_rebind &&
-	    !filter_rebind_domain_ok(conf, q->qname, q->qname_len)) {
-		msg_name_text(q->qname, q->qname_len, name, sizeof(name));
-		/* dnsmasq's words, without the root's dot. */
-		if (strlen(name) > 1 && name[strlen(name) - 1] == '.')
-			name[strlen(name) - 1] = '\0';
-		log_warnx("possible DNS-rebind attack detected: %s", name);
+	    !filter_rebind_domain_ok(conf, q->qname, q->qname_len))
 		return FILTER_REBIND;
-	}
 	return FILTER_PASS;
+}
+
+void
+filter_log_rebind(const struct query *q)
+{
+	char	 name[DNS_MAXNAME * 4 + 2];
+	size_t	 n;
+
+	msg_name_text(q->qname, q->qname_len, name, sizeof(name));
+	/* dnsmasq's words, without the root's dot. */
+	if ((n = strlen(name)) > 1 && name[n - 1] == '.')
+		name[n - 1] = '\0';
+	log_warnx("possible DNS-rebind attack detected: %s", name);
 }
 
 size_t

@@ -43,6 +43,10 @@ enum filter_verdict {
 enum filter_verdict filter_answer(const struct config *, const struct query *q,
 	    const uint8_t *ans, size_t len);
 
+/* stop-dns-rebind's log line, dnsmasq's: "possible DNS-rebind attack
+ * detected: NAME". */
+void	filter_log_rebind(const struct query *q);
+
 /*
  * The answer that replaces a filtered one, as dnsmasq gives it: NXDOMAIN
  * (FILTER_NXDOMAIN) or NOERROR (FILTER_REBIND) with the question, no

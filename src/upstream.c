@@ -1005,8 +1005,10 @@ xmit_answer(struct xmit *x, uint8_t *ans, size_t len)
 					return 0;
 				uquery_cand_done(uq, s);
 				goto next;
-			case FILTER_NXDOMAIN:
 			case FILTER_REBIND:
+				filter_log_rebind(uq->q);
+				/* FALLTHROUGH */
+			case FILTER_NXDOMAIN:
 				if ((len = filter_replace(uq->q, v, rbuf,
 				    sizeof(rbuf))) == 0) {
 					uquery_cand_done(uq, s);
