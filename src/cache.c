@@ -618,8 +618,12 @@ cache_lookup(struct cache *c, const struct query *q, uint64_t now,
 	memcpy(buf + DNS_HDRLEN, q->qname_case, q->qname_len);
 
 	if (st == CACHE_STALE) {
+		ttl = CACHE_STALE_TTL;
+		if (c->limits.max_client_ttl != 0 &&
+		    ttl > c->limits.max_client_ttl)
+			ttl = c->limits.max_client_ttl;	/* max-ttl */
 		for (i = 0; i < e->nttl; i++)
-			put32(buf + e->ttls[i], CACHE_STALE_TTL);
+			put32(buf + e->ttls[i], ttl);
 	} else {
 		elapsed = now > e->born ? (now - e->born) / 1000 : 0;
 		for (i = 0; i < e->nttl; i++) {

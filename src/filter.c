@@ -8,8 +8,9 @@
  *   bogus-priv      PTR (only) of a reverse name in a private range,
  *                   partial names included ("168.192.in-addr.arpa"):
  *                   NXDOMAIN, not forwarded.
- *   both            unless a server=/zone/ADDR line routes the name, or
- *                   local data has it.
+ *   both            unless local data has the name; bogus-priv also
+ *                   unless a server=/zone/ADDR line routes it (dnsmasq:
+ *                   a server line does not lift domain-needed).
  *   filter-A, filter-rr
  *                   briskdns answers the query itself with the empty
  *                   answer (NOERROR, SOA, EDE 17), as aaaa-mode=empty
@@ -201,7 +202,9 @@ policy_filter(const struct config *conf, const struct query *q, int routed,
 
 	if (q->qclass != DNS_CLASS_IN)
 		return 0;
-	if (conf->domain_needed && !routed &&
+	/* dnsmasq 2.90: even a server=/name/ADDR line does not route a
+	 * plain name past domain-needed. */
+	if (conf->domain_needed &&
 	    (q->qtype == DNS_TYPE_A || q->qtype == DNS_TYPE_AAAA) &&
 	    name_is_plain(q->qname, q->qname_len) &&
 	    !filter_local_has_name(conf, q->qname, q->qname_len)) {

@@ -21,8 +21,8 @@ struct query;
 
 /*
  * The query-side rules.  routed: a server=/DOMAIN/ADDR line routes the
- * name (bogus-priv and domain-needed then forward to it, as dnsmasq
- * does).  Returns 1 with *d filled when a rule decides, else 0.
+ * name (bogus-priv then forwards to it, as dnsmasq does; domain-needed
+ * does not, as dnsmasq 2.90).  Returns 1 with *d filled when a rule decides, else 0.
  */
 int	policy_filter(const struct config *, const struct query *,
 	    int routed, struct policy_decision *d);

@@ -164,8 +164,9 @@ static const struct {
 	{ "domain-needed\n", "printer.lan", DNS_TYPE_A, POLICY_FORWARD },
 	{ "domain-needed\n", ".", DNS_TYPE_A, POLICY_FORWARD },
 	{ "", "printer", DNS_TYPE_A, POLICY_FORWARD },
+	/* dnsmasq 2.90: a server line does not lift domain-needed. */
 	{ "domain-needed\nserver=/printer/192.0.2.1\n", "printer", DNS_TYPE_A,
-	    POLICY_FORWARD },
+	    POLICY_NXDOMAIN },
 	{ "bogus-priv\n", "5.1.168.192.in-addr.arpa", DNS_TYPE_PTR,
 	    POLICY_NXDOMAIN },
 	{ "bogus-priv\n", "5.1.168.192.in-addr.arpa", DNS_TYPE_A,
