@@ -407,3 +407,100 @@ def test_port_range(pair, uniq):
     ports = {rq.sport for rq in p.up["bd"].queries()}
     assert len(ports) > 1
     assert p.bd.wait_log(r"only 31 source ports", timeout=0.5)
+
+
+# ---- server=ADDR@SOURCE, ADDR@INTERFACE (root, network namespaces) ----------
+def bind_syntax_parsed():
+    """server=ADDR@... is parsed by set_server (the domain rules' part of
+    issue 9); until that is merged the key rejects it."""
+    r = subprocess.run([os.environ.get("BRISKDNS", "briskdns"), "--test",
+                        "-C", "/dev/null", "--no-resolv",
+                        "--server=192.0.2.1@192.0.2.2"],
+                       capture_output=True, text=True, timeout=5)
+    return "source address or interface" not in r.stdout + r.stderr
+
+
+@pytest.fixture
+def linked(netns, upstream):
+    """ns1 (briskdns, dnsmasq) and ns2 (the upstream) joined by a veth:
+    ns1 v1 10.77.0.2 and 10.77.0.3, ns2 v2 10.77.0.1."""
+    if not bind_syntax_parsed():
+        pytest.skip("server=ADDR@SOURCE is not parsed by this build yet")
+    ns1, ns2 = netns(), netns()
+    ns1.ip("link", "add", "v1", "type", "veth", "peer", "name", "v2",
+           "netns", ns2.name)
+    ns1.ip("addr", "add", "10.77.0.2/24", "dev", "v1")
+    ns1.ip("addr", "add", "10.77.0.3/24", "dev", "v1")
+    ns2.ip("addr", "add", "10.77.0.1/24", "dev", "v2")
+    ns1.ip("link", "set", "v1", "up")
+    ns2.ip("link", "set", "v2", "up")
+    up = upstream("10.77.0.1", netns=ns2)
+    return ns1, ns2, up
+
+
+def test_server_at_source(linked, daemon, uniq, workdir, procs):
+    ns1, _, up = linked
+    d = daemon("--server=%s@10.77.0.3" % up.server_arg, netns=ns1)
+    r, _ = d.q(uniq("src"), "A")
+    assert r is not None and r.answer
+    assert {rq.src[0] for rq in up.queries()} == {"10.77.0.3"}
+    # dnsmasq with the same line, for comparison.
+    up.clear()
+    port = free_port(netns=ns1.name)
+    p = subprocess.Popen(
+        ["dnsmasq", "-k", "-C", "/dev/null", "--no-resolv", "--no-hosts",
+         "--bind-interfaces", "--listen-address=127.0.0.1",
+         "--port=%d" % port, "--server=%s@10.77.0.3" % up.server_arg,
+         "--pid-file=" + os.path.join(workdir, "dnsmasq-ns.pid")],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, preexec_fn=ns1.enter())
+    procs.append(p)
+    assert wait_for(lambda: udp_query(port, make_query(uniq("dm"), "A"),
+                                      timeout=0.3, netns=ns1.name)[0]
+                    is not None, timeout=5)
+    assert {rq.src[0] for rq in up.queries()} == {"10.77.0.3"}
+
+
+def test_server_at_interface(linked, daemon, uniq):
+    """A second path, w1 -> w2, with a worse route to the upstream's net:
+    bound to w1, the queries take it (and its source address)."""
+    ns1, ns2, up = linked
+    ns1.ip("link", "add", "w1", "type", "veth", "peer", "name", "w2",
+           "netns", ns2.name)
+    ns1.ip("addr", "add", "10.79.0.2/24", "dev", "w1")
+    ns2.ip("addr", "add", "10.79.0.1/24", "dev", "w2")
+    ns1.ip("link", "set", "w1", "up")
+    ns2.ip("link", "set", "w2", "up")
+    ns1.ip("route", "add", "10.77.0.0/24", "dev", "w1", "metric", "500")
+    d = daemon("--server=%s@w1" % up.server_arg, netns=ns1)
+    r, _ = d.q(uniq("dev"), "A")
+    assert r is not None and r.answer
+    assert {rq.src[0] for rq in up.queries()} == {"10.79.0.2"}
+    # Without @w1 the better route (v1) is taken.
+    up.clear()
+    d2 = daemon("--server=%s" % up.server_arg, netns=ns1)
+    r, _ = d2.q(uniq("dev"), "A")
+    assert r is not None and r.answer
+    assert {rq.src[0] for rq in up.queries()} == {"10.77.0.2"}
+
+
+def test_server_at_missing_interface(linked, daemon, uniq, upstream):
+    """An interface that does not exist yet: briskdns starts, says so,
+    and uses the server once the interface is there."""
+    ns1, ns2, _ = linked
+    d = daemon("--server=10.88.0.1#53@late0", netns=ns1)
+    r, _ = d.q(uniq("late"), "A", timeout=5)
+    assert r is not None and r.rcode() == dns.rcode.SERVFAIL
+    assert d.wait_log(r"interface late0 does not exist \(yet\)")
+    ns1.ip("link", "add", "late0", "type", "veth", "peer", "name", "late1",
+           "netns", ns2.name)
+    ns1.ip("addr", "add", "10.88.0.2/24", "dev", "late0")
+    ns2.ip("addr", "add", "10.88.0.1/24", "dev", "late1")
+    ns1.ip("link", "set", "late0", "up")
+    ns2.ip("link", "set", "late1", "up")
+    up = upstream("10.88.0.1", port=53, netns=ns2)
+    ok = wait_for(lambda: (d.q(uniq("late"), "A", timeout=1)[0] or
+                           dns.message.Message()).answer != [], timeout=8,
+                  step=0.2)
+    assert ok, d.log()[-2000:]
+    assert up.queries()
