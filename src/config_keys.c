@@ -157,7 +157,7 @@ const struct key config_keys[] = {
 	    2147483647, NULL, print_filter_number,
 	    "largest TTL handed to clients (the cache keeps the real one)" },
 	{ "use-stale-cache", 0, KT_FLAG, K_OPTVALUE | K_NOPRINT, NULL,
-	    "[SECONDS]", 0, 0, 0, 0, set_use_stale_cache, NULL,
+	    "SECONDS", 0, 0, 0, 0, set_use_stale_cache, NULL,
 	    "dnsmasq's name of serve-stale; no value: 86400, 0: the longest "
 	    "(604800)" },
 	{ "query-port", 'Q', KT_NUMBER, K_NOPRINT, NULL, "0", 0, 0, 0, 0,
