@@ -444,6 +444,10 @@ upstream_set_servers(const struct config *conf,
 	size_t				 total = conf->nservers + nresolv;
 	size_t				 i, j, n = 0;
 
+	/* Whatever happens to the list, conf is the running configuration
+	 * (the old one may be freed after this call). */
+	uconf = conf;
+	uio_set_ports(conf->min_port, conf->max_port);
 	if ((ns = calloc(total ? total : 1, sizeof(*ns))) == NULL) {
 		log_warn("server list");
 		return -1;
@@ -495,8 +499,6 @@ upstream_set_servers(const struct config *conf,
 	strict_order = conf->strict_order;
 	all_servers = conf->all_servers;
 	forward_max = conf->dns_forward_max ? conf->dns_forward_max : 1;
-	uconf = conf;
-	uio_set_ports(conf->min_port, conf->max_port);
 	for (j = 0; j < n; j++)
 		log_debug("upstream %s%s", servers[j]->name,
 		    servers[j]->has_domain ? " (for a domain)" : "");
