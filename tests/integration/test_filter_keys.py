@@ -308,6 +308,24 @@ def test_rebind_localhost_ok(pair, uniq):
     assert not rb.answer
 
 
+def test_rebind_domain_ok(pair, uniq):
+    """rebind-domain-ok exempts a domain and the names below it, in both
+    spellings (a single domain, and /d1/d2/), and nothing else."""
+    p = pair(["stop-dns-rebind", "rebind-domain-ok=ok1.test",
+              "rebind-domain-ok=/ok2.test/ok3.test/"])
+    for up in p.up.values():
+        up.a = ["192.168.7.7"]
+    for dom in ("ok1.test.", "ok2.test.", "ok3.test."):
+        name = uniq("rbd").split(".")[0] + ".sub." + dom
+        rb, rd = p.both(name, "A")
+        same(rb, rd, "exempt " + dom)
+        assert [r.address for r in rb.answer[0]] == ["192.168.7.7"], dom
+    name = uniq("rbd").split(".")[0] + ".notok1.test."
+    rb, rd = p.both(name, "A")
+    same(rb, rd, "not exempt")
+    assert not rb.answer
+
+
 # ---- no-negcache, max-ttl ---------------------------------------------------
 def nxdomain_with_soa(up):
     def responder(rq):
