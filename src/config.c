@@ -59,7 +59,12 @@ config_key_apply(struct parse *p, const struct key *k, const char *v)
 {
 	key_set_fn	set = k->set;
 
-	if (k->type == KT_FLAG) {
+	if (k->flags & K_OPTVALUE) {
+		if (v != NULL && *v == '\0') {
+			kerr(p, k, "needs a value after '='");
+			return -1;
+		}
+	} else if (k->type == KT_FLAG) {
 		if (v != NULL) {
 			kerr(p, k, "takes no value");
 			return -1;
@@ -332,6 +337,7 @@ config_free(struct config *cfg)
 	free(cfg->pid_file);
 	free(cfg->user);
 	free(cfg->group);
+	listen_free(cfg);
 	free(cfg);
 }
 
@@ -364,11 +370,12 @@ config_finish(struct parse *p)
 	size_t			 i;
 
 	p->file = NULL;
-	if (cfg->nlisten == 0) {
+	if (cfg->nlisten == 0 && !listen_by_interface(cfg)) {
 		config_key_apply(p, k, "127.0.0.1");
 		config_key_apply(p, k, "::1");
 		cfg->listen_default = 1;
 	}
+	listen_finish(p);
 	if (cfg->min_cache_ttl > cfg->max_cache_ttl)
 		perr(p, "%s: min-cache-ttl (%lu) is greater than max-cache-ttl "
 		    "(%lu)", cfg->conf_file, (unsigned long)cfg->min_cache_ttl,
@@ -553,8 +560,9 @@ config_args_parse(int argc, char *argv[], struct config_args **argsp,
 	shortopts[n++] = ':';
 	for (i = 0; i < config_nkeys; i++) {
 		longopts[i].name = config_keys[i].name;
-		longopts[i].has_arg = config_keys[i].type == KT_FLAG ? no_argument :
-		    required_argument;
+		longopts[i].has_arg = config_keys[i].flags & K_OPTVALUE ?
+		    optional_argument : config_keys[i].type == KT_FLAG ?
+		    no_argument : required_argument;
 		longopts[i].flag = NULL;
 		longopts[i].val = config_keys[i].shortopt != 0 ? config_keys[i].shortopt :
 		    OPT_LONGONLY + (int)i;
@@ -666,7 +674,7 @@ int
 config_restart_keys_differ(const struct config *old, const struct config *new,
     char *which, size_t whichlen)
 {
-	const char	*names[8];
+	const char	*names[16];
 	size_t		 n = 0, i;
 
 	if (listen_differ(old, new))
@@ -685,6 +693,8 @@ config_restart_keys_differ(const struct config *old, const struct config *new,
 		names[n++] = "nfqueue-port";
 	if (old->nfqueue_rules_auto != new->nfqueue_rules_auto)
 		names[n++] = "nfqueue-rules";
+	n += listen_keys_differ(old, new, names + n,
+	    sizeof(names) / sizeof(*names) - n);
 	if (which != NULL && whichlen > 0) {
 		size_t	used = 0;
 		int	r;
