@@ -65,7 +65,13 @@ static uint8_t			 ia_buf[IFADDR_BUFSIZE]
 int
 ifaddr_usable(const struct ifaddr_entry *a)
 {
-	return !(a->flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED));
+	return !(a->flags & IFA_F_DADFAILED);
+}
+
+int
+ifaddr_tentative(const struct ifaddr_entry *a)
+{
+	return (a->flags & IFA_F_TENTATIVE) != 0;
 }
 
 const char *

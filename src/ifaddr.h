@@ -41,8 +41,10 @@ struct ifaddr_entry {
 	unsigned int	 scope;		/* RT_SCOPE_* */
 };
 
-/* Whether an address can be bound now (not tentative, DAD not failed). */
+/* Whether an address is one to listen on (duplicate detection not failed). */
 int	ifaddr_usable(const struct ifaddr_entry *);
+/* Duplicate address detection still running: bind it with IP_FREEBIND. */
+int	ifaddr_tentative(const struct ifaddr_entry *);
 /* The name dnsmasq matches interface= against: the IPv4 label, else name. */
 const char *ifaddr_match_name(const struct ifaddr_entry *);
 

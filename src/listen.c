@@ -151,6 +151,8 @@ static int			 udp_batch_fd = -1;
 
 static int	listen_bind(const struct config_addr *, uint16_t, int, int,
 		    unsigned int, int);
+#define LB_IFACE	0x01	/* an interface's address, not listen-address */
+#define LB_FREEBIND	0x02	/* tentative (IPv6 DAD): IP_FREEBIND */
 static int	listen_unavailable(int);
 static void	listen_sock_free(struct listen_sock *);
 static void	listen_udp_cb(evutil_socket_t, short, void *);
@@ -212,7 +214,7 @@ listen_unavailable(int err)
  */
 static int
 listen_bind(const struct config_addr *ca, uint16_t port, int tcp,
-    int optional, unsigned int ifindex, int from_iface)
+    int optional, unsigned int ifindex, int lbflags)
 {
 	struct sockaddr_storage	 ss;
 	struct listen_sock	*ls;
@@ -239,7 +241,7 @@ listen_bind(const struct config_addr *ca, uint16_t port, int tcp,
 	ls->fd = -1;
 	ls->tcp = tcp;
 	ls->ifindex = ifindex;
-	ls->from_iface = from_iface;
+	ls->from_iface = (lbflags & LB_IFACE) != 0;
 	memcpy(&ls->addr, &ca->addr, sizeof(ls->addr));
 	if (family == AF_INET6)
 		(void)snprintf(ls->name, sizeof(ls->name), "[%s]:%u", abuf,
@@ -259,6 +261,12 @@ listen_bind(const struct config_addr *ca, uint16_t port, int tcp,
 	if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
 	    &on, sizeof(on)) == -1) {
 		log_warn("listen: IPV6_V6ONLY %s %s", proto, ls->name);
+		goto fail;
+	}
+	/* An IPv6 address in duplicate detection: bound before it ends. */
+	if ((lbflags & LB_FREEBIND) && setsockopt(fd, IPPROTO_IP, IP_FREEBIND,
+	    &on, sizeof(on)) == -1) {
+		log_warn("listen: IP_FREEBIND %s %s", proto, ls->name);
 		goto fail;
 	}
 	if (tcp && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
@@ -442,11 +450,15 @@ listen_bind_iface(const struct ifaddr_entry *a, int optional)
 {
 	struct config_addr	 ca;
 	struct listen_sock	*u;
+	int			 lbflags;
 
 	ifaddr_to_config(a, &ca);
-	if (listen_bind(&ca, listen_port, 0, optional, a->ifindex, 1) == -1)
+	lbflags = LB_IFACE | (ifaddr_tentative(a) ? LB_FREEBIND : 0);
+	if (listen_bind(&ca, listen_port, 0, optional, a->ifindex,
+	    lbflags) == -1)
 		return -1;
-	if (listen_bind(&ca, listen_port, 1, optional, a->ifindex, 1) == -1) {
+	if (listen_bind(&ca, listen_port, 1, optional, a->ifindex,
+	    lbflags) == -1) {
 		u = listen_find(&ca.addr, 0);
 		if (u != NULL) {
 			TAILQ_REMOVE(&listen_socks, u, entry);
@@ -549,7 +561,8 @@ listen_ifaddr_changed(void)
 			if (event_add(ls->ev, NULL) == -1 ||
 			    (listen_find(&ca.addr, 1) == NULL &&
 			    listen_bind(&ca, listen_port, 1, 0, v[i].ifindex,
-			    1) == -1)) {
+			    LB_IFACE | (ifaddr_tentative(&v[i]) ? LB_FREEBIND :
+			    0)) == -1)) {
 				log_warnx("listen: bind-dynamic: %s is back but "
 				    "cannot be listened on",
 				    listen_sock_name(ls, nb, sizeof(nb)));

@@ -166,6 +166,17 @@ def test_interface_binds_its_addresses_only(site, daemon, dnsmasq):
     assert answered(site, 5390, addrs) == got
 
 
+def test_interface_tentative_ipv6_address(site, daemon):
+    """An IPv6 address still in duplicate address detection at start is
+    listened on once the detection ends, without bind-dynamic."""
+    site.s.ip("addr", "add", "2001:db8:1::7/64", "dev", "s0")
+    assert "tentative" in site.s.ip("-6", "addr", "show", "dev",
+                                    "s0").stdout
+    d = start_briskdns(daemon, site, "--interface=s0")
+    assert wait_for(lambda: site.ask(site.n, "2001:db8:1::7", 5300, 0.2)
+                    is not None, 6), d.log()
+
+
 def test_interface_wildcard_and_list(site, daemon):
     """interface=x*,s0 (a pattern that matches nothing, then a list):
     s0 bound, the missing name logged as dnsmasq warns of it."""

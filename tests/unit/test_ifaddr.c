@@ -155,7 +155,11 @@ START_TEST(test_parse_v6)
 	inet_ntop(AF_INET6, a.addr.b, got, sizeof(got));
 	ck_assert_str_eq(got, "2001:db8::5");
 	ck_assert_str_eq(a.label, "");
-	/* DAD not done: not bindable yet. */
+	/* DAD not done: bound with IP_FREEBIND. */
+	ck_assert_int_eq(ifaddr_tentative(&a), 1);
+	ck_assert_int_eq(ifaddr_usable(&a), 1);
+	/* DAD failed: never listened on. */
+	a.flags |= IFA_F_DADFAILED;
 	ck_assert_int_eq(ifaddr_usable(&a), 0);
 }
 END_TEST
