@@ -676,6 +676,35 @@ listen_set_config(const struct config *conf)
 		listen_ifaddr_changed();
 }
 
+int
+listen_addrs(struct config_addr **out, size_t *n)
+{
+	struct listen_sock	*ls;
+	struct config_addr	*v;
+	size_t			 k = 0, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	TAILQ_FOREACH(ls, &listen_socks, entry)
+		if (!ls->tcp && !ls->retired)
+			cap++;
+	if (cap == 0)
+		return 0;
+	if ((v = calloc(cap, sizeof(*v))) == NULL)
+		return -1;
+	TAILQ_FOREACH(ls, &listen_socks, entry) {
+		if (ls->tcp || ls->retired || k == cap)
+			continue;
+		memcpy(&v[k].addr, &ls->addr, sizeof(v[k].addr));
+		v[k].addrlen = ls->addr.ss_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		k++;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
 /* Addresses of listen-address, bound first; -1: exit. */
 static int
 listen_bind_configured(const struct config *conf, size_t *nbound)

@@ -51,6 +51,13 @@ struct origin {
 int	listen_init(struct event_base *, const struct config *);
 /* The running configuration after SIGHUP (restart keys unchanged). */
 void	listen_set_config(const struct config *);
+/*
+ * The addresses listened on now (interface= and bind-dynamic ones too),
+ * for resolv-file to leave briskdns itself out: *out malloc'ed, *n 0 when
+ * nothing is bound.  0, or -1 (out of memory).
+ */
+struct config_addr;
+int	listen_addrs(struct config_addr **out, size_t *n);
 /* Close every socket and connection (exit, tests). */
 void	listen_shutdown(void);
 

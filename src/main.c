@@ -96,7 +96,9 @@ static void
 servers_load(void)
 {
 	struct config_server	*rs = NULL;
+	struct config_addr	*self = NULL;
 	struct stat		 st;
+	size_t			 nself = 0;
 	int			 n = 0;
 
 	if (uses_resolv(conf)) {
@@ -109,8 +111,16 @@ servers_load(void)
 			resolv_seen.mtime = st.st_mtim;
 			resolv_seen.ctime = st.st_ctim;
 		}
-		n = config_read_resolv(conf->resolv_file, conf->listen,
-		    conf->nlisten, conf->port, &rs);
+		/* briskdns itself, interface addresses included. */
+		if (listen_addrs(&self, &nself) == -1 || nself == 0) {
+			free(self);
+			self = NULL;
+			nself = 0;
+		}
+		n = config_read_resolv(conf->resolv_file,
+		    self != NULL ? self : conf->listen,
+		    self != NULL ? nself : conf->nlisten, conf->port, &rs);
+		free(self);
 		if (n == -1) {
 			log_warn("cannot read resolv-file %s",
 			    conf->resolv_file);

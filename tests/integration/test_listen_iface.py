@@ -310,3 +310,15 @@ def test_restart_keys_kept_on_sighup(site, daemon, workdir):
     assert d.wait_log(r"configuration reloaded", 3, off)
     assert answered(site, 5300, (S_A, S_B)) == {S_A: True, S_B: False}
     assert site.ask(site.f, S_A, 5300) is not None
+
+
+def test_resolv_file_leaves_out_interface_addresses(site, daemon, workdir):
+    """interface=s0 on port 53, resolv.conf naming s0's address (a router
+    that points at itself): not an upstream, never a forwarding loop."""
+    resolv = os.path.join(workdir, "resolv.conf")
+    with open(resolv, "w") as f:
+        f.write("nameserver %s\nnameserver %s\n" % (S_A, S_A6))
+    d = start_briskdns(daemon, site, "--interface=s0", port=53,
+                       resolv=resolv)
+    assert d.wait_log(r"names no usable server"), d.log()
+    assert "using 1 nameserver" not in d.log()
