@@ -90,7 +90,7 @@ class Dnsmasq:
         open(conf, "w").close()
         argv = ["dnsmasq", "-k", "-C", conf, "--no-resolv", "--no-hosts",
                 "--port=%d" % port, "--log-facility=-",
-                "--pid-file=" + os.path.join(workdir, "dnsmasq.pid")] + args
+                "--pid-file=" + os.path.join(workdir, "dnsmasq-%d.pid" % port)] + args
         with open(self.log, "ab") as logf:
             self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                       stdout=logf, stderr=logf,
@@ -164,6 +164,23 @@ def test_interface_binds_its_addresses_only(site, daemon, dnsmasq):
 
     dnsmasq("--bind-interfaces", "--interface=s0")
     assert answered(site, 5390, addrs) == got
+
+
+def test_interface_alias_label(site, daemon, dnsmasq):
+    """An IPv4 alias labelled s0:1 belongs to interface=s0:1, not to
+    interface=s0, as dnsmasq matches labels in its bind modes."""
+    site.s.ip("addr", "add", "10.88.1.9/24", "label", "s0:1", "dev", "s0")
+    start_briskdns(daemon, site, "--interface=s0")
+    start_briskdns(daemon, site, "--interface=s0:1", port=5301,
+                   ready="10.88.1.9")
+    addrs = (S_A, "10.88.1.9")
+    got = (answered(site, 5300, addrs), answered(site, 5301, addrs))
+    assert got == ({S_A: True, "10.88.1.9": False},
+                   {S_A: False, "10.88.1.9": True})
+    dnsmasq("--bind-interfaces", "--interface=s0")
+    dnsmasq("--bind-interfaces", "--interface=s0:1", port=5391,
+            ready="10.88.1.9")
+    assert (answered(site, 5390, addrs), answered(site, 5391, addrs)) == got
 
 
 def test_interface_tentative_ipv6_address(site, daemon):
