@@ -106,8 +106,9 @@ set_interface(struct parse *p, const struct key *k, const char *v)
 
 			snprintf(item, sizeof(item), "%.*s",
 			    (int)(len < CONFIG_SHOW ? len : CONFIG_SHOW), s);
-			kerr(p, k, "'%s' is not an interface name (at most %d "
-			    "characters, no blanks or '/', '*' only at the end)",
+			kerr(p, k, "'%s' is not an interface name (at most "
+			    "%d characters, no blanks or '/', '*' only at the "
+			    "end)",
 			    show(item, sb, sizeof(sb)), IF_NAMESIZE - 1);
 			rv = -1;
 			goto next;

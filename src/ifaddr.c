@@ -42,7 +42,7 @@
 #define IFADDR_RCVBUF		(1024 * 1024)
 #define IFADDR_RECVS		64	/* datagrams per read callback */
 #define IFADDR_RETRY_SEC	1
-#define IFADDR_DUMP_SEC		5	/* a dump taking longer: start over */
+#define IFADDR_DUMP_SEC		5	/* a longer dump: start over */
 #define IFADDR_INIT_WAIT_MS	2000
 
 static struct event_base	*ia_base;
@@ -60,7 +60,7 @@ static int			 ia_overflow_said;
 static uint8_t			 ia_buf[IFADDR_BUFSIZE]
 				    __attribute__((aligned(NLMSG_ALIGNTO)));
 
-/* ---- pure parts ---------------------------------------------------------- */
+/* ---- pure parts -------------------------------------------------------- */
 
 int
 ifaddr_usable(const struct ifaddr_entry *a)
@@ -261,7 +261,7 @@ ifaddr_name_match(const char *pattern, const char *name)
 	return strcmp(pattern, name) == 0;
 }
 
-/* ---- the table in use ----------------------------------------------------- */
+/* ---- the table in use -------------------------------------------------- */
 
 const struct ifaddr_entry *
 ifaddr_list(size_t *n)
@@ -342,7 +342,7 @@ ifaddr_table_equal(const struct ifaddr_table *a, const struct ifaddr_table *b)
 	return 1;
 }
 
-/* ---- netlink ---------------------------------------------------------------- */
+/* ---- netlink ----------------------------------------------------------- */
 
 static void
 ifaddr_close(void)

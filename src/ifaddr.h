@@ -23,11 +23,11 @@
 struct event_base;
 struct nlmsghdr;
 
-#define IFADDR_MAX	4096	/* addresses kept; more are left out, logged */
+#define IFADDR_MAX	4096	/* addresses kept; more: left out, logged */
 
 struct ifaddr_entry {
 	unsigned int	 ifindex;
-	char		 ifname[IF_NAMESIZE];	/* "" until ifaddr_names() */
+	char		 ifname[IF_NAMESIZE];	/* if_indextoname(), dump end */
 	/* IPv4: IFA_LABEL ("eth0:1" for an alias); IPv6: "" (the name). */
 	char		 label[IF_NAMESIZE];
 	int		 af;		/* AF_INET or AF_INET6 */
@@ -51,7 +51,7 @@ const char *ifaddr_match_name(const struct ifaddr_entry *);
 struct ifaddr_table {
 	struct ifaddr_entry	*v;
 	size_t		 n, cap;
-	int		 overflow;	/* more than IFADDR_MAX were offered */
+	int		 overflow;	/* more than IFADDR_MAX offered */
 };
 void	ifaddr_table_clear(struct ifaddr_table *);
 

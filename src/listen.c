@@ -151,7 +151,7 @@ static int			 udp_batch_fd = -1;
 
 static int	listen_bind(const struct config_addr *, uint16_t, int, int,
 		    unsigned int, int);
-#define LB_IFACE	0x01	/* an interface's address, not listen-address */
+#define LB_IFACE	0x01	/* an interface's, not a listen-address */
 #define LB_FREEBIND	0x02	/* tentative (IPv6 DAD): IP_FREEBIND */
 static int	listen_unavailable(int);
 static void	listen_sock_free(struct listen_sock *);
@@ -563,13 +563,13 @@ listen_ifaddr_changed(void)
 			    listen_bind(&ca, listen_port, 1, 0, v[i].ifindex,
 			    LB_IFACE | (ifaddr_tentative(&v[i]) ? LB_FREEBIND :
 			    0)) == -1)) {
-				log_warnx("listen: bind-dynamic: %s is back but "
-				    "cannot be listened on",
+				log_warnx("listen: bind-dynamic: %s is back "
+				    "but cannot be listened on",
 				    listen_sock_name(ls, nb, sizeof(nb)));
 				continue;
 			}
 		} else if (listen_bind_iface(&v[i], 0) == -1)
-			continue;	/* logged; the next change tries again */
+			continue;	/* logged; tried at the next change */
 		ls = listen_find(&ca.addr, 0);
 		log_info("listen: bind-dynamic: listening on %s",
 		    listen_sock_name(ls, nb, sizeof(nb)));

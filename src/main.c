@@ -743,8 +743,8 @@ main(int argc, char *argv[])
 	if (dropping)
 		drop_privileges(conf->user, conf->group, uid, gid,
 		    (intercepting ? 1U << CAP_NET_ADMIN : 0) |
-		    (conf->bind_dynamic && conf->port != 0 && conf->port < 1024 ?
-		    1U << CAP_NET_BIND_SERVICE : 0));
+		    (conf->bind_dynamic && conf->port != 0 &&
+		    conf->port < 1024 ? 1U << CAP_NET_BIND_SERVICE : 0));
 	if (keeper != -1)
 		keeper_watch(keeper);
 

@@ -24,7 +24,7 @@
 struct nlbuf {
 	uint8_t	 b[65536] __attribute__((aligned(4)));
 	size_t	 len;		/* of the datagram so far */
-	size_t	 msg;		/* start of the message being built */
+	size_t	 msg;		/* start of the message being made */
 };
 
 static struct nlbuf	nb;
@@ -196,7 +196,7 @@ START_TEST(test_parse_bad)
 	memset(&nb, 0, sizeof(nb));
 	msg_start(RTM_NEWADDR, 0, 0, 0, AF_INET, 24, 0, 1);
 	msg_attr(IFA_LOCAL, addr, 4);
-	msg_attr(IFA_LABEL, "eth0", 4);				/* no NUL */
+	msg_attr(IFA_LABEL, "eth0", 4);			/* no NUL */
 	ck_assert_int_eq(ifaddr_parse(msg_hdr(), &a), -1);
 
 	memset(&nb, 0, sizeof(nb));
