@@ -505,8 +505,8 @@ listen_ifaddr_changed(void)
 	struct config_addr	 ca;
 	struct timeval		 tv = { LISTEN_RETIRE_SEC, 0 };
 	char			 nb[INET6_ADDRSTRLEN + IF_NAMESIZE + 8];
-	size_t			 n, i;
-	size_t			 alen;
+	size_t			 n, i, alen;
+	unsigned int		 idx;
 	const void		*ab;
 
 	v = ifaddr_list(&n);
@@ -516,9 +516,9 @@ listen_ifaddr_changed(void)
 	TAILQ_FOREACH(ls, &listen_socks, entry) {
 		if ((ab = sa_addr(&ls->addr, &alen)) == NULL)
 			continue;
-		i = ifaddr_index_of(ls->addr.ss_family, ab);
-		if (i != 0 || !ls->from_iface)
-			ls->ifindex = i;
+		idx = ifaddr_index_of(ls->addr.ss_family, ab);
+		if (idx != 0 || !ls->from_iface)
+			ls->ifindex = idx;
 	}
 	if (!listen_dynamic || listen_conf == NULL)
 		return;
