@@ -339,3 +339,32 @@ def test_resolv_file_leaves_out_interface_addresses(site, daemon, workdir):
                        resolv=resolv)
     assert d.wait_log(r"names no usable server"), d.log()
     assert "using 1 nameserver" not in d.log()
+
+
+def test_bind_dynamic_new_interface(site, daemon):
+    """interface=t* with bind-dynamic: an interface made after start, and
+    its address, are listened on (dnsmasq's dynamically created
+    interfaces); an interface deleted with its address is let go."""
+    d = start_briskdns(daemon, site, "--interface=t*", "--bind-dynamic",
+                       ready="127.0.0.1")
+    off = len(d.log())
+    site.s.ip("link", "add", "t5", "type", "veth", "peer", "name", "u5")
+    site.s.ip("addr", "add", "10.88.5.1/24", "dev", "t5")
+    site.s.ip("link", "set", "t5", "up")
+    site.s.ip("link", "set", "u5", "up")
+    assert d.wait_log(r"bind-dynamic: listening on 10\.88\.5\.1 \(t5\)", 3,
+                      off), d.log()
+    assert site.ask(site.s, "10.88.5.1", 5300) is not None
+    site.s.ip("link", "del", "t5")
+    assert d.wait_log(r"bind-dynamic: 10\.88\.5\.1 .*gone", 3, off), d.log()
+    assert d.alive()
+
+
+def test_except_interface_wins_over_listen_address(site, daemon):
+    """listen-address of an address on an except-interface: not listened
+    on, said in the log (except-interface overrides, dnsmasq)."""
+    d = start_briskdns(daemon, site, "--listen-address=" + S_A,
+                       "--listen-address=" + S_B, "--except-interface=b0")
+    assert d.wait_log(r"10\.88\.2\.1 not listened on: its interface b0 is "
+                      r"an except-interface")
+    assert answered(site, 5300, (S_A, S_B)) == {S_A: True, S_B: False}
