@@ -368,3 +368,18 @@ def test_except_interface_wins_over_listen_address(site, daemon):
     assert d.wait_log(r"10\.88\.2\.1 not listened on: its interface b0 is "
                       r"an except-interface")
     assert answered(site, 5300, (S_A, S_B)) == {S_A: True, S_B: False}
+
+
+def test_bind_dynamic_address_back_at_once(site, daemon):
+    """An address removed and added again within seconds (a DHCP renewal
+    that drops it): listened on again, over UDP and TCP."""
+    d = start_briskdns(daemon, site, "--interface=s0", "--bind-dynamic")
+    site.s.ip("addr", "add", "10.88.1.7/24", "dev", "s0")
+    assert d.wait_log(r"listening on 10\.88\.1\.7", 3)
+    off = len(d.log())
+    site.s.ip("addr", "del", "10.88.1.7/24", "dev", "s0")
+    assert d.wait_log(r"10\.88\.1\.7 \(s0\) gone", 3, off)
+    site.s.ip("addr", "add", "10.88.1.7/24", "dev", "s0")
+    assert d.wait_log(r"listening on 10\.88\.1\.7", 3, off), d.log()
+    assert site.ask(site.n, "10.88.1.7", 5300) is not None
+    assert site.ask_tcp(site.n, "10.88.1.7", 5300) is not None
