@@ -92,8 +92,13 @@ config_key_apply(struct parse *p, const struct key *k, const char *v)
 {
 	key_set_fn	set = k->set;
 
-	if (k->type == KT_FLAG) {
-		if (v != NULL && !(k->flags & K_OPTVALUE)) {
+	if (k->flags & K_OPTVALUE) {
+		if (v != NULL && *v == '\0') {
+			kerr(p, k, "needs a value after '='");
+			return -1;
+		}
+	} else if (k->type == KT_FLAG) {
+		if (v != NULL) {
 			kerr(p, k, "takes no value");
 			return -1;
 		}
@@ -387,6 +392,7 @@ config_free(struct config *cfg)
 	free(cfg->user);
 	free(cfg->group);
 	filter_config_free(cfg);
+	listen_free(cfg);
 	free(cfg);
 }
 
@@ -419,11 +425,12 @@ config_finish(struct parse *p)
 	size_t			 i;
 
 	p->file = NULL;
-	if (cfg->nlisten == 0) {
+	if (cfg->nlisten == 0 && !listen_by_interface(cfg)) {
 		config_key_apply(p, k, "127.0.0.1");
 		config_key_apply(p, k, "::1");
 		cfg->listen_default = 1;
 	}
+	listen_finish(p);
 	if (cfg->min_cache_ttl > cfg->max_cache_ttl)
 		perr(p, "%s: min-cache-ttl (%lu) is greater than max-cache-ttl "
 		    "(%lu)", cfg->conf_file, (unsigned long)cfg->min_cache_ttl,
@@ -610,9 +617,9 @@ config_args_parse(int argc, char *argv[], struct config_args **argsp,
 	shortopts[n++] = ':';
 	for (i = 0; i < config_nkeys; i++) {
 		longopts[i].name = config_keys[i].name;
-		longopts[i].has_arg = config_keys[i].type != KT_FLAG ?
-		    required_argument : (config_keys[i].flags & K_OPTVALUE) ?
-		    optional_argument : no_argument;
+		longopts[i].has_arg = config_keys[i].flags & K_OPTVALUE ?
+		    optional_argument : config_keys[i].type == KT_FLAG ?
+		    no_argument : required_argument;
 		longopts[i].flag = NULL;
 		longopts[i].val = config_keys[i].shortopt != 0 ? config_keys[i].shortopt :
 		    OPT_LONGONLY + (int)i;
@@ -724,7 +731,7 @@ int
 config_restart_keys_differ(const struct config *old, const struct config *new,
     char *which, size_t whichlen)
 {
-	const char	*names[8];
+	const char	*names[16];
 	size_t		 n = 0, i;
 
 	if (listen_differ(old, new))
@@ -743,6 +750,8 @@ config_restart_keys_differ(const struct config *old, const struct config *new,
 		names[n++] = "nfqueue-port";
 	if (old->nfqueue_rules_auto != new->nfqueue_rules_auto)
 		names[n++] = "nfqueue-rules";
+	n += listen_keys_differ(old, new, names + n,
+	    sizeof(names) / sizeof(*names) - n);
 	if (which != NULL && whichlen > 0) {
 		size_t	used = 0;
 		int	r;

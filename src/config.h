@@ -32,6 +32,20 @@ enum aaaa_mode {
 	AAAA_AFTER_A		/* forward; empty once an A answer is known */
 };
 
+/* local-service[=net|host] (dnsmasq). */
+enum local_service {
+	LOCAL_SERVICE_OFF = 0,
+	LOCAL_SERVICE_NET,	/* clients on a directly attached network */
+	LOCAL_SERVICE_HOST	/* clients on this host */
+};
+
+/* Whom the stub listener answers. */
+enum client_scope {
+	CLIENTS_ANY = 0,	/* whoever reaches a bound address */
+	CLIENTS_NET,		/* directly attached networks (and the host) */
+	CLIENTS_HOST		/* this host only */
+};
+
 /* A domain in wire form, lower-cased, with its length (root: "\0", 1). */
 struct config_domain {
 	uint8_t		 wire[255];
@@ -115,6 +129,19 @@ struct config {
 	/* ---- hosts files and records (config_hosts.c) ---- */
 
 	/* ---- where to listen (config_listen.c) ---- */
+	char			**interfaces;	/* interface=; "eth*": prefix */
+	size_t			 ninterfaces;
+	char			**except_interfaces; /* except-interface= */
+	size_t			 nexcept_interfaces;
+	int			 bind_interfaces; /* accepted: always so */
+	int			 bind_dynamic;	/* follow interface addresses */
+	enum local_service	 local_service;	/* as given */
+	int			 any_client;	/* no default restriction */
+	int			 localise_queries;
+	/* Who is answered, decided from the above (listen_finish()). */
+	enum client_scope	 clients;
+	int			 clients_default; /* the default made it NET */
+	int			 local_service_ignored; /* as dnsmasq */
 
 	/* ---- filtering and upstream keys (config_filter.c) ---- */
 	int			 domain_needed;
@@ -196,6 +223,12 @@ int	config_parse_addr(const char *s, struct sockaddr_storage *,
 	    socklen_t *);
 /* Domain text to lower-cased wire form.  0 or -1. */
 int	config_domain_from_text(const char *s, struct config_domain *);
+
+/*
+ * SIGHUP: new takes old's interface=, except-interface=, bind-dynamic,
+ * local-service and any-client (restart keys of config_listen.c).
+ */
+void	config_listen_keep(struct config *new, struct config *old);
 
 /* Keys that need a restart (SIGHUP keeps their old values). */
 int	config_restart_keys_differ(const struct config *old,

@@ -52,7 +52,7 @@ enum key_type {
 #define K_CMDLINE	0x02	/* only on the command line */
 #define K_NOPRINT	0x04	/* not in the print-back */
 #define K_NODEFAULT	0x08	/* def is descriptive, not applied */
-#define K_OPTVALUE	0x10	/* KT_FLAG that may take a value (v or NULL) */
+#define K_OPTVALUE	0x10	/* a value may be given, or none (v NULL) */
 
 struct parse;
 struct key;
@@ -179,6 +179,17 @@ void	print_domain_flag(FILE *, const struct config *, const struct key *);
 /* ---- hosts files and records (config_hosts.c) ---- */
 
 /* ---- where to listen (config_listen.c) ---- */
+#define CONFIG_MAX_INTERFACES	256	/* interface=, except-interface= */
+int	set_listen_list(struct parse *, const struct key *, const char *);
+int	set_interface(struct parse *, const struct key *, const char *);
+int	set_local_service(struct parse *, const struct key *, const char *);
+void	print_interfaces(FILE *, const struct config *, const struct key *);
+void	print_local_service(FILE *, const struct config *, const struct key *);
+int	listen_by_interface(const struct config *);
+void	listen_finish(struct parse *);
+void	listen_free(struct config *);
+int	listen_keys_differ(const struct config *, const struct config *,
+	    const char **names, size_t max);
 
 /* ---- filtering and upstream keys (config_filter.c) ---- */
 #define CONFIG_MAX_NETS		4096	/* bogus-nxdomain, ignore-address */

@@ -45,8 +45,8 @@ const struct key config_keys[] = {
 	{ "port", 'p', KT_NUMBER, 0, "53", "PORT", F(port), 0, 65535,
 	    NULL, NULL, "port of the stub listener, UDP and TCP; 0: none" },
 	{ "listen-address", 'a', KT_ADDRESS, K_REPEAT | K_NODEFAULT,
-	    "127.0.0.1 and ::1", "ADDR", 0, 0, 0, 0, set_listen, NULL,
-	    "address to listen on (repeatable)" },
+	    "127.0.0.1 and ::1", "ADDR[,ADDR...]", 0, 0, 0, 0,
+	    set_listen_list, NULL, "address to listen on (repeatable)" },
 	{ "server", 'S', KT_SERVER, K_REPEAT | K_NODEFAULT,
 	    "from resolv-file", "[/DOMAIN/]ADDR[#PORT][@IF][@SRC[#PORT]]", 0,
 	    0, 0, 0, set_server, print_servers, "upstream server, for DOMAIN "
@@ -141,6 +141,32 @@ const struct key config_keys[] = {
 	/* ---- hosts files and records (config_hosts.c) ---- */
 
 	/* ---- where to listen (config_listen.c) ---- */
+	{ "interface", 'i', KT_STRING, K_REPEAT, NULL, "NAME[,NAME...]",
+	    0, 0, 0, 0, set_interface, print_interfaces,
+	    "listen on every address of these interfaces, and of loopback; "
+	    "a final '*' matches any rest (repeatable)" },
+	{ "except-interface", 'I', KT_STRING, K_REPEAT, NULL,
+	    "NAME[,NAME...]", 0, 0, 0, 0, set_interface, print_interfaces,
+	    "never listen on these interfaces; without interface=: on all "
+	    "the others (repeatable)" },
+	{ "bind-interfaces", 'z', KT_FLAG, 0, NULL, NULL,
+	    F(bind_interfaces), 0, 0, NULL, NULL,
+	    "accepted: briskdns always binds each address on its own" },
+	{ "bind-dynamic", 0, KT_FLAG, 0, NULL, NULL, F(bind_dynamic), 0, 0,
+	    NULL, NULL, "also bind the addresses that appear later on a "
+	    "matching interface, close those that go" },
+	{ "local-service", 0, KT_STRING, K_OPTVALUE, NULL, "[net|host]",
+	    F(local_service), 0, 0, set_local_service, print_local_service,
+	    "answer only clients on directly attached networks (net, the "
+	    "default) or on this host (host)" },
+	{ "any-client", 0, KT_FLAG, 0, NULL, NULL, F(any_client), 0, 0,
+	    NULL, NULL, "answer clients on any network (with a listen-address "
+	    "beyond loopback and no interface=, only directly attached "
+	    "networks are answered otherwise)" },
+	{ "localise-queries", 'y', KT_FLAG, 0, NULL, NULL,
+	    F(localise_queries), 0, 0, NULL, NULL,
+	    "answer local names with the addresses on the subnet of the "
+	    "interface the query was sent to" },
 
 	/* ---- filtering and upstream keys (config_filter.c) ---- */
 	{ "domain-needed", 'D', KT_FLAG, 0, NULL, NULL, F(domain_needed), 0,
