@@ -93,7 +93,7 @@ config_key_apply(struct parse *p, const struct key *k, const char *v)
 	key_set_fn	set = k->set;
 
 	if (k->type == KT_FLAG) {
-		if (v != NULL) {
+		if (v != NULL && !(k->flags & K_OPTVALUE)) {
 			kerr(p, k, "takes no value");
 			return -1;
 		}
@@ -386,6 +386,7 @@ config_free(struct config *cfg)
 	free(cfg->pid_file);
 	free(cfg->user);
 	free(cfg->group);
+	filter_config_free(cfg);
 	free(cfg);
 }
 
@@ -439,6 +440,7 @@ config_finish(struct parse *p)
 	 * stub listener, the interception alone) is fine too.
 	 */
 	(void)local_finish(p);
+	filter_config_finish(p);
 	/* A server that is briskdns itself would be a forwarding loop. */
 	for (i = 0; i < cfg->nservers && cfg->port != 0; i++) {
 		s = &cfg->servers[i];
@@ -608,8 +610,9 @@ config_args_parse(int argc, char *argv[], struct config_args **argsp,
 	shortopts[n++] = ':';
 	for (i = 0; i < config_nkeys; i++) {
 		longopts[i].name = config_keys[i].name;
-		longopts[i].has_arg = config_keys[i].type == KT_FLAG ? no_argument :
-		    required_argument;
+		longopts[i].has_arg = config_keys[i].type != KT_FLAG ?
+		    required_argument : (config_keys[i].flags & K_OPTVALUE) ?
+		    optional_argument : no_argument;
 		longopts[i].flag = NULL;
 		longopts[i].val = config_keys[i].shortopt != 0 ? config_keys[i].shortopt :
 		    OPT_LONGONLY + (int)i;

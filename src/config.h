@@ -64,6 +64,13 @@ struct config_addr {
 	socklen_t		 addrlen;
 };
 
+/* ADDR[/PREFIX] of bogus-nxdomain= and ignore-address=. */
+struct config_net {
+	int			 family;	/* AF_INET or AF_INET6 */
+	uint8_t			 addr[16];	/* network order, host bits 0 */
+	unsigned int		 prefix;	/* 0-32 or 0-128 */
+};
+
 struct config {
 	char			*conf_file;	/* NULL: default, missing is fine */
 	int			 conf_file_given;
@@ -110,6 +117,20 @@ struct config {
 	/* ---- where to listen (config_listen.c) ---- */
 
 	/* ---- filtering and upstream keys (config_filter.c) ---- */
+	int			 domain_needed;
+	int			 bogus_priv;
+	struct config_net	*bogus_nxdomain;
+	size_t			 nbogus_nxdomain;
+	struct config_net	*ignore_address;
+	size_t			 nignore_address;
+	int			 stop_dns_rebind;
+	int			 rebind_localhost_ok;
+	int			 no_negcache;
+	uint16_t		*filter_rr;	/* query types answered empty */
+	size_t			 nfilter_rr;
+	uint32_t		 max_ttl;	/* to clients; 0: not set */
+	uint16_t		 min_port;	/* upstream source ports; */
+	uint16_t		 max_port;	/* 0, 0: the kernel's choice */
 
 	/* ---- files and logging (config_files.c) ---- */
 

@@ -52,6 +52,7 @@ enum key_type {
 #define K_CMDLINE	0x02	/* only on the command line */
 #define K_NOPRINT	0x04	/* not in the print-back */
 #define K_NODEFAULT	0x08	/* def is descriptive, not applied */
+#define K_OPTVALUE	0x10	/* KT_FLAG that may take a value (v or NULL) */
 
 struct parse;
 struct key;
@@ -180,6 +181,20 @@ void	print_domain_flag(FILE *, const struct config *, const struct key *);
 /* ---- where to listen (config_listen.c) ---- */
 
 /* ---- filtering and upstream keys (config_filter.c) ---- */
+#define CONFIG_MAX_NETS		4096	/* bogus-nxdomain, ignore-address */
+#define CONFIG_MAX_FILTER_RR	256	/* distinct filter-rr types */
+int	set_bogus_nxdomain(struct parse *, const struct key *, const char *);
+int	set_ignore_address(struct parse *, const struct key *, const char *);
+int	set_filter_a(struct parse *, const struct key *, const char *);
+int	set_filter_rr(struct parse *, const struct key *, const char *);
+int	set_use_stale_cache(struct parse *, const struct key *, const char *);
+int	set_query_port(struct parse *, const struct key *, const char *);
+void	print_filter_flag(FILE *, const struct config *, const struct key *);
+void	print_filter_nets(FILE *, const struct config *, const struct key *);
+void	print_filter_rr(FILE *, const struct config *, const struct key *);
+void	print_filter_number(FILE *, const struct config *, const struct key *);
+void	filter_config_finish(struct parse *);
+void	filter_config_free(struct config *);
 
 /* ---- files and logging (config_files.c) ---- */
 

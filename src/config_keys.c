@@ -143,6 +143,51 @@ const struct key config_keys[] = {
 	/* ---- where to listen (config_listen.c) ---- */
 
 	/* ---- filtering and upstream keys (config_filter.c) ---- */
+	{ "domain-needed", 'D', KT_FLAG, 0, NULL, NULL, F(domain_needed), 0,
+	    0, NULL, print_filter_flag, "A and AAAA queries for plain names "
+	    "(no dot) are answered NXDOMAIN, never forwarded" },
+	{ "bogus-priv", 'b', KT_FLAG, 0, NULL, NULL, F(bogus_priv), 0, 0,
+	    NULL, print_filter_flag, "reverse lookups of private ranges "
+	    "(RFC 6303) are answered NXDOMAIN, never forwarded" },
+	{ "bogus-nxdomain", 'B', KT_STRING, K_REPEAT, NULL, "ADDR[/PREFIX]",
+	    F(bogus_nxdomain), 0, 0, set_bogus_nxdomain, print_filter_nets,
+	    "an upstream answer with this address becomes NXDOMAIN "
+	    "(repeatable)" },
+	{ "ignore-address", 0, KT_STRING, K_REPEAT, NULL, "ADDR[/PREFIX]",
+	    F(ignore_address), 0, 0, set_ignore_address, print_filter_nets,
+	    "an upstream answer with this address is ignored, another one "
+	    "is awaited (repeatable)" },
+	{ "stop-dns-rebind", 0, KT_FLAG, 0, NULL, NULL, F(stop_dns_rebind), 0,
+	    0, NULL, print_filter_flag, "upstream answers with private "
+	    "addresses are emptied (logged)" },
+	{ "rebind-localhost-ok", 0, KT_FLAG, 0, NULL, NULL,
+	    F(rebind_localhost_ok), 0, 0, NULL, print_filter_flag,
+	    "stop-dns-rebind lets 127.0.0.0/8, 0.0.0.0/8, ::1 and :: pass" },
+	{ "no-negcache", 'N', KT_FLAG, 0, NULL, NULL, F(no_negcache), 0, 0,
+	    NULL, print_filter_flag, "do not cache negative answers" },
+	{ "filter-A", 0, KT_FLAG, K_NOPRINT, NULL, NULL, 0, 0, 0, 0,
+	    set_filter_a, NULL, "A queries get the empty answer (the same as "
+	    "filter-rr=A)" },
+	{ "filter-rr", 0, KT_STRING, K_REPEAT, NULL, "TYPE[,TYPE...]",
+	    F(filter_rr), 0, 0, set_filter_rr, print_filter_rr,
+	    "queries of these types get the empty answer; AAAA: "
+	    "aaaa-mode=empty (repeatable)" },
+	{ "max-ttl", 0, KT_NUMBER, 0, NULL, "SECONDS", F(max_ttl), 0,
+	    2147483647, NULL, print_filter_number,
+	    "largest TTL handed to clients (the cache keeps the real one)" },
+	{ "use-stale-cache", 0, KT_FLAG, K_OPTVALUE | K_NOPRINT, NULL,
+	    "SECONDS", 0, 0, 0, 0, set_use_stale_cache, NULL,
+	    "dnsmasq's name of serve-stale; no value: 86400, 0: the longest "
+	    "(604800)" },
+	{ "query-port", 'Q', KT_NUMBER, K_NOPRINT, NULL, "0", 0, 0, 0, 0,
+	    set_query_port, NULL, "only 0 (a random port for each query, "
+	    "the default); a fixed port is refused (RFC 5452)" },
+	{ "min-port", 0, KT_NUMBER, 0, NULL, "PORT", F(min_port), 1, 65535,
+	    NULL, print_filter_number, "lowest source port of queries to "
+	    "upstream servers" },
+	{ "max-port", 0, KT_NUMBER, 0, NULL, "PORT", F(max_port), 1, 65535,
+	    NULL, print_filter_number, "highest source port of queries to "
+	    "upstream servers" },
 
 	/* ---- files and logging (config_files.c) ---- */
 
