@@ -209,7 +209,7 @@ reply_empty(const struct query *q, const struct query_client *c)
 /*
  * The answer of a domain rule (server=/d/, local=, address=): the
  * addresses, or NXDOMAIN / NODATA with the SOA of briskdns's empty
- * answers.  Both doors build it here.
+ * answers.  The stub listener's only (see query_local_answer).
  */
 static size_t
 build_domain_answer(const struct query *q, const struct policy_decision *d,
@@ -256,8 +256,12 @@ query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
 	case POLICY_NXDOMAIN:
 	case POLICY_NODATA:
 	case POLICY_ADDRESS:
-		n = build_domain_answer(&q, &d, buf, bufsz);
-		break;
+		/*
+		 * Domain rules (server=/d/, local=, address=) are the stub
+		 * listener's: the bound server answers its own names
+		 * (INTERFACE.md: only AAAA per aaaa-mode is taken from it),
+		 * so the query passes unchanged.
+		 */
 	case POLICY_FORWARD:
 	default:
 		return 0;

@@ -67,8 +67,9 @@ void	query_input(const uint8_t *pkt, size_t len,
  * empty AAAA answer of aaaa-mode), write the answer to buf and return its
  * length; 0 means the packet is not briskdns's to answer (anything else,
  * malformed DNS included: the bound server sees it unchanged; *malformed
- * tells that case).  The same parser, policy and reply builder as the
- * stub listener.
+ * tells that case; so are the names of domain rules, server=/d/,
+ * local=, address=: the bound server answers its own names).  The same
+ * parser, policy and reply builder as the stub listener.
  */
 size_t	query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
 	    size_t bufsz, int *malformed);
