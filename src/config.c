@@ -360,8 +360,9 @@ suffix_in(const char *name, size_t len, char *const *v, size_t n)
  * and, when match is given, names ending in none of match; what is not a
  * regular file after following links.  A directory that cannot be read
  * is an error, as in dnsmasq.  Bounded: CONFIG_MAX_DIR_ENTRIES entries
- * looked at, CONFIG_MAX_DIR_FILES files read, and each file counts
- * against the load's bounds like any included file.
+ * looked at in the whole load, CONFIG_MAX_DIR_FILES files read from one
+ * directory, and each file counts against the load's bounds like any
+ * included file.
  */
 void
 parse_dir(struct parse *p, const struct key *k, const char *dir,
@@ -371,7 +372,7 @@ parse_dir(struct parse *p, const struct key *k, const char *dir,
 	struct dirent	*de;
 	struct stat	 st;
 	char		**names = NULL, **nv, *path, sb[SHOWBUF];
-	size_t		 n = 0, seen = 0, len, i;
+	size_t		 n = 0, len, i;
 
 	if ((d = opendir(dir)) == NULL) {
 		kerr(p, k, "cannot read directory '%s': %s",
@@ -379,9 +380,11 @@ parse_dir(struct parse *p, const struct key *k, const char *dir,
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (++seen > CONFIG_MAX_DIR_ENTRIES) {
-			kerr(p, k, "'%s': more than %d entries, giving up",
-			    show(dir, sb, sizeof(sb)), CONFIG_MAX_DIR_ENTRIES);
+		if (++p->ndirents > CONFIG_MAX_DIR_ENTRIES) {
+			kerr(p, k, "'%s': more than %d directory entries in "
+			    "all, giving up", show(dir, sb, sizeof(sb)),
+			    CONFIG_MAX_DIR_ENTRIES);
+			p->stop = 1;
 			goto out;
 		}
 		len = strlen(de->d_name);

@@ -29,7 +29,10 @@
 #define CONFIG_MAX_VALUES	65536		/* key lines in one load */
 #define CONFIG_MAX_DEPTH	8		/* conf-file and conf-dir nesting */
 #define CONFIG_MAX_DIR_FILES	1024		/* files read from one conf-dir */
-#define CONFIG_MAX_DIR_ENTRIES	65536		/* entries looked at in one */
+#define CONFIG_MAX_DIR_ENTRIES	65536		/* conf-dir entries looked at,
+						   in one load (nested
+						   conf-dirs must not
+						   multiply the work) */
 #define CONFIG_MAX_SUFFIXES	16		/* conf-dir suffixes */
 #define CONFIG_MAX_ERRORS	100		/* kept; one more says so */
 #define CONFIG_MAX_LISTEN	256		/* listen-address values */
@@ -87,6 +90,7 @@ struct parse {
 	int			 depth;	/* conf-file nesting, 0: top */
 	size_t			 nvalues;
 	size_t			 nread;
+	size_t			 ndirents; /* conf-dir entries looked at */
 	size_t			 nerr;	/* errors, kept or not */
 	int			 stop;	/* a bound was hit: read no more */
 	int			 args_only; /* config_args_parse: read no file */

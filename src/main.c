@@ -261,6 +261,7 @@ static struct {
 	/* loop -> worker */
 	int			 handed;
 	struct config		*old;		/* to free */
+	unsigned int		 test_delay_ms;	/* BRISKDNS_TEST_RELOAD_DELAY_MS */
 } rld = { .mtx = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
     .efd = -1 };
 
@@ -279,6 +280,10 @@ reload_main(void *arg)
 	struct config_errors	 errs = { 0 };
 	struct config		*nc, *old;
 
+	/* Tests: a load as slow as a large configuration's, whatever the
+	 * configuration limits of this build. */
+	if (rld.test_delay_ms > 0)
+		usleep(rld.test_delay_ms * 1000);
 	nc = config_load(args, &errs);
 	pthread_mutex_lock(&rld.mtx);
 	rld.nc = nc;
@@ -432,6 +437,10 @@ reload_event(int fd, short ev, void *arg)
 static void
 reload_init(void)
 {
+	const char	*s;
+
+	if ((s = getenv("BRISKDNS_TEST_RELOAD_DELAY_MS")) != NULL)
+		rld.test_delay_ms = (unsigned int)strtoul(s, NULL, 10) % 60000;
 	if ((rld.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		fatal("eventfd");
 	rld.ev = event_new(base, rld.efd, EV_READ | EV_PERSIST, reload_event,
