@@ -411,7 +411,8 @@ parse_dir(struct parse *p, const struct key *k, const char *dir,
 		names = nv;
 		names[n++] = path;
 	}
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n && !p->stop; i++) {
 		if (stat(names[i], &st) == -1) {
 			kerr(p, k, "cannot read '%s': %s",
