@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct domtab;
+
 #define CONFIG_DEFAULT_FILE	SYSCONFDIR "/briskdns.conf"
 
 enum aaaa_mode {
@@ -89,8 +91,6 @@ struct config {
 	unsigned int		 dns_forward_max;
 	enum aaaa_mode		 aaaa_mode;
 	unsigned int		 aaaa_deadline_ms;	/* deadline:MS, 1-60000 */
-	struct config_domain	*aaaa_forward;
-	size_t			 naaaa_forward;
 	uint32_t		 local_ttl;
 	uint16_t		 edns_packet_max; /* bytes, 512-4096 */
 	size_t			 cache_size;	/* entries; 0: no cache */
@@ -108,6 +108,10 @@ struct config {
 	char			*group;
 
 	/* ---- local answers: domain rules and records (config_local.c) */
+	/* server=/d/, local=, address=, rev-server=, aaaa-forward=,
+	 * rebind-domain-ok=: read-only once loaded (domtab.h); NULL: none.
+	 * A server=/d/ADDR rule's route is its index + 1 in servers. */
+	struct domtab		*domains;
 
 	/* ---- hosts files and records (config_hosts.c) ---- */
 

@@ -24,9 +24,10 @@
 #include "config.h"
 
 #define CONFIG_MAX_LINE		4096		/* characters, without newline */
-#define CONFIG_MAX_FILE		(1024 * 1024)	/* bytes in one file */
-#define CONFIG_MAX_READ		(16 * 1024 * 1024) /* bytes in one load */
-#define CONFIG_MAX_VALUES	65536		/* key lines in one load */
+/* A blocklist of a million address= lines is about 40 MB. */
+#define CONFIG_MAX_FILE		(256 * 1024 * 1024) /* bytes in one file */
+#define CONFIG_MAX_READ		(256 * 1024 * 1024) /* bytes in one load */
+#define CONFIG_MAX_VALUES	(16 * 1024 * 1024) /* key lines in one load */
 #define CONFIG_MAX_DEPTH	8		/* conf-file and conf-dir nesting */
 #define CONFIG_MAX_DIR_FILES	1024		/* files read from one conf-dir */
 #define CONFIG_MAX_DIR_ENTRIES	65536		/* conf-dir entries looked at,
@@ -36,7 +37,6 @@
 #define CONFIG_MAX_SUFFIXES	16		/* conf-dir suffixes */
 #define CONFIG_MAX_ERRORS	100		/* kept; one more says so */
 #define CONFIG_MAX_LISTEN	256		/* listen-address values */
-#define CONFIG_MAX_ENTRIES	65536		/* servers, aaaa-forward domains */
 #define CONFIG_MAX_RESOLV	16		/* nameservers from resolv.conf */
 #define CONFIG_MAX_RESOLV_FILE	(64 * 1024)
 #define CONFIG_SHOW		60		/* characters of a value in errors */
@@ -156,8 +156,6 @@ int	set_string(struct parse *, const struct key *, const char *);
 int	set_path(struct parse *, const struct key *, const char *);
 int	set_name(struct parse *, const struct key *, const char *);
 int	set_listen(struct parse *, const struct key *, const char *);
-int	set_server(struct parse *, const struct key *, const char *);
-int	set_aaaa_forward(struct parse *, const struct key *, const char *);
 int	set_aaaa_mode(struct parse *, const struct key *, const char *);
 int	set_filter_aaaa(struct parse *, const struct key *, const char *);
 int	set_conf_file(struct parse *, const struct key *, const char *);
@@ -177,6 +175,16 @@ void	print_nfqueue(FILE *, const struct config *, const struct key *);
 void	print_nfqueue_rules(FILE *, const struct config *, const struct key *);
 
 /* ---- local answers: domain rules and records (config_local.c) ---- */
+int	set_server(struct parse *, const struct key *, const char *);
+int	set_address(struct parse *, const struct key *, const char *);
+int	set_rev_server(struct parse *, const struct key *, const char *);
+int	set_aaaa_forward(struct parse *, const struct key *, const char *);
+int	set_rebind_domain_ok(struct parse *, const struct key *, const char *);
+int	local_finish(struct parse *);
+void	print_servers(FILE *, const struct config *, const struct key *);
+void	print_as_server(FILE *, const struct config *, const struct key *);
+void	print_address(FILE *, const struct config *, const struct key *);
+void	print_domain_flag(FILE *, const struct config *, const struct key *);
 
 /* ---- hosts files and records (config_hosts.c) ---- */
 

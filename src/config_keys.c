@@ -48,9 +48,10 @@ const struct key config_keys[] = {
 	    "127.0.0.1 and ::1", "ADDR", 0, 0, 0, 0, set_listen, NULL,
 	    "address to listen on (repeatable)" },
 	{ "server", 'S', KT_SERVER, K_REPEAT | K_NODEFAULT,
-	    "from resolv-file", "[/DOMAIN/]ADDR[#PORT]", 0, 0, 0, 0,
-	    set_server, NULL, "upstream server, for DOMAIN only if given "
-	    "(repeatable)" },
+	    "from resolv-file", "[/DOMAIN/]ADDR[#PORT][@IF][@SRC[#PORT]]", 0,
+	    0, 0, 0, set_server, print_servers, "upstream server, for DOMAIN "
+	    "only if given; /DOMAIN/ alone: local (NXDOMAIN), /DOMAIN/#: "
+	    "the default servers (repeatable)" },
 	{ "resolv-file", 'r', KT_STRING, 0, "/etc/resolv.conf", "PATH",
 	    F(resolv_file), 0, 0, set_path, NULL,
 	    "where upstream servers come from when no server is given" },
@@ -88,7 +89,8 @@ const struct key config_keys[] = {
 	{ "filter-AAAA", 0, KT_FLAG, K_NOPRINT, NULL, NULL, 0, 0, 0, 0,
 	    set_filter_aaaa, NULL, "the same as aaaa-mode=empty (dnsmasq)" },
 	{ "aaaa-forward", 0, KT_DOMAINLIST, K_REPEAT, NULL,
-	    "/DOMAIN[/DOMAIN...]/", 0, 0, 0, 0, set_aaaa_forward, NULL,
+	    "/DOMAIN[/DOMAIN...]/", 0, 0, 0, 0, set_aaaa_forward,
+	    print_domain_flag,
 	    "always forward AAAA queries for these domains (repeatable)" },
 	{ "local-ttl", 0, KT_NUMBER, 0, "60", "SECONDS", F(local_ttl), 0,
 	    2147483647, NULL, NULL,
@@ -120,6 +122,23 @@ const struct key config_keys[] = {
 	    "netfilter rules; none: the user does" },
 
 	/* ---- local answers: domain rules and records (config_local.c) */
+	{ "local", 0, KT_SERVER, K_REPEAT | K_NODEFAULT | K_NOPRINT, NULL,
+	    "/DOMAIN[/DOMAIN...]/[ADDR]", 0, 0, 0, 0, set_server,
+	    print_as_server, "the same as server (dnsmasq's name for "
+	    "/DOMAIN/ without address: answered locally, NXDOMAIN)" },
+	{ "address", 'A', KT_DOMAINLIST, K_REPEAT, NULL,
+	    "/DOMAIN[/DOMAIN...]/[ADDR|#]", 0, 0, 0, 0, set_address,
+	    print_address, "answer A or AAAA queries in DOMAIN with ADDR "
+	    "(#: 0.0.0.0 and ::, nothing: NXDOMAIN); other types are "
+	    "forwarded (repeatable)" },
+	{ "rev-server", 0, KT_SERVER, K_REPEAT | K_NODEFAULT | K_NOPRINT, NULL,
+	    "ADDR[/PREFIX][,SERVER[#PORT][@...]]", 0, 0, 0, 0, set_rev_server,
+	    print_as_server, "server= for the reverse zone of ADDR/PREFIX "
+	    "(repeatable)" },
+	{ "rebind-domain-ok", 0, KT_DOMAINLIST, K_REPEAT, NULL,
+	    "DOMAIN|/DOMAIN[/DOMAIN...]/", 0, 0, 0, 0, set_rebind_domain_ok,
+	    print_domain_flag, "exempt these domains from stop-dns-rebind "
+	    "(repeatable)" },
 
 	/* ---- hosts files and records (config_hosts.c) ---- */
 
@@ -326,25 +345,6 @@ set_listen(struct parse *p, const struct key *k, const char *v)
 	return 0;
 }
 
-static int
-server_add(struct parse *p, const struct key *k, const struct config_server *s)
-{
-	struct config		*cfg = p->cfg;
-	struct config_server	*v;
-
-	if (cfg->nservers >= CONFIG_MAX_ENTRIES) {
-		kerr(p, k, "more than %d servers", CONFIG_MAX_ENTRIES);
-		return -1;
-	}
-	if ((v = grow(cfg->servers, cfg->nservers, 1, sizeof(*v))) == NULL) {
-		kerr(p, k, "out of memory");
-		return -1;
-	}
-	cfg->servers = v;
-	v[cfg->nservers++] = *s;
-	return 0;
-}
-
 /*
  * "/a/b/" of a server= or aaaa-forward= value: calls fn for each domain.
  * *rest is left at the text after the last '/'.  0 or -1 (reported).
@@ -400,100 +400,6 @@ domains_parse(struct parse *p, const struct key *k, const char *v,
 	*rest = last + 1;
 	*out = d;
 	*nout = n;
-	return 0;
-}
-
-int
-set_server(struct parse *p, const struct key *k, const char *v)
-{
-	struct config_server	 srv;
-	struct config_domain	*doms;
-	const char		*rest, *why;
-	char			 sb[SHOWBUF];
-	size_t			 ndoms, i;
-	int			 rv = 0;
-
-	memset(&srv, 0, sizeof(srv));
-	if (*v != '/') {
-		if (parse_addr_port(v, &srv.addr, &srv.addrlen, &why) == -1) {
-			kerr(p, k, "'%s' %s", show(v, sb, sizeof(sb)), why);
-			return -1;
-		}
-		if (addr_is_any(&srv.addr)) {
-			kerr(p, k, "'%s' is not a usable server address",
-			    show(v, sb, sizeof(sb)));
-			return -1;
-		}
-		srv.kind = SERVER_ADDR;
-		return server_add(p, k, &srv);
-	}
-	if (domains_parse(p, k, v, &rest, &doms, &ndoms) == -1)
-		return -1;
-	if (*rest == '\0')
-		srv.kind = SERVER_LOCAL;
-	else if (strcmp(rest, "#") == 0)
-		srv.kind = SERVER_DEFAULT;
-	else if (*rest == '#') {
-		kerr(p, k, "'%s': /DOMAIN/# (the default servers) takes no "
-		    "port", show(v, sb, sizeof(sb)));
-		free(doms);
-		return -1;
-	} else {
-		srv.kind = SERVER_ADDR;
-		if (parse_addr_port(rest, &srv.addr, &srv.addrlen,
-		    &why) == -1) {
-			kerr(p, k, "'%s' %s", show(rest, sb, sizeof(sb)), why);
-			free(doms);
-			return -1;
-		}
-		if (addr_is_any(&srv.addr)) {
-			kerr(p, k, "'%s' is not a usable server address",
-			    show(rest, sb, sizeof(sb)));
-			free(doms);
-			return -1;
-		}
-	}
-	srv.has_domain = 1;
-	for (i = 0; i < ndoms && rv == 0; i++) {
-		srv.domain = doms[i];
-		rv = server_add(p, k, &srv);
-	}
-	free(doms);
-	return rv;
-}
-
-int
-set_aaaa_forward(struct parse *p, const struct key *k, const char *v)
-{
-	struct config		*cfg = p->cfg;
-	struct config_domain	*doms, *nv;
-	const char		*rest;
-	char			 sb[SHOWBUF];
-	size_t			 ndoms;
-
-	if (domains_parse(p, k, v, &rest, &doms, &ndoms) == -1)
-		return -1;
-	if (*rest != '\0') {
-		kerr(p, k, "'%s': expected /DOMAIN[/DOMAIN...]/ (nothing "
-		    "after the last /)", show(v, sb, sizeof(sb)));
-		free(doms);
-		return -1;
-	}
-	if (cfg->naaaa_forward + ndoms > CONFIG_MAX_ENTRIES) {
-		kerr(p, k, "more than %d domains", CONFIG_MAX_ENTRIES);
-		free(doms);
-		return -1;
-	}
-	if ((nv = grow(cfg->aaaa_forward, cfg->naaaa_forward, ndoms,
-	    sizeof(*nv))) == NULL) {
-		kerr(p, k, "out of memory");
-		free(doms);
-		return -1;
-	}
-	cfg->aaaa_forward = nv;
-	memcpy(nv + cfg->naaaa_forward, doms, ndoms * sizeof(*doms));
-	cfg->naaaa_forward += ndoms;
-	free(doms);
 	return 0;
 }
 

@@ -249,6 +249,31 @@ reply_empty(const struct query *q, const struct query_client *c)
 	reply_buf(q, c, qbuf, n);
 }
 
+/*
+ * The answer of a domain rule (server=/d/, local=, address=): the
+ * addresses, or NXDOMAIN / NODATA with the SOA of briskdns's empty
+ * answers.  Both doors build it here.
+ */
+static size_t
+build_domain_answer(const struct query *q, const struct policy_decision *d,
+    uint8_t *buf, size_t bufsz)
+{
+	switch (d->action) {
+	case POLICY_ADDRESS:
+		return localdata_address_answer(q, d->addr.addrs,
+		    d->addr.naddrs, d->addr.addrlen, qconf->local_ttl, buf,
+		    bufsz);
+	case POLICY_NXDOMAIN:
+		return msg_reply_empty(q, DNS_RCODE_NXDOMAIN, qconf->local_ttl,
+		    -1, buf, bufsz);
+	case POLICY_NODATA:
+		return msg_reply_empty(q, DNS_RCODE_NOERROR, qconf->local_ttl,
+		    -1, buf, bufsz);
+	default:
+		return 0;
+	}
+}
+
 size_t
 query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
     size_t bufsz, int *malformed)
@@ -271,6 +296,12 @@ query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
 	case POLICY_REFUSED:
 		n = msg_reply_rcode(&q, DNS_RCODE_REFUSED, -1, buf, bufsz);
 		break;
+	case POLICY_NXDOMAIN:
+	case POLICY_NODATA:
+	case POLICY_ADDRESS:
+		n = build_domain_answer(&q, &d, buf, bufsz);
+		break;
+	case POLICY_FORWARD:
 	default:
 		return 0;
 	}
@@ -529,10 +560,17 @@ query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 		reply_empty(&q, c);
 		return;
 	case POLICY_NXDOMAIN:
+	case POLICY_NODATA:
+	case POLICY_ADDRESS:
 		query_stats.local_other++;
-		log_query(&q, c, "local domain, NXDOMAIN");
-		n = msg_reply_empty(&q, DNS_RCODE_NXDOMAIN, qconf->local_ttl,
-		    -1, qbuf, sizeof(qbuf));
+		log_query(&q, c, d.action == POLICY_ADDRESS ? "address= "
+		    "answer" : d.action == POLICY_NODATA ? "local domain, "
+		    "NODATA" : "local domain, NXDOMAIN");
+		n = build_domain_answer(&q, &d, qbuf, sizeof(qbuf));
+		if (n == 0) {
+			reply_rcode(&q, c, DNS_RCODE_SERVFAIL);
+			return;
+		}
 		reply_buf(&q, c, qbuf, n);
 		return;
 	case POLICY_LOCAL:
