@@ -93,8 +93,13 @@ config_key_apply(struct parse *p, const struct key *k, const char *v)
 {
 	key_set_fn	set = k->set;
 
-	if (k->type == KT_FLAG) {
-		if (v != NULL && !(k->flags & K_OPTVAL)) {
+	if (k->flags & K_OPTVALUE) {
+		if (v != NULL && *v == '\0') {
+			kerr(p, k, "needs a value after '='");
+			return -1;
+		}
+	} else if (k->type == KT_FLAG) {
+		if (v != NULL) {
 			kerr(p, k, "takes no value");
 			return -1;
 		}
@@ -506,6 +511,8 @@ config_free(struct config *cfg)
 	free(cfg->conf_dirs);
 	free(cfg->servers_file);
 	free(cfg->log_facility);
+	filter_config_free(cfg);
+	listen_free(cfg);
 	free(cfg);
 }
 
@@ -540,11 +547,12 @@ config_finish(struct parse *p)
 	p->file = NULL;
 	servers_file_read(p);
 	p->file = NULL;
-	if (cfg->nlisten == 0) {
+	if (cfg->nlisten == 0 && !listen_by_interface(cfg)) {
 		config_key_apply(p, k, "127.0.0.1");
 		config_key_apply(p, k, "::1");
 		cfg->listen_default = 1;
 	}
+	listen_finish(p);
 	if (cfg->min_cache_ttl > cfg->max_cache_ttl)
 		perr(p, "%s: min-cache-ttl (%lu) is greater than max-cache-ttl "
 		    "(%lu)", cfg->conf_file, (unsigned long)cfg->min_cache_ttl,
@@ -561,6 +569,7 @@ config_finish(struct parse *p)
 	 * stub listener, the interception alone) is fine too.
 	 */
 	(void)local_finish(p);
+	filter_config_finish(p);
 	/* A server that is briskdns itself would be a forwarding loop. */
 	for (i = 0; i < cfg->nservers && cfg->port != 0; i++) {
 		s = &cfg->servers[i];
@@ -735,7 +744,7 @@ config_args_parse(int argc, char *argv[], struct config_args **argsp,
 	shortopts[n++] = ':';
 	for (i = 0; i < config_nkeys; i++) {
 		longopts[i].name = config_keys[i].name;
-		longopts[i].has_arg = config_keys[i].flags & K_OPTVAL ?
+		longopts[i].has_arg = config_keys[i].flags & K_OPTVALUE ?
 		    optional_argument : config_keys[i].type == KT_FLAG ?
 		    no_argument : required_argument;
 		longopts[i].flag = NULL;
@@ -744,7 +753,7 @@ config_args_parse(int argc, char *argv[], struct config_args **argsp,
 		if (config_keys[i].shortopt != 0) {
 			shortopts[n++] = config_keys[i].shortopt;
 			/* -q takes no value, as dnsmasq's: only
-			 * --log-queries=extra does (K_OPTVAL). */
+			 * --log-queries=extra does (K_OPTVALUE). */
 			if (config_keys[i].type != KT_FLAG)
 				shortopts[n++] = ':';
 		}
@@ -852,7 +861,7 @@ int
 config_restart_keys_differ(const struct config *old, const struct config *new,
     char *which, size_t whichlen)
 {
-	const char	*names[10];
+	const char	*names[16];
 	size_t		 n = 0, i;
 
 	if (listen_differ(old, new))
@@ -875,6 +884,8 @@ config_restart_keys_differ(const struct config *old, const struct config *new,
 		names[n++] = "log-facility";
 	if (old->log_async != new->log_async)
 		names[n++] = "log-async";
+	n += listen_keys_differ(old, new, names + n,
+	    sizeof(names) / sizeof(*names) - n);
 	if (which != NULL && whichlen > 0) {
 		size_t	used = 0;
 		int	r;

@@ -32,6 +32,20 @@ enum aaaa_mode {
 	AAAA_AFTER_A		/* forward; empty once an A answer is known */
 };
 
+/* local-service[=net|host] (dnsmasq). */
+enum local_service {
+	LOCAL_SERVICE_OFF = 0,
+	LOCAL_SERVICE_NET,	/* clients on a directly attached network */
+	LOCAL_SERVICE_HOST	/* clients on this host */
+};
+
+/* Whom the stub listener answers. */
+enum client_scope {
+	CLIENTS_ANY = 0,	/* whoever reaches a bound address */
+	CLIENTS_NET,		/* directly attached networks (and the host) */
+	CLIENTS_HOST		/* this host only */
+};
+
 /* A domain in wire form, lower-cased, with its length (root: "\0", 1). */
 struct config_domain {
 	uint8_t		 wire[255];
@@ -70,6 +84,13 @@ struct config_server {
 struct config_addr {
 	struct sockaddr_storage	 addr;		/* port 0: the listener sets it */
 	socklen_t		 addrlen;
+};
+
+/* ADDR[/PREFIX] of bogus-nxdomain= and ignore-address=. */
+struct config_net {
+	int			 family;	/* AF_INET or AF_INET6 */
+	uint8_t			 addr[16];	/* network order, host bits 0 */
+	unsigned int		 prefix;	/* 0-32 or 0-128 */
 };
 
 struct config {
@@ -116,8 +137,35 @@ struct config {
 	/* ---- hosts files and records (config_hosts.c) ---- */
 
 	/* ---- where to listen (config_listen.c) ---- */
+	char			**interfaces;	/* interface=; "eth*": prefix */
+	size_t			 ninterfaces;
+	char			**except_interfaces; /* except-interface= */
+	size_t			 nexcept_interfaces;
+	int			 bind_interfaces; /* accepted: always so */
+	int			 bind_dynamic;	/* follow interface addresses */
+	enum local_service	 local_service;	/* as given */
+	int			 any_client;	/* no default restriction */
+	int			 localise_queries;
+	/* Who is answered, decided from the above (listen_finish()). */
+	enum client_scope	 clients;
+	int			 clients_default; /* the default made it NET */
+	int			 local_service_ignored; /* as dnsmasq */
 
 	/* ---- filtering and upstream keys (config_filter.c) ---- */
+	int			 domain_needed;
+	int			 bogus_priv;
+	struct config_net	*bogus_nxdomain;
+	size_t			 nbogus_nxdomain;
+	struct config_net	*ignore_address;
+	size_t			 nignore_address;
+	int			 stop_dns_rebind;
+	int			 rebind_localhost_ok;
+	int			 no_negcache;
+	uint16_t		*filter_rr;	/* query types answered empty */
+	size_t			 nfilter_rr;
+	uint32_t		 max_ttl;	/* to clients; 0: not set */
+	uint16_t		 min_port;	/* upstream source ports; */
+	uint16_t		 max_port;	/* 0, 0: the kernel's choice */
 
 	/* ---- files and logging (config_files.c) ---- */
 	char			**conf_dirs;	/* conf-dir values, as given */
@@ -196,6 +244,12 @@ int	config_domain_from_text(const char *s, struct config_domain *);
  * syslog.conf(5) spells it, in either case; -1 if it is none.
  */
 int	config_log_facility(const char *name);
+
+/*
+ * SIGHUP: new takes old's interface=, except-interface=, bind-dynamic,
+ * local-service and any-client (restart keys of config_listen.c).
+ */
+void	config_listen_keep(struct config *new, struct config *old);
 
 /* Keys that need a restart (SIGHUP keeps their old values). */
 int	config_restart_keys_differ(const struct config *old,

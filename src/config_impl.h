@@ -58,7 +58,7 @@ enum key_type {
 #define K_CMDLINE	0x02	/* only on the command line */
 #define K_NOPRINT	0x04	/* not in the print-back */
 #define K_NODEFAULT	0x08	/* def is descriptive, not applied */
-#define K_OPTVAL	0x10	/* KT_FLAG that may take a value (key=VALUE) */
+#define K_OPTVALUE	0x10	/* a value may be given, or none (v NULL) */
 
 struct parse;
 struct key;
@@ -189,8 +189,33 @@ void	print_domain_flag(FILE *, const struct config *, const struct key *);
 /* ---- hosts files and records (config_hosts.c) ---- */
 
 /* ---- where to listen (config_listen.c) ---- */
+#define CONFIG_MAX_INTERFACES	256	/* interface=, except-interface= */
+int	set_listen_list(struct parse *, const struct key *, const char *);
+int	set_interface(struct parse *, const struct key *, const char *);
+int	set_local_service(struct parse *, const struct key *, const char *);
+void	print_interfaces(FILE *, const struct config *, const struct key *);
+void	print_local_service(FILE *, const struct config *, const struct key *);
+int	listen_by_interface(const struct config *);
+void	listen_finish(struct parse *);
+void	listen_free(struct config *);
+int	listen_keys_differ(const struct config *, const struct config *,
+	    const char **names, size_t max);
 
 /* ---- filtering and upstream keys (config_filter.c) ---- */
+#define CONFIG_MAX_NETS		4096	/* bogus-nxdomain, ignore-address */
+#define CONFIG_MAX_FILTER_RR	256	/* distinct filter-rr types */
+int	set_bogus_nxdomain(struct parse *, const struct key *, const char *);
+int	set_ignore_address(struct parse *, const struct key *, const char *);
+int	set_filter_a(struct parse *, const struct key *, const char *);
+int	set_filter_rr(struct parse *, const struct key *, const char *);
+int	set_use_stale_cache(struct parse *, const struct key *, const char *);
+int	set_query_port(struct parse *, const struct key *, const char *);
+void	print_filter_flag(FILE *, const struct config *, const struct key *);
+void	print_filter_nets(FILE *, const struct config *, const struct key *);
+void	print_filter_rr(FILE *, const struct config *, const struct key *);
+void	print_filter_number(FILE *, const struct config *, const struct key *);
+void	filter_config_finish(struct parse *);
+void	filter_config_free(struct config *);
 
 /* ---- files and logging (config_files.c) ---- */
 int	set_conf_dir(struct parse *, const struct key *, const char *);

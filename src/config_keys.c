@@ -45,8 +45,8 @@ const struct key config_keys[] = {
 	{ "port", 'p', KT_NUMBER, 0, "53", "PORT", F(port), 0, 65535,
 	    NULL, NULL, "port of the stub listener, UDP and TCP; 0: none" },
 	{ "listen-address", 'a', KT_ADDRESS, K_REPEAT | K_NODEFAULT,
-	    "127.0.0.1 and ::1", "ADDR", 0, 0, 0, 0, set_listen, NULL,
-	    "address to listen on (repeatable)" },
+	    "127.0.0.1 and ::1", "ADDR[,ADDR...]", 0, 0, 0, 0,
+	    set_listen_list, NULL, "address to listen on (repeatable)" },
 	{ "server", 'S', KT_SERVER, K_REPEAT | K_NODEFAULT,
 	    "from resolv-file", "[/DOMAIN/]ADDR[#PORT][@IF][@SRC[#PORT]]", 0,
 	    0, 0, 0, set_server, print_servers, "upstream server, for DOMAIN "
@@ -99,7 +99,7 @@ const struct key config_keys[] = {
 	    F(edns_packet_max), 512, 4096, NULL, NULL,
 	    "largest UDP answer sent to a client, and the EDNS size offered "
 	    "upstream; larger answers are truncated (TC)" },
-	{ "log-queries", 'q', KT_FLAG, K_OPTVAL, NULL, "extra|proto",
+	{ "log-queries", 'q', KT_FLAG, K_OPTVALUE, NULL, "extra|proto",
 	    F(log_queries), 0, 0, set_log_queries, print_log_queries,
 	    "log every query and how it was answered; extra: with a serial "
 	    "number and the client's address first" },
@@ -143,8 +143,79 @@ const struct key config_keys[] = {
 	/* ---- hosts files and records (config_hosts.c) ---- */
 
 	/* ---- where to listen (config_listen.c) ---- */
+	{ "interface", 'i', KT_STRING, K_REPEAT, NULL, "NAME[,NAME...]",
+	    0, 0, 0, 0, set_interface, print_interfaces,
+	    "listen on every address of these interfaces, and of loopback; "
+	    "a final '*' matches any rest (repeatable)" },
+	{ "except-interface", 'I', KT_STRING, K_REPEAT, NULL,
+	    "NAME[,NAME...]", 0, 0, 0, 0, set_interface, print_interfaces,
+	    "never listen on these interfaces; without interface=: on all "
+	    "the others (repeatable)" },
+	{ "bind-interfaces", 'z', KT_FLAG, 0, NULL, NULL,
+	    F(bind_interfaces), 0, 0, NULL, NULL,
+	    "accepted: briskdns always binds each address on its own" },
+	{ "bind-dynamic", 0, KT_FLAG, 0, NULL, NULL, F(bind_dynamic), 0, 0,
+	    NULL, NULL, "also bind the addresses that appear later on a "
+	    "matching interface, close those that go" },
+	{ "local-service", 0, KT_STRING, K_OPTVALUE, NULL, "[net|host]",
+	    F(local_service), 0, 0, set_local_service, print_local_service,
+	    "answer only clients on directly attached networks (net, the "
+	    "default) or on this host (host)" },
+	{ "any-client", 0, KT_FLAG, 0, NULL, NULL, F(any_client), 0, 0,
+	    NULL, NULL, "answer clients on any network (with a listen-address "
+	    "beyond loopback and no interface=, only directly attached "
+	    "networks are answered otherwise)" },
+	{ "localise-queries", 'y', KT_FLAG, 0, NULL, NULL,
+	    F(localise_queries), 0, 0, NULL, NULL,
+	    "answer local names with the addresses on the subnet of the "
+	    "interface the query was sent to" },
 
 	/* ---- filtering and upstream keys (config_filter.c) ---- */
+	{ "domain-needed", 'D', KT_FLAG, 0, NULL, NULL, F(domain_needed), 0,
+	    0, NULL, print_filter_flag, "A and AAAA queries for plain names "
+	    "(no dot) are answered NXDOMAIN, never forwarded" },
+	{ "bogus-priv", 'b', KT_FLAG, 0, NULL, NULL, F(bogus_priv), 0, 0,
+	    NULL, print_filter_flag, "reverse lookups of private ranges "
+	    "(RFC 6303) are answered NXDOMAIN, never forwarded" },
+	{ "bogus-nxdomain", 'B', KT_STRING, K_REPEAT, NULL, "ADDR[/PREFIX]",
+	    F(bogus_nxdomain), 0, 0, set_bogus_nxdomain, print_filter_nets,
+	    "an upstream answer with this address becomes NXDOMAIN "
+	    "(repeatable)" },
+	{ "ignore-address", 0, KT_STRING, K_REPEAT, NULL, "ADDR[/PREFIX]",
+	    F(ignore_address), 0, 0, set_ignore_address, print_filter_nets,
+	    "an upstream answer with this address is ignored, another one "
+	    "is awaited (repeatable)" },
+	{ "stop-dns-rebind", 0, KT_FLAG, 0, NULL, NULL, F(stop_dns_rebind), 0,
+	    0, NULL, print_filter_flag, "upstream answers with private "
+	    "addresses are emptied (logged)" },
+	{ "rebind-localhost-ok", 0, KT_FLAG, 0, NULL, NULL,
+	    F(rebind_localhost_ok), 0, 0, NULL, print_filter_flag,
+	    "stop-dns-rebind lets 127.0.0.0/8, 0.0.0.0/8, ::1 and :: pass" },
+	{ "no-negcache", 'N', KT_FLAG, 0, NULL, NULL, F(no_negcache), 0, 0,
+	    NULL, print_filter_flag, "do not cache negative answers" },
+	{ "filter-A", 0, KT_FLAG, K_NOPRINT, NULL, NULL, 0, 0, 0, 0,
+	    set_filter_a, NULL, "A queries get the empty answer (the same as "
+	    "filter-rr=A)" },
+	{ "filter-rr", 0, KT_STRING, K_REPEAT, NULL, "TYPE[,TYPE...]",
+	    F(filter_rr), 0, 0, set_filter_rr, print_filter_rr,
+	    "queries of these types get the empty answer; AAAA: "
+	    "aaaa-mode=empty (repeatable)" },
+	{ "max-ttl", 0, KT_NUMBER, 0, NULL, "SECONDS", F(max_ttl), 0,
+	    2147483647, NULL, print_filter_number,
+	    "largest TTL handed to clients (the cache keeps the real one)" },
+	{ "use-stale-cache", 0, KT_FLAG, K_OPTVALUE | K_NOPRINT, NULL,
+	    "SECONDS", 0, 0, 0, 0, set_use_stale_cache, NULL,
+	    "dnsmasq's name of serve-stale; no value: 86400, 0: the longest "
+	    "(604800)" },
+	{ "query-port", 'Q', KT_NUMBER, K_NOPRINT, NULL, "0", 0, 0, 0, 0,
+	    set_query_port, NULL, "only 0 (a random port for each query, "
+	    "the default); a fixed port is refused (RFC 5452)" },
+	{ "min-port", 0, KT_NUMBER, 0, NULL, "PORT", F(min_port), 1, 65535,
+	    NULL, print_filter_number, "lowest source port of queries to "
+	    "upstream servers" },
+	{ "max-port", 0, KT_NUMBER, 0, NULL, "PORT", F(max_port), 1, 65535,
+	    NULL, print_filter_number, "highest source port of queries to "
+	    "upstream servers" },
 
 	/* ---- files and logging (config_files.c) ---- */
 	{ "conf-dir", '7', KT_STRING, K_REPEAT, NULL,
@@ -162,7 +233,7 @@ const struct key config_keys[] = {
 	    F(log_facility), 0, 0, set_log_facility, NULL,
 	    "syslog facility (default daemon), or a file to append to "
 	    "(a path with a /), or - for stderr" },
-	{ "log-async", 0, KT_FLAG, K_OPTVAL, NULL, "LINES", F(log_async), 0,
+	{ "log-async", 0, KT_FLAG, K_OPTVALUE, NULL, "LINES", F(log_async), 0,
 	    0, set_log_async, print_log_async,
 	    "queue up to LINES log lines (default 5, at most 100) instead "
 	    "of waiting for a slow log" },

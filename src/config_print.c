@@ -179,11 +179,10 @@ config_usage(FILE *f, const char *progname)
 
 		if (k->shortopt != 0)
 			snprintf(sopt, sizeof(sopt), "-%c, ", k->shortopt);
-		/* An optional value (K_OPTVAL): --log-async[=LINES]. */
 		snprintf(opt, sizeof(opt), "%s--%s%s%s%s", sopt, k->name,
-		    k->arg == NULL ? "" : k->flags & K_OPTVAL ? "[=" : "=",
+		    k->arg == NULL ? "" : (k->flags & K_OPTVALUE) ? "[=" : "=",
 		    k->arg != NULL ? k->arg : "",
-		    k->arg != NULL && k->flags & K_OPTVAL ? "]" : "");
+		    k->arg != NULL && (k->flags & K_OPTVALUE) ? "]" : "");
 		if (k->def != NULL)
 			snprintf(help, sizeof(help), "%s (default %s)", k->help,
 			    k->def);

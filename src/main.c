@@ -98,7 +98,9 @@ static void
 servers_load(void)
 {
 	struct config_server	*rs = NULL;
+	struct config_addr	*self = NULL;
 	struct stat		 st;
+	size_t			 nself = 0;
 	int			 n = 0;
 
 	if (uses_resolv(conf)) {
@@ -111,8 +113,16 @@ servers_load(void)
 			resolv_seen.mtime = st.st_mtim;
 			resolv_seen.ctime = st.st_ctim;
 		}
-		n = config_read_resolv(conf->resolv_file, conf->listen,
-		    conf->nlisten, conf->port, &rs);
+		/* briskdns itself, interface addresses included. */
+		if (listen_addrs(&self, &nself) == -1 || nself == 0) {
+			free(self);
+			self = NULL;
+			nself = 0;
+		}
+		n = config_read_resolv(conf->resolv_file,
+		    self != NULL ? self : conf->listen,
+		    self != NULL ? nself : conf->nlisten, conf->port, &rs);
+		free(self);
 		if (n == -1) {
 			log_warn("cannot read resolv-file %s",
 			    conf->resolv_file);
@@ -371,10 +381,12 @@ reload_apply(struct config *nc)
 		nc->log_facility = conf->log_facility;
 		conf->log_facility = NULL;
 		nc->log_async = conf->log_async;
+		config_listen_keep(nc, conf);
 	}
 	old = conf;
 	conf = nc;
 	query_set_config(conf);
+	listen_set_config(conf);
 	servers_load();
 	resolv_watch();
 	route6_follow();
@@ -493,12 +505,14 @@ on_signal(int sig, short ev, void *arg)
 		query_log_stats();
 		upstream_log_stats();
 		log_info("listener: udp %llu, tcp %llu, tcp connections %llu, "
-		    "refused at the bound %llu, send errors %llu",
+		    "refused at the bound %llu, send errors %llu, not local "
+		    "%llu",
 		    (unsigned long long)listen_stats.udp_in,
 		    (unsigned long long)listen_stats.tcp_in,
 		    (unsigned long long)listen_stats.tcp_conns,
 		    (unsigned long long)listen_stats.tcp_refused,
-		    (unsigned long long)listen_stats.send_errors);
+		    (unsigned long long)listen_stats.send_errors,
+		    (unsigned long long)listen_stats.not_local);
 #ifdef HAVE_NFQUEUE
 		if (intercepting)
 			intercept_log_stats();
@@ -636,7 +650,9 @@ intercept_start(void)
 }
 
 /*
- * Keep CAP_NET_ADMIN across the change of user, and nothing else: the
+ * Keep caps (a mask of 1 << CAP_*) across the change of user, and nothing
+ * else.  CAP_NET_BIND_SERVICE: bind-dynamic binds port 53 on addresses
+ * that appear later.  CAP_NET_ADMIN, for interception: the
  * door's verdicts (every nfnetlink message needs it), the refresh of the
  * alive element and the removal of the table at exit.  CAP_NET_RAW goes:
  * the raw sockets for the answers are open already, and sending on them
@@ -644,7 +660,7 @@ intercept_start(void)
  * after.
  */
 static void
-caps_keep(int keep)
+caps_keep(int keep, uint32_t caps)
 {
 	struct __user_cap_header_struct	 hdr;
 	struct __user_cap_data_struct	 data[2];
@@ -657,7 +673,7 @@ caps_keep(int keep)
 	memset(&hdr, 0, sizeof(hdr));
 	memset(data, 0, sizeof(data));
 	hdr.version = _LINUX_CAPABILITY_VERSION_3;
-	data[0].permitted = data[0].effective = 1U << CAP_NET_ADMIN;
+	data[0].permitted = data[0].effective = caps;
 	if (syscall(SYS_capset, &hdr, data) == -1)
 		fatal("capset");
 	(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
@@ -697,20 +713,22 @@ privileges_lookup(const char *user, const char *group, uid_t *uid,
  */
 static void
 drop_privileges(const char *user, const char *group, uid_t uid, gid_t gid,
-    int keepcaps)
+    uint32_t keepcaps)
 {
 	if (setgroups(1, &gid) == -1 && errno != EPERM)
 		fatal("setgroups");
 	if (setresgid(gid, gid, gid) == -1)
 		fatal("setresgid %s", group ? group : "");
 	if (keepcaps)
-		caps_keep(1);
+		caps_keep(1, keepcaps);
 	if (setresuid(uid, uid, uid) == -1)
 		fatal("setresuid %s", user);
 	if (keepcaps)
-		caps_keep(0);
-	log_debug("running as %s:%s%s", user, group ? group : "",
-	    keepcaps ? ", keeping CAP_NET_ADMIN" : "");
+		caps_keep(0, keepcaps);
+	log_debug("running as %s:%s%s%s", user, group ? group : "",
+	    keepcaps & (1U << CAP_NET_ADMIN) ? ", keeping CAP_NET_ADMIN" : "",
+	    keepcaps & (1U << CAP_NET_BIND_SERVICE) ?
+	    ", keeping CAP_NET_BIND_SERVICE (bind-dynamic)" : "");
 }
 
 static void
@@ -928,7 +946,9 @@ main(int argc, char *argv[])
 		log_warn("log-facility %s: chown", conf->log_facility);
 	if (dropping)
 		drop_privileges(conf->user, conf->group, uid, gid,
-		    intercepting);
+		    (intercepting ? 1U << CAP_NET_ADMIN : 0) |
+		    (conf->bind_dynamic && conf->port != 0 &&
+		    conf->port < 1024 ? 1U << CAP_NET_BIND_SERVICE : 0));
 	if (keeper != -1)
 		keeper_watch(keeper);
 

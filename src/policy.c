@@ -32,6 +32,7 @@
 #include "briskdns.h"
 #include "config.h"
 #include "domtab.h"
+#include "filter.h"
 #include "localdata.h"
 #include "msg.h"
 #include "policy.h"
@@ -116,6 +117,8 @@ policy_decide(const struct config *conf, int have_global_v6,
 	case DOMTAB_NONE:
 		break;
 	}
+	if (policy_filter(conf, q, route != NULL, d))
+		return;		/* filter.c: domain-needed, bogus-priv, filter-rr */
 
 	if (q->qtype == DNS_TYPE_AAAA && conf->aaaa_mode != AAAA_FORWARD &&
 	    !(domtab_flags(conf->domains, q->qname, q->qname_len) &

@@ -30,6 +30,7 @@
 #include "cache.h"
 #include "clock.h"
 #include "config.h"
+#include "filter.h"
 #include "localdata.h"
 #include "log.h"
 #include "msg.h"
@@ -57,6 +58,8 @@ limits_from(const struct config *conf, struct cache_limits *l)
 	l->neg_ttl = conf->neg_ttl;
 	l->serve_stale = conf->serve_stale;
 	l->prefetch = conf->prefetch;
+	l->no_negcache = conf->no_negcache;
+	l->max_client_ttl = conf->max_ttl;
 	return l;
 }
 
@@ -391,8 +394,10 @@ path_answer(const struct query *q, const struct query_client *c,
 	if ((n = msg_finish_answer_opt(qbuf, len, sizeof(qbuf), q,
 	    client_limit(q, c))) == 0)
 		reply_rcode(q, c, DNS_RCODE_SERVFAIL);
-	else
+	else {
+		filter_cap_ttls(qbuf, n, qconf->max_ttl);	/* max-ttl */
 		c->reply(c, qbuf, n);
+	}
 }
 
 /* A wait ended before the transaction: see enum pending_expiry. */

@@ -34,6 +34,14 @@ struct query_client {
 	struct sockaddr_storage	 peer;		/* for logs */
 	socklen_t		 peerlen;
 	uint32_t		 log_serial;	/* log-queries=extra; 0: none */
+	/*
+	 * The interface that holds the address the query was sent to (its
+	 * subnets: ifaddr_on_subnet(), localise-queries), as dnsmasq
+	 * means it: a query from this host to a LAN address counts as
+	 * the LAN's, not loopback's; 0: unknown (the address table is
+	 * not followed, or no interface has the address).
+	 */
+	unsigned int		 ifindex;
 	union {
 		uint8_t		 bytes[QUERY_COOKIE_SIZE];
 		void		*ptr;
