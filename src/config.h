@@ -175,6 +175,7 @@ struct config {
 	int			 clear_on_reload; /* resolv-file change: clear */
 	char			*log_facility;	/* NULL: daemon (syslog) */
 	unsigned int		 log_async;	/* queued lines; 0: off */
+	int			 log_debug;	/* log_debug() lines too */
 
 };
 

@@ -237,6 +237,8 @@ const struct key config_keys[] = {
 	    0, set_log_async, print_log_async,
 	    "queue up to LINES log lines (default 5, at most 100) instead "
 	    "of waiting for a slow log" },
+	{ "log-debug", 0, KT_FLAG, 0, NULL, NULL, F(log_debug), 0, 0, NULL,
+	    NULL, "log debugging messages too" },
 
 };
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);

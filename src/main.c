@@ -387,6 +387,7 @@ reload_apply(struct config *nc)
 	conf = nc;
 	query_set_config(conf);
 	listen_set_config(conf);
+	log_setverbose(getenv("BRISKDNS_DEBUG") != NULL || conf->log_debug);
 	servers_load();
 	resolv_watch();
 	route6_follow();
@@ -906,7 +907,7 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
-	log_init(1, getenv("BRISKDNS_DEBUG") != NULL);
+	log_init(1, getenv("BRISKDNS_DEBUG") != NULL || conf->log_debug);
 	signal(SIGPIPE, SIG_IGN);
 	nofile_raise();
 	if ((base = event_base_new()) == NULL)

@@ -574,3 +574,12 @@ def test_reload_during_reload(daemon, upstream, uniq, write_file):
     assert d.wait_log(r"configuration rejected", timeout=5, start=off)
     assert "r.conf:2: unknown key 'not-a-key'" in d.log()[off:]
     assert a_addrs(d.q(uniq("kept"))[0]) == ["192.0.2.2"]
+
+
+def test_log_debug(daemon, upstream):
+    """log-debug: the debugging lines too (here: each listening socket)."""
+    d = daemon("--log-debug", servers=[upstream()])
+    assert d.wait_log(r"listening on udp", timeout=2), d.log()
+    quiet = daemon(servers=[upstream()])
+    assert quiet.wait_log(r"started", timeout=2)
+    assert "listening on" not in quiet.log()
