@@ -2,20 +2,24 @@
  * config.c: the configuration, from a dnsmasq-style file and the command
  * line.
  *
- * The readers: the file parser (with conf-file includes) and
+ * The readers: the file parser (with conf-file includes and conf-dir
+ * directories) and
  * getopt_long over the key table (config_keys.c), building a
  * configuration from defaults, file and command line, and the comparison
  * of the keys that need a restart.  config_impl.h lists the other parts.
  *
  * Invariants:
  * - Pure: the only I/O is reading the files we are told to read (the
- *   configuration, its conf-file includes, a resolv.conf).  Nothing is
+ *   configuration, its conf-file includes, conf-dir directories and
+ *   servers-file, a resolv.conf).  No global state: a load may run in a
+ *   thread of its own (the SIGHUP reload) beside the event loop.  Nothing is
  *   printed; errors are collected in a struct config_errors.
  * - Hostile input uses bounded memory and time: lines are at most
  *   CONFIG_MAX_LINE characters, a file at most CONFIG_MAX_FILE bytes, one
  *   load reads at most CONFIG_MAX_READ bytes and applies at most
- *   CONFIG_MAX_VALUES values, includes nest at most CONFIG_MAX_DEPTH deep,
- *   and at most CONFIG_MAX_ERRORS errors are kept; the domain rules and
+ *   CONFIG_MAX_VALUES values, includes (conf-file, conf-dir) nest at most
+ *   CONFIG_MAX_DEPTH deep, conf-dir looks at most at CONFIG_MAX_DIR_ENTRIES
+ *   directory entries in one load, and at most CONFIG_MAX_ERRORS errors are kept; the domain rules and
  *   servers a line names grow with its length, so they are bounded by
  *   the bytes read.
  * - A struct config owns all its memory; config_free() frees it.
