@@ -73,6 +73,14 @@ struct config_server {
 	socklen_t		 sourcelen;
 };
 
+/* log-queries[=extra|proto] (dnsmasq); 0: off. */
+#define LOG_QUERIES_ON		1
+#define LOG_QUERIES_EXTRA	2	/* serial and client address first */
+#define LOG_QUERIES_PROTO	3	/* dnsmasq 2.90: the same as ON */
+
+#define CONFIG_LOG_ASYNC_DEFAULT	5	/* log-async without a value */
+#define CONFIG_LOG_ASYNC_MAX		100	/* larger values: this */
+
 struct config_addr {
 	struct sockaddr_storage	 addr;		/* port 0: the listener sets it */
 	socklen_t		 addrlen;
@@ -115,7 +123,7 @@ struct config {
 	int			 nfqueue;	/* queue number; -1: no interception */
 	uint16_t		 nfqueue_port;	/* default 53 */
 	int			 nfqueue_rules_auto; /* nfqueue-rules=auto (default) */
-	int			 log_queries;
+	int			 log_queries;	/* LOG_QUERIES_* */
 	char			*pid_file;
 	char			*user;
 	char			*group;
@@ -160,6 +168,14 @@ struct config {
 	uint16_t		 max_port;	/* 0, 0: the kernel's choice */
 
 	/* ---- files and logging (config_files.c) ---- */
+	char			**conf_dirs;	/* conf-dir values, as given */
+	size_t			 nconf_dirs;
+	char			*servers_file;	/* server= lines only */
+	int			 no_poll;	/* do not watch resolv-file */
+	int			 clear_on_reload; /* resolv-file change: clear */
+	char			*log_facility;	/* NULL: daemon (syslog) */
+	unsigned int		 log_async;	/* queued lines; 0: off */
+	int			 log_debug;	/* log_debug() lines too */
 
 };
 
@@ -223,6 +239,12 @@ int	config_parse_addr(const char *s, struct sockaddr_storage *,
 	    socklen_t *);
 /* Domain text to lower-cased wire form.  0 or -1. */
 int	config_domain_from_text(const char *s, struct config_domain *);
+
+/*
+ * log-facility: the syslog facility (LOG_DAEMON, ...) of a name as
+ * syslog.conf(5) spells it, in either case; -1 if it is none.
+ */
+int	config_log_facility(const char *name);
 
 /*
  * SIGHUP: new takes old's interface=, except-interface=, bind-dynamic,

@@ -28,7 +28,13 @@
 #define CONFIG_MAX_FILE		(256 * 1024 * 1024) /* bytes in one file */
 #define CONFIG_MAX_READ		(256 * 1024 * 1024) /* bytes in one load */
 #define CONFIG_MAX_VALUES	(16 * 1024 * 1024) /* key lines in one load */
-#define CONFIG_MAX_DEPTH	8		/* conf-file nesting */
+#define CONFIG_MAX_DEPTH	8		/* conf-file and conf-dir nesting */
+#define CONFIG_MAX_DIR_FILES	1024		/* files read from one conf-dir */
+#define CONFIG_MAX_DIR_ENTRIES	65536		/* conf-dir entries looked at,
+						   in one load (nested
+						   conf-dirs must not
+						   multiply the work) */
+#define CONFIG_MAX_SUFFIXES	16		/* conf-dir suffixes */
 #define CONFIG_MAX_ERRORS	100		/* kept; one more says so */
 #define CONFIG_MAX_LISTEN	256		/* listen-address values */
 #define CONFIG_MAX_RESOLV	16		/* nameservers from resolv.conf */
@@ -84,11 +90,14 @@ struct parse {
 	int			 depth;	/* conf-file nesting, 0: top */
 	size_t			 nvalues;
 	size_t			 nread;
+	size_t			 ndirents; /* conf-dir entries looked at */
 	size_t			 nerr;	/* errors, kept or not */
 	int			 stop;	/* a bound was hit: read no more */
+	int			 args_only; /* config_args_parse: read no file */
+	const char *const	*only;	/* NULL, or the keys a file may hold */
+	char			 servers_file_at[128]; /* "file:line: " */
 };
 
-/* The command line, in order, to apply again on SIGHUP. */
 /* The command line, in order, to apply again on SIGHUP. */
 struct config_arg {
 	int	 key;		/* index in config_keys[] */
@@ -138,6 +147,7 @@ void	*grow(void *, size_t, size_t, size_t);
 /* ---- the file reader (config.c) ---- */
 char	*read_file(const char *, size_t, size_t *, const char **);
 void	 parse_file(struct parse *, const char *, int);
+void	 parse_buffer(struct parse *, const char *, size_t);
 
 /* ---- general keys (config_keys.c) ---- */
 int	set_flag(struct parse *, const struct key *, const char *);
@@ -208,6 +218,20 @@ void	filter_config_finish(struct parse *);
 void	filter_config_free(struct config *);
 
 /* ---- files and logging (config_files.c) ---- */
+int	set_conf_dir(struct parse *, const struct key *, const char *);
+int	set_servers_file(struct parse *, const struct key *, const char *);
+int	set_log_facility(struct parse *, const struct key *, const char *);
+int	set_log_async(struct parse *, const struct key *, const char *);
+int	set_log_queries(struct parse *, const struct key *, const char *);
+void	print_conf_dir(FILE *, const struct config *, const struct key *);
+void	print_servers_file(FILE *, const struct config *, const struct key *);
+void	print_log_async(FILE *, const struct config *, const struct key *);
+void	print_log_queries(FILE *, const struct config *, const struct key *);
+/* The reader of conf-dir (config.c): the files of dir, filtered, sorted. */
+void	parse_dir(struct parse *, const struct key *, const char *dir,
+	    char *const *skip, size_t nskip, char *const *match, size_t nmatch);
+/* servers-file, read by config_finish once the last value is known. */
+void	servers_file_read(struct parse *);
 
 /* ---- keys outside briskdns's scope (config_reject.c) ---- */
 

@@ -99,8 +99,10 @@ const struct key config_keys[] = {
 	    F(edns_packet_max), 512, 4096, NULL, NULL,
 	    "largest UDP answer sent to a client, and the EDNS size offered "
 	    "upstream; larger answers are truncated (TC)" },
-	{ "log-queries", 'q', KT_FLAG, 0, NULL, NULL, F(log_queries), 0, 0,
-	    NULL, NULL, "log every query and how it was answered" },
+	{ "log-queries", 'q', KT_FLAG, K_OPTVALUE, NULL, "extra|proto",
+	    F(log_queries), 0, 0, set_log_queries, print_log_queries,
+	    "log every query and how it was answered; extra: with a serial "
+	    "number and the client's address first" },
 	{ "pid-file", 'x', KT_STRING, 0, NULL, "PATH", F(pid_file), 0, 0,
 	    set_path, NULL, "write the process id there" },
 	{ "user", 'u', KT_STRING, 0, "nobody", "NAME", F(user), 0, 0,
@@ -216,6 +218,27 @@ const struct key config_keys[] = {
 	    "upstream servers" },
 
 	/* ---- files and logging (config_files.c) ---- */
+	{ "conf-dir", '7', KT_STRING, K_REPEAT, NULL,
+	    "DIR[,.EXT...|,*.EXT...]", 0, 0, 0, 0, set_conf_dir,
+	    print_conf_dir, "read the files of DIR, in name order, but "
+	    "those ending in .EXT, or only those ending in EXT (repeatable)" },
+	{ "servers-file", 0, KT_STRING, 0, NULL, "PATH", F(servers_file), 0,
+	    0, set_servers_file, print_servers_file,
+	    "read server= lines from this file (and again on SIGHUP)" },
+	{ "no-poll", 'n', KT_FLAG, 0, NULL, NULL, F(no_poll), 0, 0, NULL,
+	    NULL, "do not watch resolv-file for changes" },
+	{ "clear-on-reload", 0, KT_FLAG, 0, NULL, NULL, F(clear_on_reload),
+	    0, 0, NULL, NULL, "clear the cache when resolv-file changes" },
+	{ "log-facility", '8', KT_STRING, 0, NULL, "FACILITY|FILE|-",
+	    F(log_facility), 0, 0, set_log_facility, NULL,
+	    "syslog facility (default daemon), or a file to append to "
+	    "(a path with a /), or - for stderr" },
+	{ "log-async", 0, KT_FLAG, K_OPTVALUE, NULL, "LINES", F(log_async), 0,
+	    0, set_log_async, print_log_async,
+	    "queue up to LINES log lines (default 5, at most 100) instead "
+	    "of waiting for a slow log" },
+	{ "log-debug", 0, KT_FLAG, 0, NULL, NULL, F(log_debug), 0, 0, NULL,
+	    NULL, "log debugging messages too" },
 
 };
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);

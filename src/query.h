@@ -33,6 +33,7 @@ struct query_client {
 	int			 stream;	/* TCP: no UDP size limit */
 	struct sockaddr_storage	 peer;		/* for logs */
 	socklen_t		 peerlen;
+	uint32_t		 log_serial;	/* log-queries=extra; 0: none */
 	/*
 	 * The interface that holds the address the query was sent to (its
 	 * subnets: ifaddr_on_subnet(), localise-queries), as dnsmasq

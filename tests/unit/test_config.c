@@ -478,6 +478,9 @@ START_TEST(test_usage)
 	    "-x, --pid-file=PATH", "-u, --user=NAME", "-g, --group=NAME",
 	    "    --nfqueue=QUEUE", "--nfqueue-port=PORT",
 	    "--nfqueue-rules=auto|none", "(default off)", "(default auto)",
+	    "-q, --log-queries[=extra|proto]", "--log-async[=LINES]",
+	    "-7, --conf-dir=DIR", "--servers-file=PATH", "-n, --no-poll",
+	    "--clear-on-reload", "-8, --log-facility=FACILITY|FILE|-",
 	    "-h, --help", "-v, --version", "usage: briskdns" };
 	char	*text = NULL;
 	size_t	 len, i;
