@@ -32,6 +32,20 @@ enum aaaa_mode {
 	AAAA_AFTER_A		/* forward; empty once an A answer is known */
 };
 
+/* local-service[=net|host] (dnsmasq). */
+enum local_service {
+	LOCAL_SERVICE_OFF = 0,
+	LOCAL_SERVICE_NET,	/* clients on a directly attached network */
+	LOCAL_SERVICE_HOST	/* clients on this host */
+};
+
+/* Whom the stub listener answers. */
+enum client_scope {
+	CLIENTS_ANY = 0,	/* whoever reaches a bound address */
+	CLIENTS_NET,		/* directly attached networks (and the host) */
+	CLIENTS_HOST		/* this host only */
+};
+
 /* A domain in wire form, lower-cased, with its length (root: "\0", 1). */
 struct config_domain {
 	uint8_t		 wire[255];
@@ -58,6 +72,14 @@ struct config_server {
 	struct sockaddr_storage	 source;	/* port 0: any */
 	socklen_t		 sourcelen;
 };
+
+/* log-queries[=extra|proto] (dnsmasq); 0: off. */
+#define LOG_QUERIES_ON		1
+#define LOG_QUERIES_EXTRA	2	/* serial and client address first */
+#define LOG_QUERIES_PROTO	3	/* dnsmasq 2.90: the same as ON */
+
+#define CONFIG_LOG_ASYNC_DEFAULT	5	/* log-async without a value */
+#define CONFIG_LOG_ASYNC_MAX		100	/* larger values: this */
 
 struct config_addr {
 	struct sockaddr_storage	 addr;		/* port 0: the listener sets it */
@@ -101,7 +123,7 @@ struct config {
 	int			 nfqueue;	/* queue number; -1: no interception */
 	uint16_t		 nfqueue_port;	/* default 53 */
 	int			 nfqueue_rules_auto; /* nfqueue-rules=auto (default) */
-	int			 log_queries;
+	int			 log_queries;	/* LOG_QUERIES_* */
 	char			*pid_file;
 	char			*user;
 	char			*group;
@@ -115,6 +137,19 @@ struct config {
 	/* ---- hosts files and records (config_hosts.c) ---- */
 
 	/* ---- where to listen (config_listen.c) ---- */
+	char			**interfaces;	/* interface=; "eth*": prefix */
+	size_t			 ninterfaces;
+	char			**except_interfaces; /* except-interface= */
+	size_t			 nexcept_interfaces;
+	int			 bind_interfaces; /* accepted: always so */
+	int			 bind_dynamic;	/* follow interface addresses */
+	enum local_service	 local_service;	/* as given */
+	int			 any_client;	/* no default restriction */
+	int			 localise_queries;
+	/* Who is answered, decided from the above (listen_finish()). */
+	enum client_scope	 clients;
+	int			 clients_default; /* the default made it NET */
+	int			 local_service_ignored; /* as dnsmasq */
 
 	/* ---- filtering and upstream keys (config_filter.c) ---- */
 	int			 domain_needed;
@@ -133,6 +168,14 @@ struct config {
 	uint16_t		 max_port;	/* 0, 0: the kernel's choice */
 
 	/* ---- files and logging (config_files.c) ---- */
+	char			**conf_dirs;	/* conf-dir values, as given */
+	size_t			 nconf_dirs;
+	char			*servers_file;	/* server= lines only */
+	int			 no_poll;	/* do not watch resolv-file */
+	int			 clear_on_reload; /* resolv-file change: clear */
+	char			*log_facility;	/* NULL: daemon (syslog) */
+	unsigned int		 log_async;	/* queued lines; 0: off */
+	int			 log_debug;	/* log_debug() lines too */
 
 };
 
@@ -196,6 +239,18 @@ int	config_parse_addr(const char *s, struct sockaddr_storage *,
 	    socklen_t *);
 /* Domain text to lower-cased wire form.  0 or -1. */
 int	config_domain_from_text(const char *s, struct config_domain *);
+
+/*
+ * log-facility: the syslog facility (LOG_DAEMON, ...) of a name as
+ * syslog.conf(5) spells it, in either case; -1 if it is none.
+ */
+int	config_log_facility(const char *name);
+
+/*
+ * SIGHUP: new takes old's interface=, except-interface=, bind-dynamic,
+ * local-service and any-client (restart keys of config_listen.c).
+ */
+void	config_listen_keep(struct config *new, struct config *old);
 
 /* Keys that need a restart (SIGHUP keeps their old values). */
 int	config_restart_keys_differ(const struct config *old,

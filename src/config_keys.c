@@ -45,8 +45,8 @@ const struct key config_keys[] = {
 	{ "port", 'p', KT_NUMBER, 0, "53", "PORT", F(port), 0, 65535,
 	    NULL, NULL, "port of the stub listener, UDP and TCP; 0: none" },
 	{ "listen-address", 'a', KT_ADDRESS, K_REPEAT | K_NODEFAULT,
-	    "127.0.0.1 and ::1", "ADDR", 0, 0, 0, 0, set_listen, NULL,
-	    "address to listen on (repeatable)" },
+	    "127.0.0.1 and ::1", "ADDR[,ADDR...]", 0, 0, 0, 0,
+	    set_listen_list, NULL, "address to listen on (repeatable)" },
 	{ "server", 'S', KT_SERVER, K_REPEAT | K_NODEFAULT,
 	    "from resolv-file", "[/DOMAIN/]ADDR[#PORT][@IF][@SRC[#PORT]]", 0,
 	    0, 0, 0, set_server, print_servers, "upstream server, for DOMAIN "
@@ -99,8 +99,10 @@ const struct key config_keys[] = {
 	    F(edns_packet_max), 512, 4096, NULL, NULL,
 	    "largest UDP answer sent to a client, and the EDNS size offered "
 	    "upstream; larger answers are truncated (TC)" },
-	{ "log-queries", 'q', KT_FLAG, 0, NULL, NULL, F(log_queries), 0, 0,
-	    NULL, NULL, "log every query and how it was answered" },
+	{ "log-queries", 'q', KT_FLAG, K_OPTVALUE, NULL, "extra|proto",
+	    F(log_queries), 0, 0, set_log_queries, print_log_queries,
+	    "log every query and how it was answered; extra: with a serial "
+	    "number and the client's address first" },
 	{ "pid-file", 'x', KT_STRING, 0, NULL, "PATH", F(pid_file), 0, 0,
 	    set_path, NULL, "write the process id there" },
 	{ "user", 'u', KT_STRING, 0, "nobody", "NAME", F(user), 0, 0,
@@ -141,6 +143,32 @@ const struct key config_keys[] = {
 	/* ---- hosts files and records (config_hosts.c) ---- */
 
 	/* ---- where to listen (config_listen.c) ---- */
+	{ "interface", 'i', KT_STRING, K_REPEAT, NULL, "NAME[,NAME...]",
+	    0, 0, 0, 0, set_interface, print_interfaces,
+	    "listen on every address of these interfaces, and of loopback; "
+	    "a final '*' matches any rest (repeatable)" },
+	{ "except-interface", 'I', KT_STRING, K_REPEAT, NULL,
+	    "NAME[,NAME...]", 0, 0, 0, 0, set_interface, print_interfaces,
+	    "never listen on these interfaces; without interface=: on all "
+	    "the others (repeatable)" },
+	{ "bind-interfaces", 'z', KT_FLAG, 0, NULL, NULL,
+	    F(bind_interfaces), 0, 0, NULL, NULL,
+	    "accepted: briskdns always binds each address on its own" },
+	{ "bind-dynamic", 0, KT_FLAG, 0, NULL, NULL, F(bind_dynamic), 0, 0,
+	    NULL, NULL, "also bind the addresses that appear later on a "
+	    "matching interface, close those that go" },
+	{ "local-service", 0, KT_STRING, K_OPTVALUE, NULL, "[net|host]",
+	    F(local_service), 0, 0, set_local_service, print_local_service,
+	    "answer only clients on directly attached networks (net, the "
+	    "default) or on this host (host)" },
+	{ "any-client", 0, KT_FLAG, 0, NULL, NULL, F(any_client), 0, 0,
+	    NULL, NULL, "answer clients on any network (with a listen-address "
+	    "beyond loopback and no interface=, only directly attached "
+	    "networks are answered otherwise)" },
+	{ "localise-queries", 'y', KT_FLAG, 0, NULL, NULL,
+	    F(localise_queries), 0, 0, NULL, NULL,
+	    "answer local names with the addresses on the subnet of the "
+	    "interface the query was sent to" },
 
 	/* ---- filtering and upstream keys (config_filter.c) ---- */
 	{ "domain-needed", 'D', KT_FLAG, 0, NULL, NULL, F(domain_needed), 0,
@@ -190,6 +218,27 @@ const struct key config_keys[] = {
 	    "upstream servers" },
 
 	/* ---- files and logging (config_files.c) ---- */
+	{ "conf-dir", '7', KT_STRING, K_REPEAT, NULL,
+	    "DIR[,.EXT...|,*.EXT...]", 0, 0, 0, 0, set_conf_dir,
+	    print_conf_dir, "read the files of DIR, in name order, but "
+	    "those ending in .EXT, or only those ending in EXT (repeatable)" },
+	{ "servers-file", 0, KT_STRING, 0, NULL, "PATH", F(servers_file), 0,
+	    0, set_servers_file, print_servers_file,
+	    "read server= lines from this file (and again on SIGHUP)" },
+	{ "no-poll", 'n', KT_FLAG, 0, NULL, NULL, F(no_poll), 0, 0, NULL,
+	    NULL, "do not watch resolv-file for changes" },
+	{ "clear-on-reload", 0, KT_FLAG, 0, NULL, NULL, F(clear_on_reload),
+	    0, 0, NULL, NULL, "clear the cache when resolv-file changes" },
+	{ "log-facility", '8', KT_STRING, 0, NULL, "FACILITY|FILE|-",
+	    F(log_facility), 0, 0, set_log_facility, NULL,
+	    "syslog facility (default daemon), or a file to append to "
+	    "(a path with a /), or - for stderr" },
+	{ "log-async", 0, KT_FLAG, K_OPTVALUE, NULL, "LINES", F(log_async), 0,
+	    0, set_log_async, print_log_async,
+	    "queue up to LINES log lines (default 5, at most 100) instead "
+	    "of waiting for a slow log" },
+	{ "log-debug", 0, KT_FLAG, 0, NULL, NULL, F(log_debug), 0, 0, NULL,
+	    NULL, "log debugging messages too" },
 
 };
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);

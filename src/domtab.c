@@ -23,6 +23,8 @@
  * searched for duplicates); everything else grows with the input, which
  * the configuration's read bounds limit.
  */
+#include <sys/mman.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +199,27 @@ slot_find(const struct domtab *dt, const char *text, size_t len, int wild,
 	}
 }
 
+/*
+ * A zeroed table of n slots.  A large one is aligned to 2 MiB and asks
+ * for huge pages: its probes are random, and with 4 KiB pages most of
+ * them would also miss the TLB.
+ */
+#define DT_HUGE		(2 * 1024 * 1024)
+static struct dt_slot *
+slots_alloc(size_t n)
+{
+	void	*p;
+	size_t	 len = n * sizeof(struct dt_slot);
+
+	if (len < DT_HUGE)
+		return calloc(n, sizeof(struct dt_slot));
+	if (posix_memalign(&p, DT_HUGE, len) != 0)
+		return NULL;
+	(void)madvise(p, len, MADV_HUGEPAGE);
+	memset(p, 0, len);
+	return p;
+}
+
 static int
 slots_grow(struct domtab *dt)
 {
@@ -204,7 +227,7 @@ slots_grow(struct domtab *dt)
 	size_t		 oldn = dt->nslots, n = oldn ? oldn * 2 : 64, i, j,
 			 mask = n - 1;
 
-	if ((dt->slots = calloc(n, sizeof(*dt->slots))) == NULL) {
+	if ((dt->slots = slots_alloc(n)) == NULL) {
 		dt->slots = old;
 		return -1;
 	}
@@ -252,6 +275,25 @@ entry_new(struct domtab *dt, const char *text, size_t len, unsigned flags)
 	return (uint32_t)(e - dt->arena) + 1;
 }
 
+/* A pattern's letters, digits, '-' and '_', lower-cased; 0: not allowed. */
+static const uint8_t name_char[256] = {
+	['-'] = '-', ['_'] = '_',
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+	['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e',
+	['f'] = 'f', ['g'] = 'g', ['h'] = 'h', ['i'] = 'i', ['j'] = 'j',
+	['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n', ['o'] = 'o',
+	['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't',
+	['u'] = 'u', ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y',
+	['z'] = 'z',
+	['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e',
+	['F'] = 'f', ['G'] = 'g', ['H'] = 'h', ['I'] = 'i', ['J'] = 'j',
+	['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n', ['O'] = 'o',
+	['P'] = 'p', ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't',
+	['U'] = 'u', ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y',
+	['Z'] = 'z',
+};
+
 /*
  * Pattern text to its key: lower case, '*' and dots taken off; *kind
  * DT_ANY, DT_UNQUAL, DT_WILD or 0.  -1: not a pattern.
@@ -295,14 +337,8 @@ pattern_key(const char *p, size_t len, char *key, size_t *klen,
 				return -1;
 			lab = 0;
 		} else {
-			if (!((c >= 'a' && c <= 'z') || (c >= 'A' &&
-			    c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-			    c == '_'))
+			if ((c = name_char[c]) == 0 || ++lab > 63)
 				return -1;
-			if (++lab > 63)
-				return -1;
-			if (c >= 'A' && c <= 'Z')
-				c += 'a' - 'A';
 		}
 		key[n++] = (char)c;
 	}

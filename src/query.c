@@ -46,6 +46,7 @@ static const struct config	*qconf;
 static struct cache		*qcache;
 static int			 have_global_v6 = 1;
 static time_t			 busy_logged;
+static uint32_t		 log_serial;	/* log-queries=extra */
 /* Scratch for one answer per waiter; the loop is single-threaded. */
 static uint8_t			 qbuf[DNS_MAXMSG];
 
@@ -125,6 +126,47 @@ client_text(const struct query_client *c, char *buf, size_t len)
 	return buf;
 }
 
+static uint16_t
+client_port(const struct query_client *c)
+{
+	if (c->peer.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&c->peer)->sin_port);
+	if (c->peer.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&c->peer)->sin6_port);
+	return 0;
+}
+
+/*
+ * log-queries=extra, dnsmasq's shape: every line starts with the query's
+ * serial number and the client's address/port; the query itself is one
+ * line ("query[A] NAME from ADDR"), each outcome another ("forwarded
+ * NAME", "cached NAME", "reply NAME is WHAT").
+ */
+static void
+log_query_extra(const struct query *q, const struct query_client *c,
+    const char *what)
+{
+	char	 name[1024], type[16], from[INET6_ADDRSTRLEN];
+	size_t	 n;
+
+	msg_name_text(q->qname_case, q->qname_len, name, sizeof(name));
+	n = strlen(name);
+	if (n > 1 && name[n - 1] == '.')
+		name[n - 1] = '\0';	/* dnsmasq writes no final dot */
+	client_text(c, from, sizeof(from));
+	if (what == NULL)
+		log_info("%u %s/%u query[%s] %s from %s", c->log_serial, from,
+		    client_port(c), msg_type_text(q->qtype, type, sizeof(type)),
+		    name, from);
+	else if (strcmp(what, "forwarded") == 0 || strcmp(what, "cached") == 0)
+		log_info("%u %s/%u %s %s", c->log_serial, from, client_port(c),
+		    what, name);
+	else
+		log_info("%u %s/%u reply %s is %s", c->log_serial, from,
+		    client_port(c), name, strncmp(what, "reply ", 6) == 0 ?
+		    what + 6 : what);
+}
+
 static void
 log_query(const struct query *q, const struct query_client *c, const char *what)
 {
@@ -132,6 +174,10 @@ log_query(const struct query *q, const struct query_client *c, const char *what)
 
 	if (!qconf->log_queries)
 		return;
+	if (qconf->log_queries == LOG_QUERIES_EXTRA) {
+		log_query_extra(q, c, what);
+		return;
+	}
 	msg_name_text(q->qname_case, q->qname_len, name, sizeof(name));
 	log_info("query[%s] %s from %s%s: %s",
 	    msg_type_text(q->qtype, type, sizeof(type)), name,
@@ -209,7 +255,7 @@ reply_empty(const struct query *q, const struct query_client *c)
 /*
  * The answer of a domain rule (server=/d/, local=, address=): the
  * addresses, or NXDOMAIN / NODATA with the SOA of briskdns's empty
- * answers.  Both doors build it here.
+ * answers.  The stub listener's only (see query_local_answer).
  */
 static size_t
 build_domain_answer(const struct query *q, const struct policy_decision *d,
@@ -256,8 +302,12 @@ query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
 	case POLICY_NXDOMAIN:
 	case POLICY_NODATA:
 	case POLICY_ADDRESS:
-		n = build_domain_answer(&q, &d, buf, bufsz);
-		break;
+		/*
+		 * Domain rules (server=/d/, local=, address=) are the stub
+		 * listener's: the bound server answers its own names
+		 * (INTERFACE.md: only AAAA per aaaa-mode is taken from it),
+		 * so the query passes unchanged.
+		 */
 	case POLICY_FORWARD:
 	default:
 		return 0;
@@ -475,6 +525,7 @@ void
 query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 {
 	struct query		 q;
+	struct query_client	 cx;
 	struct policy_decision	 d;
 	uint8_t			 buf[DNS_HDRLEN + 64];
 	size_t			 n;
@@ -504,6 +555,14 @@ query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 		return;
 	}
 
+	if (qconf->log_queries == LOG_QUERIES_EXTRA) {
+		/* A serial per query, carried with c into the requests. */
+		cx = *c;
+		if ((cx.log_serial = ++log_serial) == 0)
+			cx.log_serial = log_serial = 1;
+		c = &cx;
+		log_query_extra(&q, c, NULL);
+	}
 	policy_decide(qconf, have_global_v6, &q, &d);
 	switch (d.action) {
 	case POLICY_EMPTY:

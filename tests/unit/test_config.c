@@ -479,6 +479,9 @@ START_TEST(test_usage)
 	    "-x, --pid-file=PATH", "-u, --user=NAME", "-g, --group=NAME",
 	    "    --nfqueue=QUEUE", "--nfqueue-port=PORT",
 	    "--nfqueue-rules=auto|none", "(default off)", "(default auto)",
+	    "-q, --log-queries[=extra|proto]", "--log-async[=LINES]",
+	    "-7, --conf-dir=DIR", "--servers-file=PATH", "-n, --no-poll",
+	    "--clear-on-reload", "-8, --log-facility=FACILITY|FILE|-",
 	    "-h, --help", "-v, --version", "usage: briskdns" };
 	char	*text = NULL;
 	size_t	 len, i;
@@ -509,7 +512,11 @@ START_TEST(test_example)
 	    "local-ttl", "edns-packet-max", "log-queries", "pid-file",
 	    "user", "group",
 	    "nfqueue", "nfqueue-port", "nfqueue-rules",
-	    "local", "address", "rev-server", "rebind-domain-ok" };
+	    "local", "address", "rev-server", "rebind-domain-ok",
+	    /* where to listen */
+	    "interface", "except-interface", "bind-interfaces",
+	    "bind-dynamic", "local-service", "any-client",
+	    "localise-queries" };
 	struct config_errors	 errs = { NULL, 0 };
 	struct config		*cfg;
 	char			*example, *want, *got = NULL, key[64];
@@ -678,6 +685,108 @@ START_TEST(test_nfqueue_print)
 	ck_assert_int_eq(config_restart_keys_differ(a, b, NULL, 0), 0);
 	config_free(a);
 	config_free(b);
+	free(out);
+	free(out2);
+}
+END_TEST
+
+/* ---- where to listen, whom to answer ------------------------------------ */
+
+static const struct {
+	const char		*text;
+	enum client_scope	 clients;
+	int			 by_default;	/* clients_default */
+	int			 ignored;	/* local_service_ignored */
+	size_t			 nlisten;
+} listen_cases[] = {
+	{ "", CLIENTS_ANY, 0, 0, 2 },
+	{ "listen-address=192.168.1.1\n", CLIENTS_NET, 1, 0, 1 },
+	{ "listen-address=127.0.0.2,::1\n", CLIENTS_ANY, 0, 0, 2 },
+	{ "listen-address=127.0.0.1,2001:db8::1\n", CLIENTS_NET, 1, 0, 2 },
+	{ "listen-address=192.168.1.1\nany-client\n", CLIENTS_ANY, 0, 0, 1 },
+	{ "listen-address=192.168.1.1\nlocal-service\n", CLIENTS_NET, 0, 0,
+	    1 },
+	/* Interfaces chosen: no default addresses, local-service ignored. */
+	{ "interface=eth0\n", CLIENTS_ANY, 0, 0, 0 },
+	{ "interface=eth0\nlocal-service=net\n", CLIENTS_ANY, 0, 1, 0 },
+	{ "except-interface=eth1\nlocal-service=host\n", CLIENTS_ANY, 0, 1,
+	    0 },
+	{ "interface=eth0\nlisten-address=10.0.0.1\n", CLIENTS_ANY, 0, 0, 1 },
+	{ "local-service\n", CLIENTS_NET, 0, 0, 2 },
+	{ "local-service=host\n", CLIENTS_HOST, 0, 0, 2 },
+	{ "local-service=host\nlocal-service\n", CLIENTS_NET, 0, 0, 2 },
+	/* host with listen-address: ignored (dnsmasq), the default rule. */
+	{ "local-service=host\nlisten-address=10.0.0.1\n", CLIENTS_NET, 1, 1,
+	    1 },
+	{ "local-service=host\nlisten-address=127.0.0.1\n", CLIENTS_ANY, 0, 1,
+	    1 },
+};
+
+START_TEST(test_listen_clients)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*cfg;
+	const char		*text = listen_cases[_i].text;
+
+	cfg = config_load_buffer("buf", text, strlen(text), &errs);
+	ck_assert_msg(cfg != NULL, "%s: rejected: %s", text,
+	    errs.n > 0 ? errs.msg[0] : "?");
+	ck_assert_msg(cfg->clients == listen_cases[_i].clients, "%s: clients %d",
+	    text, cfg->clients);
+	ck_assert_int_eq(cfg->clients_default, listen_cases[_i].by_default);
+	ck_assert_int_eq(cfg->local_service_ignored, listen_cases[_i].ignored);
+	ck_assert_uint_eq(cfg->nlisten, listen_cases[_i].nlisten);
+	config_free(cfg);
+}
+END_TEST
+
+/* Every listen key's print-back reads back the same; restart keys. */
+START_TEST(test_listen_print_restart)
+{
+	static const char *text = "interface=eth0,wl*\nexcept-interface=x\n"
+	    "bind-interfaces\nbind-dynamic\nlocal-service=host\n"
+	    "localise-queries\nlisten-address=10.0.0.1\n";
+	static const char *same = "interface=wl*\nexcept-interface=x\n"
+	    "interface=eth0\nbind-dynamic\nlocal-service=host\n"
+	    "listen-address=10.0.0.1\n";
+	static const char *other = "interface=eth0\nlocal-service\n"
+	    "listen-address=10.0.0.1\n";
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*a, *b, *c;
+	char			*out = NULL, *out2 = NULL, which[200];
+	size_t			 len;
+	FILE			*f;
+
+	a = config_load_buffer("buf", text, strlen(text), &errs);
+	ck_assert_ptr_nonnull(a);
+	f = open_memstream(&out, &len);
+	config_print(f, a);
+	fclose(f);
+	b = config_load_buffer("out", out, len, &errs);
+	ck_assert_msg(b != NULL, "%s", errs.n > 0 ? errs.msg[0] : "?");
+	f = open_memstream(&out2, &len);
+	config_print(f, b);
+	fclose(f);
+	ck_assert_str_eq(strchr(out, '\n'), strchr(out2, '\n'));
+	ck_assert_int_eq(config_restart_keys_differ(a, b, NULL, 0), 0);
+	config_free(b);
+	/* Order aside (and localise-queries, which is no restart key). */
+	b = config_load_buffer("same", same, strlen(same), &errs);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(config_restart_keys_differ(a, b, NULL, 0), 0);
+	c = config_load_buffer("other", other, strlen(other), &errs);
+	ck_assert_msg(c != NULL, "%s", errs.n > 0 ? errs.msg[0] : "?");
+	ck_assert_int_eq(config_restart_keys_differ(a, c, which,
+	    sizeof(which)), 4);
+	ck_assert_str_eq(which, "interface, except-interface, bind-dynamic, "
+	    "local-service");
+	/* SIGHUP keeps the old values. */
+	config_listen_keep(c, a);
+	ck_assert_int_eq(config_restart_keys_differ(b, c, NULL, 0), 0);
+	ck_assert_uint_eq(a->ninterfaces, 0);
+	config_free(a);
+	config_free(b);
+	config_free(c);
 	free(out);
 	free(out2);
 }
@@ -1095,6 +1204,8 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_values, 0, NCASES(value_cases));
 	tcase_add_loop_test(tc, test_nfqueue, 0, NCASES(nfqueue_cases));
 	tcase_add_test(tc, test_nfqueue_print);
+	tcase_add_loop_test(tc, test_listen_clients, 0, NCASES(listen_cases));
+	tcase_add_test(tc, test_listen_print_restart);
 	tcase_add_loop_test(tc, test_buffer, 0, NCASES(buffer_cases));
 	tcase_add_loop_test(tc, test_resolv, 0, NCASES(resolv_cases));
 	tcase_add_test(tc, test_resolv_missing);
