@@ -210,8 +210,6 @@ const struct reject config_rejects[] = {
 	    "and log-queries" },
 	{ "dumpmask", 0, "briskdns writes no packet dumps; use tcpdump, "
 	    "and log-queries" },
-	{ "log-debug", 0, "briskdns has no debug log level in its "
-	    "configuration; log-queries logs every query" },
 	{ "conf-script", 0, "briskdns runs no programs from its "
 	    "configuration; write the output to a file and use conf-file "
 	    "or conf-dir" },
