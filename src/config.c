@@ -179,6 +179,25 @@ parse_line(struct parse *p, const char *line)
 		perr(p, "'%s' is only valid on the command line", k->name);
 		return;
 	}
+	if ((k->flags & K_QUOTES) && val != NULL) {
+		/* The value with its quoted runs quoted again. */
+		char	 rq[CONFIG_MAX_LINE * 3 + 4];
+		size_t	 o = 0, from = (size_t)(val - text);
+
+		/* At most 5 bytes for 2 characters ("\""x): it fits. */
+		for (i = from; text[i] != '\0' && o + 5 < sizeof(rq); i++) {
+			if (quoted[i] && (i == from || !quoted[i - 1]))
+				rq[o++] = '"';
+			if (quoted[i] && (text[i] == '"' || text[i] == '\\'))
+				rq[o++] = '\\';
+			rq[o++] = text[i];
+			if (quoted[i] && (text[i + 1] == '\0' || !quoted[i + 1]))
+				rq[o++] = '"';
+		}
+		rq[o] = '\0';
+		config_key_apply(p, k, rq);
+		return;
+	}
 	config_key_apply(p, k, val);
 }
 
@@ -332,6 +351,7 @@ config_free(struct config *cfg)
 	free(cfg->pid_file);
 	free(cfg->user);
 	free(cfg->group);
+	config_hosts_free(cfg);
 	free(cfg);
 }
 
@@ -421,6 +441,8 @@ config_build(const char *path, int given, const struct config_args *args,
 	for (i = 0; args != NULL && i < args->n; i++)
 		config_key_apply(&p, &config_keys[args->v[i].key], args->v[i].value);
 	config_finish(&p);
+	if (p.nerr == 0)
+		config_hosts_build(&p, buf == NULL);
 	if (p.nerr > 0) {
 		config_free(p.cfg);
 		return NULL;

@@ -62,6 +62,14 @@ struct config_addr {
 	socklen_t		 addrlen;
 };
 
+/* A record key's value as given (canonical text), in order. */
+struct config_record {
+	const char		*key;		/* the key's name (static) */
+	char			*value;
+};
+
+struct hosts;
+
 struct config {
 	char			*conf_file;	/* NULL: default, missing is fine */
 	int			 conf_file_given;
@@ -102,6 +110,22 @@ struct config {
 	/* ---- local answers: domain rules and records (config_local.c) */
 
 	/* ---- hosts files and records (config_hosts.c) ---- */
+	int			 no_hosts;	/* do not read /etc/hosts */
+	char			**addn_hosts;	/* files or directories */
+	size_t			 naddn_hosts;
+	char			**hostsdir;	/* watched directories */
+	size_t			 nhostsdir;
+	char			*domain;	/* domain=, for expand-hosts */
+	int			 expand_hosts;
+	int			 localise_queries;
+	char			*mx_target;
+	struct config_record	*records;	/* host-record=, cname=... */
+	size_t			 nrecords;
+	/* Built at the end of a load, immutable (hosts.h): the records,
+	 * /etc/hosts and addn-hosts; and the hostsdir= files, which the
+	 * daemon replaces whole when the directories change. */
+	struct hosts		*hosts;
+	struct hosts		*hosts_dir;
 
 	/* ---- where to listen (config_listen.c) ---- */
 
@@ -171,6 +195,12 @@ int	config_parse_addr(const char *s, struct sockaddr_storage *,
 	    socklen_t *);
 /* Domain text to lower-cased wire form.  0 or -1. */
 int	config_domain_from_text(const char *s, struct config_domain *);
+
+/*
+ * The table of the hostsdir= files, read again (NULL: no hostsdir, or out
+ * of memory).  The daemon swaps it into cfg->hosts_dir when they change.
+ */
+struct hosts	*config_hosts_dir_load(const struct config *);
 
 /* Keys that need a restart (SIGHUP keeps their old values). */
 int	config_restart_keys_differ(const struct config *old,

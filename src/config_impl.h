@@ -52,6 +52,7 @@ enum key_type {
 #define K_CMDLINE	0x02	/* only on the command line */
 #define K_NOPRINT	0x04	/* not in the print-back */
 #define K_NODEFAULT	0x08	/* def is descriptive, not applied */
+#define K_QUOTES	0x10	/* file values keep their double quotes */
 
 struct parse;
 struct key;
@@ -168,6 +169,14 @@ void	print_nfqueue_rules(FILE *, const struct config *, const struct key *);
 /* ---- local answers: domain rules and records (config_local.c) ---- */
 
 /* ---- hosts files and records (config_hosts.c) ---- */
+int	set_hosts_path(struct parse *, const struct key *, const char *);
+int	set_hosts_record(struct parse *, const struct key *, const char *);
+int	set_hosts_domain(struct parse *, const struct key *, const char *);
+int	set_hosts_name(struct parse *, const struct key *, const char *);
+void	print_hosts_list(FILE *, const struct config *, const struct key *);
+void	print_hosts_record(FILE *, const struct config *, const struct key *);
+void	config_hosts_build(struct parse *, int files);
+void	config_hosts_free(struct config *);
 
 /* ---- where to listen (config_listen.c) ---- */
 

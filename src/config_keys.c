@@ -120,6 +120,46 @@ const struct key config_keys[] = {
 	/* ---- local answers: domain rules and records (config_local.c) */
 
 	/* ---- hosts files and records (config_hosts.c) ---- */
+	{ "no-hosts", 0, KT_FLAG, 0, NULL, NULL, F(no_hosts), 0, 0,
+	    NULL, NULL, "do not read /etc/hosts" },
+	{ "addn-hosts", 'H', KT_STRING, K_REPEAT, NULL, "FILE|DIR", 0, 0, 0,
+	    0, set_hosts_path, print_hosts_list,
+	    "also read this hosts file, or every file in this directory "
+	    "(repeatable)" },
+	{ "hostsdir", 0, KT_STRING, K_REPEAT, NULL, "DIR", 0, 0, 0, 0,
+	    set_hosts_path, print_hosts_list,
+	    "read every hosts file in DIR, and again when they change "
+	    "(repeatable)" },
+	{ "domain", 's', KT_STRING, 0, NULL, "DOMAIN", F(domain), 0, 0,
+	    set_hosts_domain, NULL, "the local domain, for expand-hosts" },
+	{ "expand-hosts", 'E', KT_FLAG, 0, NULL, NULL, F(expand_hosts), 0, 0,
+	    NULL, NULL, "add domain to the plain names of hosts files" },
+	{ "localise-queries", 'y', KT_FLAG, 0, NULL, NULL,
+	    F(localise_queries), 0, 0, NULL, NULL,
+	    "of a hosts name's IPv4 addresses, answer those on the subnet of "
+	    "the interface the query came in on" },
+	{ "host-record", 0, KT_STRING, K_REPEAT, NULL,
+	    "NAME[,NAME...],[IPv4],[IPv6][,TTL]", 0, 0, 0, 0,
+	    set_hosts_record, print_hosts_record,
+	    "A, AAAA and PTR records (repeatable)" },
+	{ "cname", 0, KT_STRING, K_REPEAT, NULL,
+	    "ALIAS[,ALIAS...],TARGET[,TTL]", 0, 0, 0, 0, set_hosts_record,
+	    print_hosts_record, "a CNAME record (repeatable)" },
+	{ "txt-record", 0, KT_STRING, K_REPEAT | K_QUOTES, NULL,
+	    "NAME[,\"TEXT\"...]", 0, 0, 0, 0, set_hosts_record,
+	    print_hosts_record, "a TXT record (repeatable)" },
+	{ "ptr-record", 0, KT_STRING, K_REPEAT, NULL, "NAME[,TARGET]", 0, 0,
+	    0, 0, set_hosts_record, print_hosts_record,
+	    "a PTR record (repeatable)" },
+	{ "srv-host", 'W', KT_STRING, K_REPEAT, NULL,
+	    "_SERVICE._PROT.[DOMAIN],[TARGET[,PORT[,PRIORITY[,WEIGHT]]]]", 0,
+	    0, 0, 0, set_hosts_record, print_hosts_record,
+	    "an SRV record (repeatable)" },
+	{ "mx-host", 'm', KT_STRING, K_REPEAT, NULL, "NAME[[,HOST],PREF]", 0,
+	    0, 0, 0, set_hosts_record, print_hosts_record,
+	    "an MX record (repeatable)" },
+	{ "mx-target", 't', KT_STRING, 0, NULL, "HOST", F(mx_target), 0, 0,
+	    set_hosts_name, NULL, "the host of mx-host= lines without one" },
 
 	/* ---- where to listen (config_listen.c) ---- */
 

@@ -9,6 +9,8 @@
  *   0. Names briskdns answers itself (localdata.h: localhost., the
  *      loopback reverse names, CHAOS): LOCAL (or REFUSED), whatever the
  *      aaaa-mode and server= lines say; never forwarded.
+ *   0b. Hosts files and local records (hosts.h) that answer the name and
+ *      type: HOSTS, whatever the aaaa-mode and server= lines say.
  *   1. server=/dom/ (local only) for the longest matching domain: NXDOMAIN,
  *      even for an AAAA query that would get the empty answer, because
  *      NXDOMAIN is the truthful answer for a name that exists nowhere.
@@ -22,6 +24,7 @@
 
 #include "briskdns.h"
 #include "config.h"
+#include "hosts.h"
 #include "localdata.h"
 #include "msg.h"
 #include "policy.h"
@@ -100,6 +103,25 @@ policy_aaaa_forwarded(const struct config *conf, const struct query *q)
 	return 0;
 }
 
+static int
+policy_hosts(const struct config *conf, const struct query *q,
+    struct policy_decision *d)
+{
+	const struct hosts_entry	*e;
+
+	if ((e = hosts_lookup(conf->hosts, q->qname, q->qname_len,
+	    q->qtype)) != NULL)
+		d->hosts = conf->hosts;
+	else if ((e = hosts_lookup(conf->hosts_dir, q->qname, q->qname_len,
+	    q->qtype)) != NULL)
+		d->hosts = conf->hosts_dir;
+	else
+		return 0;
+	d->action = POLICY_HOSTS;
+	d->hosts_entry = e;
+	return 1;
+}
+
 void
 policy_decide(const struct config *conf, int have_global_v6,
     const struct query *q, struct policy_decision *d)
@@ -109,6 +131,8 @@ policy_decide(const struct config *conf, int have_global_v6,
 	d->action = POLICY_FORWARD;
 	d->route = NULL;
 	d->aaaa_wait = POLICY_WAIT_NONE;
+	d->hosts = NULL;
+	d->hosts_entry = NULL;
 
 	switch (localdata_match(q)) {
 	case LOCALDATA_ANSWER:
@@ -120,6 +144,11 @@ policy_decide(const struct config *conf, int have_global_v6,
 	case LOCALDATA_NONE:
 		break;
 	}
+
+	/* Hosts files and local records: before every domain rule and
+	 * aaaa-mode (an AAAA in a hosts file is an answer the host wants). */
+	if (q->qclass == DNS_CLASS_IN && policy_hosts(conf, q, d))
+		return;
 
 	s = policy_route(conf, q->qname, q->qname_len);
 	if (s != NULL && s->kind == SERVER_LOCAL) {

@@ -9,12 +9,16 @@
 #include "config.h"
 #include "msg.h"
 
+struct hosts;
+struct hosts_entry;
+
 enum policy_action {
 	POLICY_FORWARD = 0,	/* to route's servers (NULL route: defaults) */
 	POLICY_EMPTY,		/* the empty AAAA answer, made locally */
 	POLICY_NXDOMAIN,	/* server=/dom/ (local only): NXDOMAIN */
 	POLICY_LOCAL,		/* RFC 6761 names, CHAOS: localdata_answer */
 	POLICY_REFUSED,		/* other CHAOS queries */
+	POLICY_HOSTS,		/* hosts files, local records: hosts_answer */
 };
 
 /* With POLICY_FORWARD of an AAAA query: when to give up waiting. */
@@ -30,6 +34,9 @@ struct policy_decision {
 	/* With POLICY_FORWARD: the domain of the server= lines that route
 	 * this query (longest match), or NULL for the default servers. */
 	const struct config_domain	*route;
+	/* With POLICY_HOSTS: the table and the entry that answer. */
+	const struct hosts		*hosts;
+	const struct hosts_entry	*hosts_entry;
 };
 
 /*

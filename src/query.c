@@ -30,6 +30,7 @@
 #include "cache.h"
 #include "clock.h"
 #include "config.h"
+#include "hosts.h"
 #include "localdata.h"
 #include "log.h"
 #include "msg.h"
@@ -224,6 +225,10 @@ query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
 		break;
 	case POLICY_REFUSED:
 		n = msg_reply_rcode(&q, DNS_RCODE_REFUSED, -1, buf, bufsz);
+		break;
+	case POLICY_HOSTS:
+		n = hosts_answer(d.hosts, d.hosts_entry, &q, qconf->local_ttl,
+		    NULL, NULL, buf, bufsz);
 		break;
 	default:
 		return 0;
@@ -490,6 +495,14 @@ query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 		query_stats.local_other++;
 		log_query(&q, c, "CHAOS, REFUSED");
 		reply_rcode(&q, c, DNS_RCODE_REFUSED);
+		return;
+	case POLICY_HOSTS:
+		/* localise-queries is not wired yet: the client's interface
+		 * is not known here (hosts_answer's local callback). */
+		query_stats.local_other++;
+		log_query(&q, c, "hosts file or local record");
+		reply_buf(&q, c, qbuf, hosts_answer(d.hosts, d.hosts_entry, &q,
+		    qconf->local_ttl, NULL, NULL, qbuf, sizeof(qbuf)));
 		return;
 	case POLICY_FORWARD:
 		forward(&q, c, &d);
