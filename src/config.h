@@ -201,6 +201,8 @@ int	config_domain_from_text(const char *s, struct config_domain *);
  * of memory).  The daemon swaps it into cfg->hosts_dir when they change.
  */
 struct hosts	*config_hosts_dir_load(const struct config *);
+/* The hosts file read unless no-hosts: /etc/hosts (tests change it). */
+extern const char *config_hosts_file;
 
 /* Keys that need a restart (SIGHUP keeps their old values). */
 int	config_restart_keys_differ(const struct config *old,

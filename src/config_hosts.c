@@ -29,7 +29,7 @@
 #include "log.h"
 #include "wire.h"
 
-#define HOSTS_DEFAULT_FILE	"/etc/hosts"
+const char	*config_hosts_file = "/etc/hosts";
 #define REC_MAX_FIELDS		64	/* comma-separated fields of a value */
 
 enum rec_kind { R_HOST, R_CNAME, R_TXT, R_PTR, R_SRV, R_MX };
@@ -52,11 +52,24 @@ struct fields {
 	int	 n;
 };
 
-/* Split; inside quotes \" and \\ are unescaped.  -1: bad quoting. */
+/* The end of field n at o, its unquoted blanks at the end trimmed. */
+static size_t
+field_end(struct fields *fs, size_t o, size_t keep)
+{
+	while (o > keep && fs->buf[o - 1] == ' ')
+		o--;
+	fs->len[fs->n] = (size_t)(fs->buf + o - fs->f[fs->n]);
+	return o;
+}
+
+/*
+ * Split; inside quotes \" and \\ are unescaped; blanks around a field
+ * outside quotes are dropped.  -1: bad quoting.
+ */
 static int
 split(const char *v, struct fields *fs)
 {
-	size_t	 o = 0;
+	size_t	 o = 0, keep = 0;
 	int	 inq = 0;
 
 	fs->n = 0;
@@ -68,6 +81,7 @@ split(const char *v, struct fields *fs)
 		if (inq) {
 			if (*v == '"') {
 				inq = 0;
+				keep = o;
 				continue;
 			}
 			if (*v == '\\' && (v[1] == '"' || v[1] == '\\'))
@@ -80,9 +94,12 @@ split(const char *v, struct fields *fs)
 			fs->quoted[fs->n] = 1;
 			continue;
 		}
+		if ((*v == ' ' || *v == '\t') && fs->buf + o == fs->f[fs->n])
+			continue;
 		if (*v == ',') {
-			fs->len[fs->n] = (size_t)(fs->buf + o - fs->f[fs->n]);
+			o = field_end(fs, o, keep);
 			fs->buf[o++] = '\0';
+			keep = o;
 			if (++fs->n == REC_MAX_FIELDS)
 				return -1;
 			fs->f[fs->n] = fs->buf + o;
@@ -93,7 +110,7 @@ split(const char *v, struct fields *fs)
 	}
 	if (inq)
 		return -1;
-	fs->len[fs->n] = (size_t)(fs->buf + o - fs->f[fs->n]);
+	o = field_end(fs, o, keep);
 	fs->buf[o] = '\0';
 	fs->n++;
 	return 0;
@@ -547,6 +564,7 @@ config_hosts_dir_load(const struct config *cfg)
 		if (hosts_read_dir(h, cfg->hostsdir[i]) == -1)
 			log_warn("failed to load names from %s",
 			    cfg->hostsdir[i]);
+	hosts_shrink(h);
 	return h;
 }
 
@@ -581,11 +599,12 @@ config_hosts_build(struct parse *p, int files)
 	}
 	if (files) {
 		if (!cfg->no_hosts)
-			read_logged(h, HOSTS_DEFAULT_FILE, 1);
+			read_logged(h, config_hosts_file, 1);
 		for (i = 0; i < cfg->naddn_hosts; i++)
 			read_logged(h, cfg->addn_hosts[i], 0);
 		cfg->hosts_dir = config_hosts_dir_load(cfg);
 	}
+	hosts_shrink(h);
 	cfg->hosts = h;
 }
 

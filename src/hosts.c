@@ -54,6 +54,7 @@
 #define REV		0x80000000u	/* entry.name of a reverse entry */
 #define RRFIXED		10		/* type, class, TTL, RDLENGTH */
 #define READ_CHUNK	65536
+#define NAME_IDX_MASK	0x00ffffffu	/* names: fewer than 2^24 - 1 */
 
 struct hosts_entry {
 	uint32_t	name;	/* arena offset; REV|index of the PTR name */
@@ -218,25 +219,67 @@ slots_room(struct slots *s, uint32_t n, const struct hosts *h,
 
 /* ---- names --------------------------------------------------------------- */
 
-static uint32_t
-name_key(const struct hosts *h, uint32_t i)
-{
-	const uint8_t	*p = h->arena + h->names[i].name;
+/*
+ * The names' hash slots hold index + 1 in the low 24 bits and 8 bits of
+ * the hash above them, so a probe rarely reads a name that is not the one
+ * sought (each read is a cache miss in a large table).
+ */
+#define SLOT_IDX(v)	(((v) & NAME_IDX_MASK) - 1)
+#define SLOT_TAG(hv)	((hv) >> 24)
+#define SLOT(k, hv)	(((k) + 1) | ((hv) & 0xff000000u))
 
-	return hash_bytes(p, wire_len(p, h->alen - h->names[i].name));
+static void
+name_slot(struct hosts *h, uint32_t k, uint32_t hv)
+{
+	uint32_t	 j;
+
+	for (j = hv & (h->nslots.cap - 1); h->nslots.v[j] != 0;
+	    j = (j + 1) & (h->nslots.cap - 1))
+		;
+	h->nslots.v[j] = SLOT(k, hv);
+}
+
+/* Room for one more name; a larger hash is filled in name order, which
+ * reads the arena from start to end. */
+static int
+name_room(struct hosts *h)
+{
+	const uint8_t	*p;
+	uint32_t	 k, *nv, ncap;
+
+	if (h->nnames + 1 >= NAME_IDX_MASK)
+		return -1;
+	if (h->nslots.cap != 0 &&
+	    (uint64_t)(h->nnames + 1) * 4 <= (uint64_t)h->nslots.cap * 3)
+		return 0;
+	ncap = h->nslots.cap ? h->nslots.cap * 2 : 1024;
+	if ((nv = calloc(ncap, sizeof(uint32_t))) == NULL)
+		return -1;
+	free(h->nslots.v);
+	h->nslots.v = nv;
+	h->nslots.cap = ncap;
+	for (k = 0; k < h->nnames; k++) {
+		p = h->arena + h->names[k].name;
+		name_slot(h, k, hash_bytes(p, wire_len(p, h->alen -
+		    h->names[k].name)));
+	}
+	return 0;
 }
 
 static uint32_t
-name_find(const struct hosts *h, const uint8_t *wire, size_t len)
+name_find_hash(const struct hosts *h, const uint8_t *wire, size_t len,
+    uint32_t hv)
 {
-	uint32_t	 j, k;
+	uint32_t	 j, k, v;
 	size_t		 off;
 
 	if (h == NULL || h->nslots.cap == 0)
 		return NONE;
-	for (j = hash_bytes(wire, len) & (h->nslots.cap - 1);
-	    h->nslots.v[j] != 0; j = (j + 1) & (h->nslots.cap - 1)) {
-		k = h->nslots.v[j] - 1;
+	for (j = hv & (h->nslots.cap - 1); (v = h->nslots.v[j]) != 0;
+	    j = (j + 1) & (h->nslots.cap - 1)) {
+		if (SLOT_TAG(v) != SLOT_TAG(hv))
+			continue;
+		k = SLOT_IDX(v);
 		off = h->names[k].name;
 		/* Wire names are prefix-free: equal bytes up to the root
 		 * label mean the same name. */
@@ -248,25 +291,28 @@ name_find(const struct hosts *h, const uint8_t *wire, size_t len)
 }
 
 static uint32_t
+name_find(const struct hosts *h, const uint8_t *wire, size_t len)
+{
+	return name_find_hash(h, wire, len, hash_bytes(wire, len));
+}
+
+static uint32_t
 name_add(struct hosts *h, const uint8_t *wire, size_t len)
 {
-	uint32_t	 k, j;
+	uint32_t	 k, hv = hash_bytes(wire, len);
 
-	if ((k = name_find(h, wire, len)) != NONE)
+	if ((k = name_find_hash(h, wire, len, hv)) != NONE)
 		return k;
-	if (slots_room(&h->nslots, h->nnames, h, name_key) == -1 ||
-	    grow_array((void **)&h->names, &h->namecap, h->nnames + 1,
-	    sizeof(*h->names)) == -1 || arena_room(h, len) == -1)
+	if (name_room(h) == -1 || grow_array((void **)&h->names,
+	    &h->namecap, h->nnames + 1, sizeof(*h->names)) == -1 ||
+	    arena_room(h, len) == -1)
 		return NONE;
 	k = h->nnames++;
 	h->names[k].name = (uint32_t)h->alen;
 	h->names[k].rec = NONE;
 	memcpy(h->arena + h->alen, wire, len);
 	h->alen += len;
-	for (j = hash_bytes(wire, len) & (h->nslots.cap - 1);
-	    h->nslots.v[j] != 0; j = (j + 1) & (h->nslots.cap - 1))
-		;
-	h->nslots.v[j] = k + 1;
+	name_slot(h, k, hv);
 	return k;
 }
 
@@ -608,6 +654,35 @@ hosts_free(struct hosts *h)
 	free(h->revs);
 	free(h->rslots.v);
 	free(h);
+}
+
+static void
+shrink(void **v, size_t n, size_t size, uint32_t *cap32, size_t *capsz)
+{
+	void	*nv;
+
+	if (n == 0 || (nv = realloc(*v, n * size)) == NULL)
+		return;
+	*v = nv;
+	if (cap32 != NULL)
+		*cap32 = (uint32_t)n;
+	else
+		*capsz = n;
+}
+
+void
+hosts_shrink(struct hosts *h)
+{
+	if (h == NULL)
+		return;
+	shrink((void **)&h->arena, h->alen, 1, NULL, &h->acap);
+	shrink((void **)&h->names, h->nnames, sizeof(*h->names), &h->namecap,
+	    NULL);
+	shrink((void **)&h->recs, h->nrecs, sizeof(*h->recs), &h->reccap,
+	    NULL);
+	shrink((void **)&h->v6, h->nv6, sizeof(*h->v6), &h->v6cap, NULL);
+	shrink((void **)&h->revs, h->nrevs, sizeof(*h->revs), &h->revcap,
+	    NULL);
 }
 
 size_t

@@ -88,6 +88,9 @@ int	hosts_add_rdata(struct hosts *, const char *name, uint16_t type,
 int	hosts_name_wire(const char *text, size_t len, uint8_t *wire,
 	    size_t *wlen);
 
+/* Give back the room kept for growth, once everything is read. */
+void	hosts_shrink(struct hosts *);
+
 /* Counts: distinct names, records, bytes held (capacity). */
 size_t	hosts_names(const struct hosts *);
 size_t	hosts_records(const struct hosts *);
