@@ -96,6 +96,8 @@ struct hosts {
 	int			 full_logged;
 };
 
+static const char why_per_name[] = "too many records for one name";
+
 /* One file being read. */
 struct reader {
 	const char	*file;
@@ -500,7 +502,7 @@ rec_add(struct hosts *h, uint32_t k, uint16_t type, uint32_t data,
 		n++;
 	}
 	if (n >= HOSTS_MAX_PER_NAME) {
-		*why = "too many records for one name";
+		*why = why_per_name;
 		return -1;
 	}
 	if (h->nrecs >= h->lim.max_entries) {
@@ -794,13 +796,17 @@ parse_line(struct hosts *h, struct reader *rd, const char *s, size_t len)
 			memcpy(longw, wire, wlen - 1);
 			memcpy(longw + wlen - 1, h->domain, h->domainlen);
 			if (add_addr_wire(h, longw, wlen - 1 + h->domainlen,
-			    rd->lastfam, rd->lastaddr, 0, first, &why) == -1)
+			    rd->lastfam, rd->lastaddr, 0, first, &why) == -1 &&
+			    why != why_per_name)
 				goto full;
 			first = 0;
 		}
 		if (add_addr_wire(h, wire, wlen, rd->lastfam, rd->lastaddr, 0,
-		    first, &why) == -1)
-			goto full;
+		    first, &why) == -1) {
+			if (why != why_per_name)
+				goto full;
+			bad_line(rd, why);	/* that record only */
+		}
 		first = 0;
 		rd->added++;
 	}
@@ -826,7 +832,7 @@ read_lines(struct hosts *h, struct reader *rd, int fd, const char *mem,
 	const char	*p, *nl, *data;
 	size_t		 have = 0, total = 0, cap, rest;
 	ssize_t		 r;
-	int		 skipping = 0, eof = 0;
+	int		 skipping = 0, eof = 0, cut = 0;
 
 	cap = READ_CHUNK + h->lim.max_line + 1;
 	if (fd >= 0 && (buf = malloc(cap)) == NULL)
@@ -853,7 +859,7 @@ read_lines(struct hosts *h, struct reader *rd, int fd, const char *mem,
 			log_warnx("%s: longer than %zu bytes, the rest is "
 			    "not read", rd->file, h->lim.max_file);
 			r = (ssize_t)(h->lim.max_file - total);
-			eof = 1;
+			eof = cut = 1;
 		}
 		total += (size_t)r;
 		have += (size_t)r;
@@ -872,7 +878,7 @@ read_lines(struct hosts *h, struct reader *rd, int fd, const char *mem,
 		}
 		rest = (size_t)(data + have - p);
 		if (eof) {
-			if (rest > 0 && !h->full_logged) {
+			if (rest > 0 && !h->full_logged && !cut) {
 				rd->line++;
 				if (skipping || rest > h->lim.max_line)
 					bad_line(rd, "line too long");
