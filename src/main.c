@@ -45,6 +45,7 @@
 #include "briskdns.h"
 #include "clock.h"
 #include "config.h"
+#include "hostsdir.h"
 #include "intercept.h"
 #include "listen.h"
 #include "nft.h"
@@ -275,6 +276,7 @@ reload(void)
 	query_set_config(conf);
 	servers_load();
 	resolv_watch();
+	hostsdir_watch(base, &conf);
 	route6_follow();
 	if (conf->aaaa_mode == AAAA_AUTO)
 		query_set_global_v6(route6_have_global());
@@ -736,6 +738,7 @@ main(int argc, char *argv[])
 			fatalx("signal");
 	}
 	resolv_watch_start();
+	hostsdir_watch(base, &conf);
 
 	log_info("started, version %s, aaaa-mode %s, cache %zu entries",
 	    PACKAGE_VERSION, aaaa_mode_name(conf), conf->cache_size);
@@ -757,6 +760,7 @@ main(int argc, char *argv[])
 		event_free(sigs[i]);
 	event_free(resolv_ev);
 	close(resolv_tfd);
+	hostsdir_stop();
 	pidfile_remove();
 	config_free(conf);
 	config_args_free(args);
