@@ -4,7 +4,7 @@
  *
  * The first byte chooses options (bit 0: expand-hosts with domain "lan";
  * bit 1: small bounds on lines, bytes and entries), the rest is a hosts
- * file.  Then every blank-separated token of the input (at most 256) is
+ * file.  Then every distinct blank-separated token (at most 64) is
  * asked as A, AAAA, PTR, CNAME, MX and ANY, and as the reverse name of
  * the address it may be: an answer must be a message that msg's record
  * iterator reads whole, with as many answer records as it says.
@@ -82,7 +82,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hosts		*h;
 	const char		*text, *end, *s, *tok;
 	uint8_t			 wire[DNS_MAXNAME], a[16];
-	char			 t[300], rev[80];
+	char			 t[300], rev[80], seen[64][64];
 	size_t			 wlen, i, ntok = 0;
 
 	if (size < 1)
@@ -96,7 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (hosts_read_buffer(h, "fuzz", text, size - 1) != 0)
 		abort();
 	hosts_shrink(h);
-	for (s = text; s < end && ntok < 256; ) {
+	for (s = text; s < end && ntok < 64; ) {
 		while (s < end && (*s == ' ' || *s == '\t' || *s == '\n' ||
 		    *s == '\r'))
 			s++;
@@ -105,9 +105,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			;
 		if (s == tok || (size_t)(s - tok) >= sizeof(t))
 			continue;
-		ntok++;
 		memcpy(t, tok, (size_t)(s - tok));
 		t[s - tok] = '\0';
+		for (i = 0; i < ntok; i++)
+			if (strncmp(seen[i], t, sizeof(seen[i]) - 1) == 0)
+				break;
+		if (i < ntok)
+			continue;	/* asked already */
+		snprintf(seen[ntok++], sizeof(seen[0]), "%s", t);
 		if (hosts_name_wire(t, strlen(t), wire, &wlen) == 0)
 			for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 				ask(h, wire, wlen, types[i]);
