@@ -227,6 +227,11 @@ query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
 		n = msg_reply_rcode(&q, DNS_RCODE_REFUSED, -1, buf, bufsz);
 		break;
 	case POLICY_HOSTS:
+		/* Interception answers AAAA only (INTERFACE.md): a hosts
+		 * AAAA instead of the empty answer; other types pass to the
+		 * server behind. */
+		if (q.qtype != DNS_TYPE_AAAA)
+			return 0;
 		n = hosts_answer(d.hosts, d.hosts_entry, &q, qconf->local_ttl,
 		    NULL, NULL, buf, bufsz);
 		break;

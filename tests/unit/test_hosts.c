@@ -24,6 +24,7 @@
 #include "hosts.h"
 #include "msg.h"
 #include "policy.h"
+#include "query.h"
 #include "wire.h"
 
 #define TTL	77
@@ -600,6 +601,43 @@ START_TEST(test_config_table)
 }
 END_TEST
 
+/* The interception door answers AAAA only: other types pass through. */
+START_TEST(test_intercept_door)
+{
+	static const char conf[] = "no-hosts\ncache-size=0\n"
+	    "host-record=both.example,192.0.2.1,2001:db8::1\n";
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*cfg;
+	uint8_t			 pkt[512], buf[DNS_MAXMSG];
+	size_t			 o, n;
+	int			 malformed;
+	uint16_t		 types[2] = { DNS_TYPE_AAAA, DNS_TYPE_A }, i;
+
+	cfg = config_load_buffer("t", conf, sizeof(conf) - 1, &errs);
+	ck_assert_ptr_nonnull(cfg);
+	query_set_config(cfg);
+	for (i = 0; i < 2; i++) {
+		memset(pkt, 0, DNS_HDRLEN);
+		put16(pkt + 4, 1);
+		o = DNS_HDRLEN + wire_name("both.example", pkt + DNS_HDRLEN);
+		put16(pkt + o, types[i]);
+		put16(pkt + o + 2, DNS_CLASS_IN);
+		n = query_local_answer(pkt, o + 4, buf, sizeof(buf),
+		    &malformed);
+		ck_assert_int_eq(malformed, 0);
+		if (types[i] == DNS_TYPE_A) {
+			ck_assert_uint_eq(n, 0);	/* to the server */
+			continue;
+		}
+		ck_assert_uint_gt(n, o + 4);
+		ck_assert_uint_eq(get16(buf + 6), 1);
+		ck_assert_int_eq(memcmp(buf + n - 16, "\x20\x01\x0d\xb8", 4),
+		    0);
+	}
+	config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_name_wire)
 {
 	uint8_t	 w[DNS_MAXNAME];
@@ -645,6 +683,7 @@ hosts_suite(void)
 	tcase_add_test(tc, test_million);
 	tcase_add_test(tc, test_config_table);
 	tcase_add_test(tc, test_name_wire);
+	tcase_add_test(tc, test_intercept_door);
 	suite_add_tcase(s, tc);
 	return s;
 }
