@@ -1087,8 +1087,9 @@ hosts_lookup(const struct hosts *h, const uint8_t *name, size_t len,
 {
 	uint32_t	 k;
 
-	if (h == NULL || len == 0 || len > DNS_MAXNAME)
-		return NULL;
+	if (h == NULL || len == 0 || len > DNS_MAXNAME ||
+	    (h->nnames == 0 && h->nrevs == 0))
+		return NULL;		/* the common case costs nothing */
 	if ((k = name_find(h, name, len)) != NONE &&
 	    (has_type(h, k, qtype) || has_type(h, k, DNS_TYPE_CNAME)))
 		return &h->names[k];
