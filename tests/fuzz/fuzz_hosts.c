@@ -82,7 +82,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hosts		*h;
 	const char		*text, *end, *s, *tok;
 	uint8_t			 wire[DNS_MAXNAME], a[16];
-	char			 t[300], rev[80], seen[64][64];
+	char			 t[300], rev[80], seen[64][64] = { { 0 } };
 	size_t			 wlen, i, ntok = 0;
 
 	if (size < 1)
@@ -112,7 +112,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 		if (i < ntok)
 			continue;	/* asked already */
-		snprintf(seen[ntok++], sizeof(seen[0]), "%s", t);
+		wlen = strlen(t) < sizeof(seen[0]) ? strlen(t) :
+		    sizeof(seen[0]) - 1;
+		memcpy(seen[ntok], t, wlen);
+		seen[ntok++][wlen] = '\0';
 		if (hosts_name_wire(t, strlen(t), wire, &wlen) == 0)
 			for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 				ask(h, wire, wlen, types[i]);
