@@ -407,6 +407,8 @@ cache_lifetime(const struct cache *c, int rcode, uint16_t ancount,
 		return CACHE_SERVFAIL_TTL;
 	if (rcode == DNS_RCODE_NXDOMAIN ||
 	    (rcode == DNS_RCODE_NOERROR && ancount == 0)) {
+		if (l->no_negcache)
+			return 0;
 		if (w->soa)
 			life = w->soamin;
 		else if (l->neg_ttl != 0)
@@ -616,14 +618,21 @@ cache_lookup(struct cache *c, const struct query *q, uint64_t now,
 	memcpy(buf + DNS_HDRLEN, q->qname_case, q->qname_len);
 
 	if (st == CACHE_STALE) {
+		ttl = CACHE_STALE_TTL;
+		if (c->limits.max_client_ttl != 0 &&
+		    ttl > c->limits.max_client_ttl)
+			ttl = c->limits.max_client_ttl;	/* max-ttl */
 		for (i = 0; i < e->nttl; i++)
-			put32(buf + e->ttls[i], CACHE_STALE_TTL);
+			put32(buf + e->ttls[i], ttl);
 	} else {
 		elapsed = now > e->born ? (now - e->born) / 1000 : 0;
 		for (i = 0; i < e->nttl; i++) {
 			stored = get32(a + e->ttls[i]);
 			ttl = stored > elapsed ? stored - (uint32_t)elapsed :
 			    0;
+			if (c->limits.max_client_ttl != 0 &&
+			    ttl > c->limits.max_client_ttl)
+				ttl = c->limits.max_client_ttl;	/* max-ttl */
 			put32(buf + e->ttls[i], ttl);
 		}
 		if (prefetch != NULL && c->limits.prefetch &&

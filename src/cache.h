@@ -41,6 +41,8 @@ struct cache_limits {
 	uint32_t	 neg_ttl;	/* neg-ttl; 0: not set */
 	uint32_t	 serve_stale;	/* seconds past expiry; 0: off */
 	int		 prefetch;
+	int		 no_negcache;	/* no-negcache: negatives not kept */
+	uint32_t	 max_client_ttl; /* max-ttl: TTLs handed out; 0: none */
 };
 
 struct cache_stats {

@@ -2,21 +2,26 @@
  * config.c: the configuration, from a dnsmasq-style file and the command
  * line.
  *
- * The readers: the file parser (with conf-file includes) and
+ * The readers: the file parser (with conf-file includes and conf-dir
+ * directories) and
  * getopt_long over the key table (config_keys.c), building a
  * configuration from defaults, file and command line, and the comparison
  * of the keys that need a restart.  config_impl.h lists the other parts.
  *
  * Invariants:
  * - Pure: the only I/O is reading the files we are told to read (the
- *   configuration, its conf-file includes, a resolv.conf).  Nothing is
+ *   configuration, its conf-file includes, conf-dir directories and
+ *   servers-file, a resolv.conf).  No global state: a load may run in a
+ *   thread of its own (the SIGHUP reload) beside the event loop.  Nothing is
  *   printed; errors are collected in a struct config_errors.
  * - Hostile input uses bounded memory and time: lines are at most
  *   CONFIG_MAX_LINE characters, a file at most CONFIG_MAX_FILE bytes, one
  *   load reads at most CONFIG_MAX_READ bytes and applies at most
- *   CONFIG_MAX_VALUES values, includes nest at most CONFIG_MAX_DEPTH deep,
- *   and at most CONFIG_MAX_ERRORS errors are kept; the arrays of servers
- *   and domains (a line may name many) hold at most CONFIG_MAX_ENTRIES.
+ *   CONFIG_MAX_VALUES values, includes (conf-file, conf-dir) nest at most
+ *   CONFIG_MAX_DEPTH deep, conf-dir looks at most at CONFIG_MAX_DIR_ENTRIES
+ *   directory entries in one load, and at most CONFIG_MAX_ERRORS errors are kept; the domain rules and
+ *   servers a line names grow with its length, so they are bounded by
+ *   the bytes read.
  * - A struct config owns all its memory; config_free() frees it.
  */
 
@@ -27,6 +32,7 @@
 #include <netinet/in.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -37,19 +43,51 @@
 
 #include "briskdns.h"
 #include "config.h"
-
 #include "config_impl.h"
+#include "domtab.h"
 
 /* ---- the file parser ----------------------------------------------------- */
+
+/* The keys sorted by name, made on first use: a binary search a line. */
+static const struct key	**keys_sorted;
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct key *const *)a)->name,
+	    (*(const struct key *const *)b)->name);
+}
 
 const struct key *
 config_key_find(const char *name)
 {
-	size_t	i;
+	size_t	i, lo = 0, hi = config_nkeys, mid;
+	int	c;
 
-	for (i = 0; i < config_nkeys; i++)
-		if (strcmp(config_keys[i].name, name) == 0)
-			return &config_keys[i];
+	if (keys_sorted == NULL) {
+		const struct key **v = calloc(config_nkeys, sizeof(*v));
+
+		if (v == NULL) {
+			/* Out of memory: the slow way. */
+			for (i = 0; i < config_nkeys; i++)
+				if (strcmp(config_keys[i].name, name) == 0)
+					return &config_keys[i];
+			return NULL;
+		}
+		for (i = 0; i < config_nkeys; i++)
+			v[i] = &config_keys[i];
+		qsort(v, config_nkeys, sizeof(*v), key_cmp);
+		keys_sorted = v;	/* kept for the life of the process */
+	}
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(name, keys_sorted[mid]->name)) == 0)
+			return keys_sorted[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	return NULL;
 }
 
@@ -59,7 +97,12 @@ config_key_apply(struct parse *p, const struct key *k, const char *v)
 {
 	key_set_fn	set = k->set;
 
-	if (k->type == KT_FLAG) {
+	if (k->flags & K_OPTVALUE) {
+		if (v != NULL && *v == '\0') {
+			kerr(p, k, "needs a value after '='");
+			return -1;
+		}
+	} else if (k->type == KT_FLAG) {
 		if (v != NULL) {
 			kerr(p, k, "takes no value");
 			return -1;
@@ -85,6 +128,42 @@ config_key_apply(struct parse *p, const struct key *k, const char *v)
 	return set(p, k, v);
 }
 
+/* Count and apply one "key=value" (val NULL: no '='). */
+static void
+parse_kv(struct parse *p, const char *key, const char *val)
+{
+	const struct key	*k;
+	char			 sb[SHOWBUF];
+
+	if (++p->nvalues > CONFIG_MAX_VALUES) {
+		perr(p, "too many values (more than %d), giving up",
+		    CONFIG_MAX_VALUES);
+		p->stop = 1;
+		return;
+	}
+	if ((k = config_key_find(key)) == NULL) {
+		perr(p, "unknown key '%s'", show(key, sb, sizeof(sb)));
+		return;
+	}
+	if (k->flags & K_CMDLINE) {
+		perr(p, "'%s' is only valid on the command line", k->name);
+		return;
+	}
+	if (p->only != NULL) {
+		size_t	j;
+
+		for (j = 0; p->only[j] != NULL; j++)
+			if (strcmp(p->only[j], k->name) == 0)
+				break;
+		if (p->only[j] == NULL) {
+			perr(p, "'%s' is not allowed here: a servers-file "
+			    "holds server= lines only", k->name);
+			return;
+		}
+	}
+	config_key_apply(p, k, val);
+}
+
 /*
  * One line: strip the comment and the quotes, split "key = value", apply.
  * A '#' starts a comment at the start of the line or after whitespace (as
@@ -92,14 +171,26 @@ config_key_apply(struct parse *p, const struct key *k, const char *v)
  * nothing is special but \" and \\.
  */
 static void
-parse_line(struct parse *p, const char *line)
+parse_line(struct parse *p, char *line)
 {
-	char		 text[CONFIG_MAX_LINE + 1], sb[SHOWBUF];
+	char		 text[CONFIG_MAX_LINE + 1];
 	char		 quoted[CONFIG_MAX_LINE + 1];
 	char		*key, *val = NULL;
 	size_t		 n = 0, keep = 0, i, eq = 0;
 	int		 white = 1, inq = 0, haveeq = 0;
 	const struct key *k;
+
+	/*
+	 * The common line (a blocklist's million): no blank, no quote, no
+	 * comment.  Split in place; the same result as below.
+	 */
+	if (line[0] != '#' && line[0] != '\0' && line[0] != '=' &&
+	    strpbrk(line, " \t\n\v\f\r\"") == NULL) {
+		if ((val = strchr(line, '=')) != NULL)
+			*val++ = '\0';
+		parse_kv(p, line, val);
+		return;
+	}
 
 	for (i = 0; line[i] != '\0' && n < CONFIG_MAX_LINE; i++) {
 		char c = line[i];
@@ -165,22 +256,9 @@ parse_line(struct parse *p, const char *line)
 			perr(p, "missing key before '='");
 		return;
 	}
-	if (++p->nvalues > CONFIG_MAX_VALUES) {
-		perr(p, "too many values (more than %d), giving up",
-		    CONFIG_MAX_VALUES);
-		p->stop = 1;
-		return;
-	}
-	if ((k = config_key_find(key)) == NULL) {
-		perr(p, "unknown key '%s'", show(key, sb, sizeof(sb)));
-		return;
-	}
-	if (k->flags & K_CMDLINE) {
-		perr(p, "'%s' is only valid on the command line", k->name);
-		return;
-	}
-	if ((k->flags & K_QUOTES) && val != NULL) {
-		/* The value with its quoted runs quoted again. */
+	k = config_key_find(key);
+	if (k != NULL && (k->flags & K_QUOTES) && val != NULL) {
+		/* The value with its quoted runs quoted again (txt-record). */
 		char	 rq[CONFIG_MAX_LINE * 3 + 4];
 		size_t	 o = 0, from = (size_t)(val - text);
 
@@ -195,13 +273,13 @@ parse_line(struct parse *p, const char *line)
 				rq[o++] = '"';
 		}
 		rq[o] = '\0';
-		config_key_apply(p, k, rq);
+		parse_kv(p, key, rq);
 		return;
 	}
-	config_key_apply(p, k, val);
+	parse_kv(p, key, val);
 }
 
-static void
+void
 parse_buffer(struct parse *p, const char *buf, size_t len)
 {
 	const char	*s = buf, *end = buf + len, *nl, *next;
@@ -336,21 +414,130 @@ parse_file(struct parse *p, const char *path, int missing_ok)
 	free(buf);
 }
 
+/* ---- conf-dir ------------------------------------------------------------- */
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+suffix_in(const char *name, size_t len, char *const *v, size_t n)
+{
+	size_t	i, ls;
+
+	/* As dnsmasq: the suffix must be shorter than the name. */
+	for (i = 0; i < n; i++) {
+		ls = strlen(v[i]);
+		if (len > ls && strcmp(name + len - ls, v[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * conf-dir=DIR: the files of DIR as configuration files, in strcmp order
+ * of their names (dnsmasq sorts its paths, all with the same prefix).
+ * Skipped as in dnsmasq: names starting with '.', ending in '~', or
+ * starting and ending with '#' (editors), names ending in one of skip,
+ * and, when match is given, names ending in none of match; what is not a
+ * regular file after following links.  A directory that cannot be read
+ * is an error, as in dnsmasq.  Bounded: CONFIG_MAX_DIR_ENTRIES entries
+ * looked at in the whole load, CONFIG_MAX_DIR_FILES files read from one
+ * directory, and each file counts against the load's bounds like any
+ * included file.
+ */
+void
+parse_dir(struct parse *p, const struct key *k, const char *dir,
+    char *const *skip, size_t nskip, char *const *match, size_t nmatch)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	char		**names = NULL, **nv, *path, sb[SHOWBUF];
+	size_t		 n = 0, len, i;
+
+	if ((d = opendir(dir)) == NULL) {
+		kerr(p, k, "cannot read directory '%s': %s",
+		    show(dir, sb, sizeof(sb)), strerror(errno));
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (++p->ndirents > CONFIG_MAX_DIR_ENTRIES) {
+			kerr(p, k, "'%s': more than %d directory entries in "
+			    "all, giving up", show(dir, sb, sizeof(sb)),
+			    CONFIG_MAX_DIR_ENTRIES);
+			p->stop = 1;
+			goto out;
+		}
+		len = strlen(de->d_name);
+		if (len == 0 || de->d_name[0] == '.' ||
+		    de->d_name[len - 1] == '~' ||
+		    (de->d_name[0] == '#' && de->d_name[len - 1] == '#'))
+			continue;
+		if (nmatch > 0 && !suffix_in(de->d_name, len, match, nmatch))
+			continue;
+		if (suffix_in(de->d_name, len, skip, nskip))
+			continue;
+		if (n >= CONFIG_MAX_DIR_FILES) {
+			kerr(p, k, "'%s': more than %d files, giving up",
+			    show(dir, sb, sizeof(sb)), CONFIG_MAX_DIR_FILES);
+			goto out;
+		}
+		if ((path = malloc(strlen(dir) + len + 2)) == NULL ||
+		    (nv = grow(names, n, 1, sizeof(*names))) == NULL) {
+			free(path);
+			kerr(p, k, "out of memory");
+			goto out;
+		}
+		(void)sprintf(path, "%s/%s", dir, de->d_name);
+		names = nv;
+		names[n++] = path;
+	}
+	if (n > 0)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (i = 0; i < n && !p->stop; i++) {
+		if (stat(names[i], &st) == -1) {
+			kerr(p, k, "cannot read '%s': %s",
+			    show(names[i], sb, sizeof(sb)), strerror(errno));
+			continue;
+		}
+		if (!S_ISREG(st.st_mode))
+			continue;
+		parse_file(p, names[i], 0);
+	}
+out:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+}
+
 /* ---- building a configuration ------------------------------------------ */
 
 void
 config_free(struct config *cfg)
 {
+	size_t	i;
+
 	if (cfg == NULL)
 		return;
 	free(cfg->conf_file);
 	free(cfg->listen);
 	free(cfg->servers);
 	free(cfg->resolv_file);
-	free(cfg->aaaa_forward);
+	domtab_free(cfg->domains);
 	free(cfg->pid_file);
 	free(cfg->user);
 	free(cfg->group);
+	for (i = 0; i < cfg->nconf_dirs; i++)
+		free(cfg->conf_dirs[i]);
+	free(cfg->conf_dirs);
+	free(cfg->servers_file);
+	free(cfg->log_facility);
+	filter_config_free(cfg);
+	listen_free(cfg);
 	config_hosts_free(cfg);
 	free(cfg);
 }
@@ -384,11 +571,14 @@ config_finish(struct parse *p)
 	size_t			 i;
 
 	p->file = NULL;
-	if (cfg->nlisten == 0) {
+	servers_file_read(p);
+	p->file = NULL;
+	if (cfg->nlisten == 0 && !listen_by_interface(cfg)) {
 		config_key_apply(p, k, "127.0.0.1");
 		config_key_apply(p, k, "::1");
 		cfg->listen_default = 1;
 	}
+	listen_finish(p);
 	if (cfg->min_cache_ttl > cfg->max_cache_ttl)
 		perr(p, "%s: min-cache-ttl (%lu) is greater than max-cache-ttl "
 		    "(%lu)", cfg->conf_file, (unsigned long)cfg->min_cache_ttl,
@@ -404,6 +594,8 @@ config_finish(struct parse *p)
 	 * are no error (a file may prepare them); with nfqueue, port=0 (no
 	 * stub listener, the interception alone) is fine too.
 	 */
+	(void)local_finish(p);
+	filter_config_finish(p);
 	/* A server that is briskdns itself would be a forwarding loop. */
 	for (i = 0; i < cfg->nservers && cfg->port != 0; i++) {
 		s = &cfg->servers[i];
@@ -502,8 +694,13 @@ config_args_absolute(struct config_args *args, const char *cwd)
 	for (i = 0; args != NULL && i < args->n; i++) {
 		k = &config_keys[args->v[i].key];
 		v = args->v[i].value;
-		if ((k->set != set_conf_file && k->set != set_path) ||
+		if ((k->set != set_conf_file && k->set != set_path &&
+		    k->set != set_servers_file && k->set != set_conf_dir &&
+		    k->set != set_log_facility) ||
 		    v == NULL || *v == '\0' || *v == '/')
+			continue;
+		/* log-facility: a file only when it has a '/'. */
+		if (k->set == set_log_facility && strchr(v, '/') == NULL)
 			continue;
 		len = strlen(cwd) + 1 + strlen(v) + 1;
 		if ((s = malloc(len)) == NULL)
@@ -575,13 +772,16 @@ config_args_parse(int argc, char *argv[], struct config_args **argsp,
 	shortopts[n++] = ':';
 	for (i = 0; i < config_nkeys; i++) {
 		longopts[i].name = config_keys[i].name;
-		longopts[i].has_arg = config_keys[i].type == KT_FLAG ? no_argument :
-		    required_argument;
+		longopts[i].has_arg = config_keys[i].flags & K_OPTVALUE ?
+		    optional_argument : config_keys[i].type == KT_FLAG ?
+		    no_argument : required_argument;
 		longopts[i].flag = NULL;
 		longopts[i].val = config_keys[i].shortopt != 0 ? config_keys[i].shortopt :
 		    OPT_LONGONLY + (int)i;
 		if (config_keys[i].shortopt != 0) {
 			shortopts[n++] = config_keys[i].shortopt;
+			/* -q takes no value, as dnsmasq's: only
+			 * --log-queries=extra does (K_OPTVALUE). */
 			if (config_keys[i].type != KT_FLAG)
 				shortopts[n++] = ':';
 		}
@@ -600,6 +800,7 @@ config_args_parse(int argc, char *argv[], struct config_args **argsp,
 		return -1;
 	}
 	p.file = NULL;
+	p.args_only = 1;	/* values are checked; conf-dir is read later */
 	opterr = 0;
 	optind = 0;		/* glibc: start over, argv may be new */
 	while ((c = getopt_long(argc, argv, shortopts, longopts,
@@ -688,7 +889,7 @@ int
 config_restart_keys_differ(const struct config *old, const struct config *new,
     char *which, size_t whichlen)
 {
-	const char	*names[8];
+	const char	*names[16];
 	size_t		 n = 0, i;
 
 	if (listen_differ(old, new))
@@ -707,6 +908,12 @@ config_restart_keys_differ(const struct config *old, const struct config *new,
 		names[n++] = "nfqueue-port";
 	if (old->nfqueue_rules_auto != new->nfqueue_rules_auto)
 		names[n++] = "nfqueue-rules";
+	if (str_differ(old->log_facility, new->log_facility))
+		names[n++] = "log-facility";
+	if (old->log_async != new->log_async)
+		names[n++] = "log-async";
+	n += listen_keys_differ(old, new, names + n,
+	    sizeof(names) / sizeof(*names) - n);
 	if (which != NULL && whichlen > 0) {
 		size_t	used = 0;
 		int	r;

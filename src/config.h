@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct domtab;
+
 #define CONFIG_DEFAULT_FILE	SYSCONFDIR "/briskdns.conf"
 
 enum aaaa_mode {
@@ -28,6 +30,20 @@ enum aaaa_mode {
 	AAAA_AUTO,		/* EMPTY while no global IPv6 route, else FORWARD */
 	AAAA_DEADLINE,		/* forward; empty after aaaa_deadline_ms */
 	AAAA_AFTER_A		/* forward; empty once an A answer is known */
+};
+
+/* local-service[=net|host] (dnsmasq). */
+enum local_service {
+	LOCAL_SERVICE_OFF = 0,
+	LOCAL_SERVICE_NET,	/* clients on a directly attached network */
+	LOCAL_SERVICE_HOST	/* clients on this host */
+};
+
+/* Whom the stub listener answers. */
+enum client_scope {
+	CLIENTS_ANY = 0,	/* whoever reaches a bound address */
+	CLIENTS_NET,		/* directly attached networks (and the host) */
+	CLIENTS_HOST		/* this host only */
 };
 
 /* A domain in wire form, lower-cased, with its length (root: "\0", 1). */
@@ -57,6 +73,14 @@ struct config_server {
 	socklen_t		 sourcelen;
 };
 
+/* log-queries[=extra|proto] (dnsmasq); 0: off. */
+#define LOG_QUERIES_ON		1
+#define LOG_QUERIES_EXTRA	2	/* serial and client address first */
+#define LOG_QUERIES_PROTO	3	/* dnsmasq 2.90: the same as ON */
+
+#define CONFIG_LOG_ASYNC_DEFAULT	5	/* log-async without a value */
+#define CONFIG_LOG_ASYNC_MAX		100	/* larger values: this */
+
 struct config_addr {
 	struct sockaddr_storage	 addr;		/* port 0: the listener sets it */
 	socklen_t		 addrlen;
@@ -69,6 +93,13 @@ struct config_record {
 };
 
 struct hosts;
+
+/* ADDR[/PREFIX] of bogus-nxdomain= and ignore-address=. */
+struct config_net {
+	int			 family;	/* AF_INET or AF_INET6 */
+	uint8_t			 addr[16];	/* network order, host bits 0 */
+	unsigned int		 prefix;	/* 0-32 or 0-128 */
+};
 
 struct config {
 	char			*conf_file;	/* NULL: default, missing is fine */
@@ -89,8 +120,6 @@ struct config {
 	unsigned int		 dns_forward_max;
 	enum aaaa_mode		 aaaa_mode;
 	unsigned int		 aaaa_deadline_ms;	/* deadline:MS, 1-60000 */
-	struct config_domain	*aaaa_forward;
-	size_t			 naaaa_forward;
 	uint32_t		 local_ttl;
 	uint16_t		 edns_packet_max; /* bytes, 512-4096 */
 	size_t			 cache_size;	/* entries; 0: no cache */
@@ -102,12 +131,16 @@ struct config {
 	int			 nfqueue;	/* queue number; -1: no interception */
 	uint16_t		 nfqueue_port;	/* default 53 */
 	int			 nfqueue_rules_auto; /* nfqueue-rules=auto (default) */
-	int			 log_queries;
+	int			 log_queries;	/* LOG_QUERIES_* */
 	char			*pid_file;
 	char			*user;
 	char			*group;
 
 	/* ---- local answers: domain rules and records (config_local.c) */
+	/* server=/d/, local=, address=, rev-server=, aaaa-forward=,
+	 * rebind-domain-ok=: read-only once loaded (domtab.h); NULL: none.
+	 * A server=/d/ADDR rule's route is its index + 1 in servers. */
+	struct domtab		*domains;
 
 	/* ---- hosts files and records (config_hosts.c) ---- */
 	int			 no_hosts;	/* do not read /etc/hosts */
@@ -117,7 +150,6 @@ struct config {
 	size_t			 nhostsdir;
 	char			*domain;	/* domain=, for expand-hosts */
 	int			 expand_hosts;
-	int			 localise_queries;
 	char			*mx_target;
 	struct config_record	*records;	/* host-record=, cname=... */
 	size_t			 nrecords;
@@ -128,10 +160,45 @@ struct config {
 	struct hosts		*hosts_dir;
 
 	/* ---- where to listen (config_listen.c) ---- */
+	char			**interfaces;	/* interface=; "eth*": prefix */
+	size_t			 ninterfaces;
+	char			**except_interfaces; /* except-interface= */
+	size_t			 nexcept_interfaces;
+	int			 bind_interfaces; /* accepted: always so */
+	int			 bind_dynamic;	/* follow interface addresses */
+	enum local_service	 local_service;	/* as given */
+	int			 any_client;	/* no default restriction */
+	int			 localise_queries;
+	/* Who is answered, decided from the above (listen_finish()). */
+	enum client_scope	 clients;
+	int			 clients_default; /* the default made it NET */
+	int			 local_service_ignored; /* as dnsmasq */
 
 	/* ---- filtering and upstream keys (config_filter.c) ---- */
+	int			 domain_needed;
+	int			 bogus_priv;
+	struct config_net	*bogus_nxdomain;
+	size_t			 nbogus_nxdomain;
+	struct config_net	*ignore_address;
+	size_t			 nignore_address;
+	int			 stop_dns_rebind;
+	int			 rebind_localhost_ok;
+	int			 no_negcache;
+	uint16_t		*filter_rr;	/* query types answered empty */
+	size_t			 nfilter_rr;
+	uint32_t		 max_ttl;	/* to clients; 0: not set */
+	uint16_t		 min_port;	/* upstream source ports; */
+	uint16_t		 max_port;	/* 0, 0: the kernel's choice */
 
 	/* ---- files and logging (config_files.c) ---- */
+	char			**conf_dirs;	/* conf-dir values, as given */
+	size_t			 nconf_dirs;
+	char			*servers_file;	/* server= lines only */
+	int			 no_poll;	/* do not watch resolv-file */
+	int			 clear_on_reload; /* resolv-file change: clear */
+	char			*log_facility;	/* NULL: daemon (syslog) */
+	unsigned int		 log_async;	/* queued lines; 0: off */
+	int			 log_debug;	/* log_debug() lines too */
 
 };
 
@@ -203,6 +270,18 @@ int	config_domain_from_text(const char *s, struct config_domain *);
 struct hosts	*config_hosts_dir_load(const struct config *);
 /* The hosts file read unless no-hosts: /etc/hosts (tests change it). */
 extern const char *config_hosts_file;
+
+/*
+ * log-facility: the syslog facility (LOG_DAEMON, ...) of a name as
+ * syslog.conf(5) spells it, in either case; -1 if it is none.
+ */
+int	config_log_facility(const char *name);
+
+/*
+ * SIGHUP: new takes old's interface=, except-interface=, bind-dynamic,
+ * local-service and any-client (restart keys of config_listen.c).
+ */
+void	config_listen_keep(struct config *new, struct config *old);
 
 /* Keys that need a restart (SIGHUP keeps their old values). */
 int	config_restart_keys_differ(const struct config *old,

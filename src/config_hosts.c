@@ -31,6 +31,7 @@
 
 const char	*config_hosts_file = "/etc/hosts";
 #define REC_MAX_FIELDS		64	/* comma-separated fields of a value */
+#define HOSTS_MAX_PATHS		4096	/* addn-hosts=, hostsdir= values */
 
 enum rec_kind { R_HOST, R_CNAME, R_TXT, R_PTR, R_SRV, R_MX };
 
@@ -399,9 +400,8 @@ add_string(struct parse *p, const struct key *k, char ***list, size_t *n,
 {
 	char	**nl, *s;
 
-	if (*n >= CONFIG_MAX_ENTRIES) {
-		kerr(p, k, "too many values (more than %d)",
-		    CONFIG_MAX_ENTRIES);
+	if (*n >= HOSTS_MAX_PATHS) {
+		kerr(p, k, "too many values (more than %d)", HOSTS_MAX_PATHS);
 		return -1;
 	}
 	if ((s = strdup(v)) == NULL || (nl = grow(*list, *n, 1,

@@ -24,13 +24,19 @@
 #include "config.h"
 
 #define CONFIG_MAX_LINE		4096		/* characters, without newline */
-#define CONFIG_MAX_FILE		(1024 * 1024)	/* bytes in one file */
-#define CONFIG_MAX_READ		(16 * 1024 * 1024) /* bytes in one load */
-#define CONFIG_MAX_VALUES	65536		/* key lines in one load */
-#define CONFIG_MAX_DEPTH	8		/* conf-file nesting */
+/* A blocklist of a million address= lines is about 40 MB. */
+#define CONFIG_MAX_FILE		(256 * 1024 * 1024) /* bytes in one file */
+#define CONFIG_MAX_READ		(256 * 1024 * 1024) /* bytes in one load */
+#define CONFIG_MAX_VALUES	(16 * 1024 * 1024) /* key lines in one load */
+#define CONFIG_MAX_DEPTH	8		/* conf-file and conf-dir nesting */
+#define CONFIG_MAX_DIR_FILES	1024		/* files read from one conf-dir */
+#define CONFIG_MAX_DIR_ENTRIES	65536		/* conf-dir entries looked at,
+						   in one load (nested
+						   conf-dirs must not
+						   multiply the work) */
+#define CONFIG_MAX_SUFFIXES	16		/* conf-dir suffixes */
 #define CONFIG_MAX_ERRORS	100		/* kept; one more says so */
 #define CONFIG_MAX_LISTEN	256		/* listen-address values */
-#define CONFIG_MAX_ENTRIES	65536		/* servers, aaaa-forward domains */
 #define CONFIG_MAX_RESOLV	16		/* nameservers from resolv.conf */
 #define CONFIG_MAX_RESOLV_FILE	(64 * 1024)
 #define CONFIG_SHOW		60		/* characters of a value in errors */
@@ -52,7 +58,8 @@ enum key_type {
 #define K_CMDLINE	0x02	/* only on the command line */
 #define K_NOPRINT	0x04	/* not in the print-back */
 #define K_NODEFAULT	0x08	/* def is descriptive, not applied */
-#define K_QUOTES	0x10	/* file values keep their double quotes */
+#define K_OPTVALUE	0x10	/* a value may be given, or none (v NULL) */
+#define K_QUOTES	0x20	/* file values keep their double quotes */
 
 struct parse;
 struct key;
@@ -84,11 +91,14 @@ struct parse {
 	int			 depth;	/* conf-file nesting, 0: top */
 	size_t			 nvalues;
 	size_t			 nread;
+	size_t			 ndirents; /* conf-dir entries looked at */
 	size_t			 nerr;	/* errors, kept or not */
 	int			 stop;	/* a bound was hit: read no more */
+	int			 args_only; /* config_args_parse: read no file */
+	const char *const	*only;	/* NULL, or the keys a file may hold */
+	char			 servers_file_at[128]; /* "file:line: " */
 };
 
-/* The command line, in order, to apply again on SIGHUP. */
 /* The command line, in order, to apply again on SIGHUP. */
 struct config_arg {
 	int	 key;		/* index in config_keys[] */
@@ -138,6 +148,7 @@ void	*grow(void *, size_t, size_t, size_t);
 /* ---- the file reader (config.c) ---- */
 char	*read_file(const char *, size_t, size_t *, const char **);
 void	 parse_file(struct parse *, const char *, int);
+void	 parse_buffer(struct parse *, const char *, size_t);
 
 /* ---- general keys (config_keys.c) ---- */
 int	set_flag(struct parse *, const struct key *, const char *);
@@ -146,8 +157,6 @@ int	set_string(struct parse *, const struct key *, const char *);
 int	set_path(struct parse *, const struct key *, const char *);
 int	set_name(struct parse *, const struct key *, const char *);
 int	set_listen(struct parse *, const struct key *, const char *);
-int	set_server(struct parse *, const struct key *, const char *);
-int	set_aaaa_forward(struct parse *, const struct key *, const char *);
 int	set_aaaa_mode(struct parse *, const struct key *, const char *);
 int	set_filter_aaaa(struct parse *, const struct key *, const char *);
 int	set_conf_file(struct parse *, const struct key *, const char *);
@@ -167,6 +176,16 @@ void	print_nfqueue(FILE *, const struct config *, const struct key *);
 void	print_nfqueue_rules(FILE *, const struct config *, const struct key *);
 
 /* ---- local answers: domain rules and records (config_local.c) ---- */
+int	set_server(struct parse *, const struct key *, const char *);
+int	set_address(struct parse *, const struct key *, const char *);
+int	set_rev_server(struct parse *, const struct key *, const char *);
+int	set_aaaa_forward(struct parse *, const struct key *, const char *);
+int	set_rebind_domain_ok(struct parse *, const struct key *, const char *);
+int	local_finish(struct parse *);
+void	print_servers(FILE *, const struct config *, const struct key *);
+void	print_as_server(FILE *, const struct config *, const struct key *);
+void	print_address(FILE *, const struct config *, const struct key *);
+void	print_domain_flag(FILE *, const struct config *, const struct key *);
 
 /* ---- hosts files and records (config_hosts.c) ---- */
 int	set_hosts_path(struct parse *, const struct key *, const char *);
@@ -179,10 +198,49 @@ void	config_hosts_build(struct parse *, int files);
 void	config_hosts_free(struct config *);
 
 /* ---- where to listen (config_listen.c) ---- */
+#define CONFIG_MAX_INTERFACES	256	/* interface=, except-interface= */
+int	set_listen_list(struct parse *, const struct key *, const char *);
+int	set_interface(struct parse *, const struct key *, const char *);
+int	set_local_service(struct parse *, const struct key *, const char *);
+void	print_interfaces(FILE *, const struct config *, const struct key *);
+void	print_local_service(FILE *, const struct config *, const struct key *);
+int	listen_by_interface(const struct config *);
+void	listen_finish(struct parse *);
+void	listen_free(struct config *);
+int	listen_keys_differ(const struct config *, const struct config *,
+	    const char **names, size_t max);
 
 /* ---- filtering and upstream keys (config_filter.c) ---- */
+#define CONFIG_MAX_NETS		4096	/* bogus-nxdomain, ignore-address */
+#define CONFIG_MAX_FILTER_RR	256	/* distinct filter-rr types */
+int	set_bogus_nxdomain(struct parse *, const struct key *, const char *);
+int	set_ignore_address(struct parse *, const struct key *, const char *);
+int	set_filter_a(struct parse *, const struct key *, const char *);
+int	set_filter_rr(struct parse *, const struct key *, const char *);
+int	set_use_stale_cache(struct parse *, const struct key *, const char *);
+int	set_query_port(struct parse *, const struct key *, const char *);
+void	print_filter_flag(FILE *, const struct config *, const struct key *);
+void	print_filter_nets(FILE *, const struct config *, const struct key *);
+void	print_filter_rr(FILE *, const struct config *, const struct key *);
+void	print_filter_number(FILE *, const struct config *, const struct key *);
+void	filter_config_finish(struct parse *);
+void	filter_config_free(struct config *);
 
 /* ---- files and logging (config_files.c) ---- */
+int	set_conf_dir(struct parse *, const struct key *, const char *);
+int	set_servers_file(struct parse *, const struct key *, const char *);
+int	set_log_facility(struct parse *, const struct key *, const char *);
+int	set_log_async(struct parse *, const struct key *, const char *);
+int	set_log_queries(struct parse *, const struct key *, const char *);
+void	print_conf_dir(FILE *, const struct config *, const struct key *);
+void	print_servers_file(FILE *, const struct config *, const struct key *);
+void	print_log_async(FILE *, const struct config *, const struct key *);
+void	print_log_queries(FILE *, const struct config *, const struct key *);
+/* The reader of conf-dir (config.c): the files of dir, filtered, sorted. */
+void	parse_dir(struct parse *, const struct key *, const char *dir,
+	    char *const *skip, size_t nskip, char *const *match, size_t nmatch);
+/* servers-file, read by config_finish once the last value is known. */
+void	servers_file_read(struct parse *);
 
 /* ---- keys outside briskdns's scope (config_reject.c) ---- */
 

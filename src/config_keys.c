@@ -45,12 +45,13 @@ const struct key config_keys[] = {
 	{ "port", 'p', KT_NUMBER, 0, "53", "PORT", F(port), 0, 65535,
 	    NULL, NULL, "port of the stub listener, UDP and TCP; 0: none" },
 	{ "listen-address", 'a', KT_ADDRESS, K_REPEAT | K_NODEFAULT,
-	    "127.0.0.1 and ::1", "ADDR", 0, 0, 0, 0, set_listen, NULL,
-	    "address to listen on (repeatable)" },
+	    "127.0.0.1 and ::1", "ADDR[,ADDR...]", 0, 0, 0, 0,
+	    set_listen_list, NULL, "address to listen on (repeatable)" },
 	{ "server", 'S', KT_SERVER, K_REPEAT | K_NODEFAULT,
-	    "from resolv-file", "[/DOMAIN/]ADDR[#PORT]", 0, 0, 0, 0,
-	    set_server, NULL, "upstream server, for DOMAIN only if given "
-	    "(repeatable)" },
+	    "from resolv-file", "[/DOMAIN/]ADDR[#PORT][@IF][@SRC[#PORT]]", 0,
+	    0, 0, 0, set_server, print_servers, "upstream server, for DOMAIN "
+	    "only if given; /DOMAIN/ alone: local (NXDOMAIN), /DOMAIN/#: "
+	    "the default servers (repeatable)" },
 	{ "resolv-file", 'r', KT_STRING, 0, "/etc/resolv.conf", "PATH",
 	    F(resolv_file), 0, 0, set_path, NULL,
 	    "where upstream servers come from when no server is given" },
@@ -88,7 +89,8 @@ const struct key config_keys[] = {
 	{ "filter-AAAA", 0, KT_FLAG, K_NOPRINT, NULL, NULL, 0, 0, 0, 0,
 	    set_filter_aaaa, NULL, "the same as aaaa-mode=empty (dnsmasq)" },
 	{ "aaaa-forward", 0, KT_DOMAINLIST, K_REPEAT, NULL,
-	    "/DOMAIN[/DOMAIN...]/", 0, 0, 0, 0, set_aaaa_forward, NULL,
+	    "/DOMAIN[/DOMAIN...]/", 0, 0, 0, 0, set_aaaa_forward,
+	    print_domain_flag,
 	    "always forward AAAA queries for these domains (repeatable)" },
 	{ "local-ttl", 0, KT_NUMBER, 0, "60", "SECONDS", F(local_ttl), 0,
 	    2147483647, NULL, NULL,
@@ -97,8 +99,10 @@ const struct key config_keys[] = {
 	    F(edns_packet_max), 512, 4096, NULL, NULL,
 	    "largest UDP answer sent to a client, and the EDNS size offered "
 	    "upstream; larger answers are truncated (TC)" },
-	{ "log-queries", 'q', KT_FLAG, 0, NULL, NULL, F(log_queries), 0, 0,
-	    NULL, NULL, "log every query and how it was answered" },
+	{ "log-queries", 'q', KT_FLAG, K_OPTVALUE, NULL, "extra|proto",
+	    F(log_queries), 0, 0, set_log_queries, print_log_queries,
+	    "log every query and how it was answered; extra: with a serial "
+	    "number and the client's address first" },
 	{ "pid-file", 'x', KT_STRING, 0, NULL, "PATH", F(pid_file), 0, 0,
 	    set_path, NULL, "write the process id there" },
 	{ "user", 'u', KT_STRING, 0, "nobody", "NAME", F(user), 0, 0,
@@ -118,6 +122,23 @@ const struct key config_keys[] = {
 	    "netfilter rules; none: the user does" },
 
 	/* ---- local answers: domain rules and records (config_local.c) */
+	{ "local", 0, KT_SERVER, K_REPEAT | K_NODEFAULT | K_NOPRINT, NULL,
+	    "/DOMAIN[/DOMAIN...]/[ADDR]", 0, 0, 0, 0, set_server,
+	    print_as_server, "the same as server (dnsmasq's name for "
+	    "/DOMAIN/ without address: answered locally, NXDOMAIN)" },
+	{ "address", 'A', KT_DOMAINLIST, K_REPEAT, NULL,
+	    "/DOMAIN[/DOMAIN...]/[ADDR|#]", 0, 0, 0, 0, set_address,
+	    print_address, "answer A or AAAA queries in DOMAIN with ADDR "
+	    "(#: 0.0.0.0 and ::, nothing: NXDOMAIN); other types are "
+	    "forwarded (repeatable)" },
+	{ "rev-server", 0, KT_SERVER, K_REPEAT | K_NODEFAULT | K_NOPRINT, NULL,
+	    "ADDR[/PREFIX][,SERVER[#PORT][@...]]", 0, 0, 0, 0, set_rev_server,
+	    print_as_server, "server= for the reverse zone of ADDR/PREFIX "
+	    "(repeatable)" },
+	{ "rebind-domain-ok", 0, KT_DOMAINLIST, K_REPEAT, NULL,
+	    "DOMAIN|/DOMAIN[/DOMAIN...]/", 0, 0, 0, 0, set_rebind_domain_ok,
+	    print_domain_flag, "exempt these domains from stop-dns-rebind "
+	    "(repeatable)" },
 
 	/* ---- hosts files and records (config_hosts.c) ---- */
 	{ "no-hosts", 0, KT_FLAG, 0, NULL, NULL, F(no_hosts), 0, 0,
@@ -134,10 +155,6 @@ const struct key config_keys[] = {
 	    set_hosts_domain, NULL, "the local domain, for expand-hosts" },
 	{ "expand-hosts", 'E', KT_FLAG, 0, NULL, NULL, F(expand_hosts), 0, 0,
 	    NULL, NULL, "add domain to the plain names of hosts files" },
-	{ "localise-queries", 'y', KT_FLAG, 0, NULL, NULL,
-	    F(localise_queries), 0, 0, NULL, NULL,
-	    "of a hosts name's IPv4 addresses, answer those on the subnet of "
-	    "the interface the query came in on" },
 	{ "host-record", 0, KT_STRING, K_REPEAT, NULL,
 	    "NAME[,NAME...],[IPv4],[IPv6][,TTL]", 0, 0, 0, 0,
 	    set_hosts_record, print_hosts_record,
@@ -162,10 +179,102 @@ const struct key config_keys[] = {
 	    set_hosts_name, NULL, "the host of mx-host= lines without one" },
 
 	/* ---- where to listen (config_listen.c) ---- */
+	{ "interface", 'i', KT_STRING, K_REPEAT, NULL, "NAME[,NAME...]",
+	    0, 0, 0, 0, set_interface, print_interfaces,
+	    "listen on every address of these interfaces, and of loopback; "
+	    "a final '*' matches any rest (repeatable)" },
+	{ "except-interface", 'I', KT_STRING, K_REPEAT, NULL,
+	    "NAME[,NAME...]", 0, 0, 0, 0, set_interface, print_interfaces,
+	    "never listen on these interfaces; without interface=: on all "
+	    "the others (repeatable)" },
+	{ "bind-interfaces", 'z', KT_FLAG, 0, NULL, NULL,
+	    F(bind_interfaces), 0, 0, NULL, NULL,
+	    "accepted: briskdns always binds each address on its own" },
+	{ "bind-dynamic", 0, KT_FLAG, 0, NULL, NULL, F(bind_dynamic), 0, 0,
+	    NULL, NULL, "also bind the addresses that appear later on a "
+	    "matching interface, close those that go" },
+	{ "local-service", 0, KT_STRING, K_OPTVALUE, NULL, "[net|host]",
+	    F(local_service), 0, 0, set_local_service, print_local_service,
+	    "answer only clients on directly attached networks (net, the "
+	    "default) or on this host (host)" },
+	{ "any-client", 0, KT_FLAG, 0, NULL, NULL, F(any_client), 0, 0,
+	    NULL, NULL, "answer clients on any network (with a listen-address "
+	    "beyond loopback and no interface=, only directly attached "
+	    "networks are answered otherwise)" },
+	{ "localise-queries", 'y', KT_FLAG, 0, NULL, NULL,
+	    F(localise_queries), 0, 0, NULL, NULL,
+	    "answer local names with the addresses on the subnet of the "
+	    "interface the query was sent to" },
 
 	/* ---- filtering and upstream keys (config_filter.c) ---- */
+	{ "domain-needed", 'D', KT_FLAG, 0, NULL, NULL, F(domain_needed), 0,
+	    0, NULL, print_filter_flag, "A and AAAA queries for plain names "
+	    "(no dot) are answered NXDOMAIN, never forwarded" },
+	{ "bogus-priv", 'b', KT_FLAG, 0, NULL, NULL, F(bogus_priv), 0, 0,
+	    NULL, print_filter_flag, "reverse lookups of private ranges "
+	    "(RFC 6303) are answered NXDOMAIN, never forwarded" },
+	{ "bogus-nxdomain", 'B', KT_STRING, K_REPEAT, NULL, "ADDR[/PREFIX]",
+	    F(bogus_nxdomain), 0, 0, set_bogus_nxdomain, print_filter_nets,
+	    "an upstream answer with this address becomes NXDOMAIN "
+	    "(repeatable)" },
+	{ "ignore-address", 0, KT_STRING, K_REPEAT, NULL, "ADDR[/PREFIX]",
+	    F(ignore_address), 0, 0, set_ignore_address, print_filter_nets,
+	    "an upstream answer with this address is ignored, another one "
+	    "is awaited (repeatable)" },
+	{ "stop-dns-rebind", 0, KT_FLAG, 0, NULL, NULL, F(stop_dns_rebind), 0,
+	    0, NULL, print_filter_flag, "upstream answers with private "
+	    "addresses are emptied (logged)" },
+	{ "rebind-localhost-ok", 0, KT_FLAG, 0, NULL, NULL,
+	    F(rebind_localhost_ok), 0, 0, NULL, print_filter_flag,
+	    "stop-dns-rebind lets 127.0.0.0/8, 0.0.0.0/8, ::1 and :: pass" },
+	{ "no-negcache", 'N', KT_FLAG, 0, NULL, NULL, F(no_negcache), 0, 0,
+	    NULL, print_filter_flag, "do not cache negative answers" },
+	{ "filter-A", 0, KT_FLAG, K_NOPRINT, NULL, NULL, 0, 0, 0, 0,
+	    set_filter_a, NULL, "A queries get the empty answer (the same as "
+	    "filter-rr=A)" },
+	{ "filter-rr", 0, KT_STRING, K_REPEAT, NULL, "TYPE[,TYPE...]",
+	    F(filter_rr), 0, 0, set_filter_rr, print_filter_rr,
+	    "queries of these types get the empty answer; AAAA: "
+	    "aaaa-mode=empty (repeatable)" },
+	{ "max-ttl", 0, KT_NUMBER, 0, NULL, "SECONDS", F(max_ttl), 0,
+	    2147483647, NULL, print_filter_number,
+	    "largest TTL handed to clients (the cache keeps the real one)" },
+	{ "use-stale-cache", 0, KT_FLAG, K_OPTVALUE | K_NOPRINT, NULL,
+	    "SECONDS", 0, 0, 0, 0, set_use_stale_cache, NULL,
+	    "dnsmasq's name of serve-stale; no value: 86400, 0: the longest "
+	    "(604800)" },
+	{ "query-port", 'Q', KT_NUMBER, K_NOPRINT, NULL, "0", 0, 0, 0, 0,
+	    set_query_port, NULL, "only 0 (a random port for each query, "
+	    "the default); a fixed port is refused (RFC 5452)" },
+	{ "min-port", 0, KT_NUMBER, 0, NULL, "PORT", F(min_port), 1, 65535,
+	    NULL, print_filter_number, "lowest source port of queries to "
+	    "upstream servers" },
+	{ "max-port", 0, KT_NUMBER, 0, NULL, "PORT", F(max_port), 1, 65535,
+	    NULL, print_filter_number, "highest source port of queries to "
+	    "upstream servers" },
 
 	/* ---- files and logging (config_files.c) ---- */
+	{ "conf-dir", '7', KT_STRING, K_REPEAT, NULL,
+	    "DIR[,.EXT...|,*.EXT...]", 0, 0, 0, 0, set_conf_dir,
+	    print_conf_dir, "read the files of DIR, in name order, but "
+	    "those ending in .EXT, or only those ending in EXT (repeatable)" },
+	{ "servers-file", 0, KT_STRING, 0, NULL, "PATH", F(servers_file), 0,
+	    0, set_servers_file, print_servers_file,
+	    "read server= lines from this file (and again on SIGHUP)" },
+	{ "no-poll", 'n', KT_FLAG, 0, NULL, NULL, F(no_poll), 0, 0, NULL,
+	    NULL, "do not watch resolv-file for changes" },
+	{ "clear-on-reload", 0, KT_FLAG, 0, NULL, NULL, F(clear_on_reload),
+	    0, 0, NULL, NULL, "clear the cache when resolv-file changes" },
+	{ "log-facility", '8', KT_STRING, 0, NULL, "FACILITY|FILE|-",
+	    F(log_facility), 0, 0, set_log_facility, NULL,
+	    "syslog facility (default daemon), or a file to append to "
+	    "(a path with a /), or - for stderr" },
+	{ "log-async", 0, KT_FLAG, K_OPTVALUE, NULL, "LINES", F(log_async), 0,
+	    0, set_log_async, print_log_async,
+	    "queue up to LINES log lines (default 5, at most 100) instead "
+	    "of waiting for a slow log" },
+	{ "log-debug", 0, KT_FLAG, 0, NULL, NULL, F(log_debug), 0, 0, NULL,
+	    NULL, "log debugging messages too" },
 
 };
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
@@ -345,25 +454,6 @@ set_listen(struct parse *p, const struct key *k, const char *v)
 	return 0;
 }
 
-static int
-server_add(struct parse *p, const struct key *k, const struct config_server *s)
-{
-	struct config		*cfg = p->cfg;
-	struct config_server	*v;
-
-	if (cfg->nservers >= CONFIG_MAX_ENTRIES) {
-		kerr(p, k, "more than %d servers", CONFIG_MAX_ENTRIES);
-		return -1;
-	}
-	if ((v = grow(cfg->servers, cfg->nservers, 1, sizeof(*v))) == NULL) {
-		kerr(p, k, "out of memory");
-		return -1;
-	}
-	cfg->servers = v;
-	v[cfg->nservers++] = *s;
-	return 0;
-}
-
 /*
  * "/a/b/" of a server= or aaaa-forward= value: calls fn for each domain.
  * *rest is left at the text after the last '/'.  0 or -1 (reported).
@@ -419,100 +509,6 @@ domains_parse(struct parse *p, const struct key *k, const char *v,
 	*rest = last + 1;
 	*out = d;
 	*nout = n;
-	return 0;
-}
-
-int
-set_server(struct parse *p, const struct key *k, const char *v)
-{
-	struct config_server	 srv;
-	struct config_domain	*doms;
-	const char		*rest, *why;
-	char			 sb[SHOWBUF];
-	size_t			 ndoms, i;
-	int			 rv = 0;
-
-	memset(&srv, 0, sizeof(srv));
-	if (*v != '/') {
-		if (parse_addr_port(v, &srv.addr, &srv.addrlen, &why) == -1) {
-			kerr(p, k, "'%s' %s", show(v, sb, sizeof(sb)), why);
-			return -1;
-		}
-		if (addr_is_any(&srv.addr)) {
-			kerr(p, k, "'%s' is not a usable server address",
-			    show(v, sb, sizeof(sb)));
-			return -1;
-		}
-		srv.kind = SERVER_ADDR;
-		return server_add(p, k, &srv);
-	}
-	if (domains_parse(p, k, v, &rest, &doms, &ndoms) == -1)
-		return -1;
-	if (*rest == '\0')
-		srv.kind = SERVER_LOCAL;
-	else if (strcmp(rest, "#") == 0)
-		srv.kind = SERVER_DEFAULT;
-	else if (*rest == '#') {
-		kerr(p, k, "'%s': /DOMAIN/# (the default servers) takes no "
-		    "port", show(v, sb, sizeof(sb)));
-		free(doms);
-		return -1;
-	} else {
-		srv.kind = SERVER_ADDR;
-		if (parse_addr_port(rest, &srv.addr, &srv.addrlen,
-		    &why) == -1) {
-			kerr(p, k, "'%s' %s", show(rest, sb, sizeof(sb)), why);
-			free(doms);
-			return -1;
-		}
-		if (addr_is_any(&srv.addr)) {
-			kerr(p, k, "'%s' is not a usable server address",
-			    show(rest, sb, sizeof(sb)));
-			free(doms);
-			return -1;
-		}
-	}
-	srv.has_domain = 1;
-	for (i = 0; i < ndoms && rv == 0; i++) {
-		srv.domain = doms[i];
-		rv = server_add(p, k, &srv);
-	}
-	free(doms);
-	return rv;
-}
-
-int
-set_aaaa_forward(struct parse *p, const struct key *k, const char *v)
-{
-	struct config		*cfg = p->cfg;
-	struct config_domain	*doms, *nv;
-	const char		*rest;
-	char			 sb[SHOWBUF];
-	size_t			 ndoms;
-
-	if (domains_parse(p, k, v, &rest, &doms, &ndoms) == -1)
-		return -1;
-	if (*rest != '\0') {
-		kerr(p, k, "'%s': expected /DOMAIN[/DOMAIN...]/ (nothing "
-		    "after the last /)", show(v, sb, sizeof(sb)));
-		free(doms);
-		return -1;
-	}
-	if (cfg->naaaa_forward + ndoms > CONFIG_MAX_ENTRIES) {
-		kerr(p, k, "more than %d domains", CONFIG_MAX_ENTRIES);
-		free(doms);
-		return -1;
-	}
-	if ((nv = grow(cfg->aaaa_forward, cfg->naaaa_forward, ndoms,
-	    sizeof(*nv))) == NULL) {
-		kerr(p, k, "out of memory");
-		free(doms);
-		return -1;
-	}
-	cfg->aaaa_forward = nv;
-	memcpy(nv + cfg->naaaa_forward, doms, ndoms * sizeof(*doms));
-	cfg->naaaa_forward += ndoms;
-	free(doms);
 	return 0;
 }
 

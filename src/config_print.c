@@ -75,36 +75,9 @@ print_unset_zero(FILE *f, const struct config *cfg, const struct key *k)
 }
 
 static void
-print_server(FILE *f, const struct config_server *s)
-{
-	char	db[DNS_MAXNAME * 4 + 2], ab[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
-
-	fprintf(f, "%sserver=", s->from_resolv ? "# " : "");
-	if (s->has_domain)
-		fprintf(f, "/%s/", domain_text(&s->domain, db, sizeof(db)));
-	if (s->kind == SERVER_DEFAULT)
-		fputs("#", f);
-	else if (s->kind == SERVER_ADDR)
-		fprintf(f, "%s#%u", addr_text(&s->addr, ab, sizeof(ab)),
-		    addr_port(&s->addr));
-	fprintf(f, "%s\n", s->from_resolv ? " (from resolv-file)" : "");
-}
-
-static int
-has_default_server(const struct config *cfg)
-{
-	size_t	i;
-
-	for (i = 0; i < cfg->nservers; i++)
-		if (!cfg->servers[i].has_domain)
-			return 1;
-	return 0;
-}
-
-static void
 print_key(FILE *f, const struct config *cfg, const struct key *k)
 {
-	char	ab[INET6_ADDRSTRLEN + IF_NAMESIZE + 2], db[DNS_MAXNAME * 4 + 2];
+	char	ab[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
 	const char *s;
 	size_t	i;
 
@@ -149,25 +122,8 @@ print_key(FILE *f, const struct config *cfg, const struct key *k)
 			    &cfg->listen[i].addr, ab, sizeof(ab)));
 		break;
 	case KT_SERVER:
-		for (i = 0; i < cfg->nservers; i++)
-			print_server(f, &cfg->servers[i]);
-		if (!has_default_server(cfg)) {
-			if (cfg->no_resolv)
-				fprintf(f, "# %s: no default server and "
-				    "no-resolv: forwarded queries get "
-				    "SERVFAIL\n", k->name);
-			else
-				fprintf(f, "# %s: default servers from "
-				    "resolv-file\n", k->name);
-		}
-		break;
 	case KT_DOMAINLIST:
-		for (i = 0; i < cfg->naaaa_forward; i++)
-			fprintf(f, "%s=/%s/\n", k->name, domain_text(
-			    &cfg->aaaa_forward[i], db, sizeof(db)));
-		if (cfg->naaaa_forward == 0)
-			fprintf(f, "# %s: none\n", k->name);
-		break;
+		break;		/* their own print functions */
 	}
 }
 
@@ -223,8 +179,10 @@ config_usage(FILE *f, const char *progname)
 
 		if (k->shortopt != 0)
 			snprintf(sopt, sizeof(sopt), "-%c, ", k->shortopt);
-		snprintf(opt, sizeof(opt), "%s--%s%s%s", sopt, k->name,
-		    k->arg != NULL ? "=" : "", k->arg != NULL ? k->arg : "");
+		snprintf(opt, sizeof(opt), "%s--%s%s%s%s", sopt, k->name,
+		    k->arg == NULL ? "" : (k->flags & K_OPTVALUE) ? "[=" : "=",
+		    k->arg != NULL ? k->arg : "",
+		    k->arg != NULL && (k->flags & K_OPTVALUE) ? "]" : "");
 		if (k->def != NULL)
 			snprintf(help, sizeof(help), "%s (default %s)", k->help,
 			    k->def);

@@ -43,6 +43,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -59,6 +60,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "ifaddr.h"
 #include "listen.h"
 #include "log.h"
 #include "query.h"
@@ -73,6 +75,7 @@
 #define LISTEN_TCP_MSGS		64	/* messages per read callback */
 #define LISTEN_TCP_MSGMAX	65535
 #define LISTEN_ACCEPT_PAUSE	1	/* seconds of no accept after EMFILE */
+#define LISTEN_RETIRE_SEC	10	/* > every reply's deadline (4 s) */
 
 struct listen_sock {
 	TAILQ_ENTRY(listen_sock) entry;
@@ -81,12 +84,23 @@ struct listen_sock {
 	struct event		*ev;
 	struct event		*ev_pause;	/* TCP: accept paused */
 	unsigned int		 single;	/* UDP: wake-ups with 1 datagram */
-	char			 name[INET6_ADDRSTRLEN + 16];
+	struct sockaddr_storage	 addr;		/* bound, port 0 */
+	unsigned int		 ifindex;	/* holder of addr; 0: unknown */
+	int			 from_iface;	/* interface=, not listen-address */
+	/*
+	 * bind-dynamic, the address gone: a UDP socket stops reading but
+	 * stays open LISTEN_RETIRE_SEC, so that replies still owed go out
+	 * through it and its descriptor is not reused under them.
+	 */
+	int			 retired;
+	struct event		*ev_retire;
+	char			 name[INET6_ADDRSTRLEN + IF_NAMESIZE + 16];
 };
 TAILQ_HEAD(listen_socks, listen_sock);
 
 struct tcp_conn {
 	TAILQ_ENTRY(tcp_conn)	 entry;		/* tcp_conns, tcp_closing */
+	unsigned int		 ifindex;	/* of the listening socket */
 	struct bufferevent	*bev;		/* NULL once closing */
 	struct event		*ev_idle;
 	struct event		*ev_resume;	/* read again below the bound */
@@ -109,6 +123,12 @@ static struct tcp_conns		 tcp_closing =
 				    TAILQ_HEAD_INITIALIZER(tcp_closing);
 static unsigned int		 tcp_nconns;
 static int			 listen_down;	/* after listen_shutdown() */
+static const struct config	*listen_conf;	/* the running one */
+static uint16_t			 listen_port;
+static enum client_scope	 listen_clients;
+static int			 listen_dynamic;	/* bind-dynamic */
+static int			 listen_ifaddr;	/* we started ifaddr */
+static int			 listen_refusal_said;
 
 /* recvmmsg() slots; static, each datagram is handed on before the next. */
 static uint8_t			 udp_buf[LISTEN_UDP_BATCH][LISTEN_UDP_SLOT];
@@ -129,13 +149,17 @@ static struct mmsghdr		 udp_omsg[LISTEN_UDP_BATCH];
 static unsigned int		 udp_nout;
 static int			 udp_batch_fd = -1;
 
-static int	listen_bind(const struct config_addr *, uint16_t, int, int);
+static int	listen_bind(const struct config_addr *, uint16_t, int, int,
+		    unsigned int, int);
+#define LB_IFACE	0x01	/* an interface's, not a listen-address */
+#define LB_FREEBIND	0x02	/* tentative (IPv6 DAD): IP_FREEBIND */
 static int	listen_unavailable(int);
 static void	listen_sock_free(struct listen_sock *);
 static void	listen_udp_cb(evutil_socket_t, short, void *);
 static void	listen_accept_cb(evutil_socket_t, short, void *);
 static void	listen_unpause_cb(evutil_socket_t, short, void *);
-static int	udp_batch(int, int);
+static void	listen_retire_cb(evutil_socket_t, short, void *);
+static int	udp_batch(struct listen_sock *, int);
 static void	udp_read_error(const char *);
 static void	udp_reply(const struct origin *, const uint8_t *, size_t);
 static void	udp_flush(int);
@@ -190,7 +214,7 @@ listen_unavailable(int err)
  */
 static int
 listen_bind(const struct config_addr *ca, uint16_t port, int tcp,
-    int optional)
+    int optional, unsigned int ifindex, int lbflags)
 {
 	struct sockaddr_storage	 ss;
 	struct listen_sock	*ls;
@@ -216,6 +240,9 @@ listen_bind(const struct config_addr *ca, uint16_t port, int tcp,
 	}
 	ls->fd = -1;
 	ls->tcp = tcp;
+	ls->ifindex = ifindex;
+	ls->from_iface = (lbflags & LB_IFACE) != 0;
+	memcpy(&ls->addr, &ca->addr, sizeof(ls->addr));
 	if (family == AF_INET6)
 		(void)snprintf(ls->name, sizeof(ls->name), "[%s]:%u", abuf,
 		    port);
@@ -236,6 +263,12 @@ listen_bind(const struct config_addr *ca, uint16_t port, int tcp,
 		log_warn("listen: IPV6_V6ONLY %s %s", proto, ls->name);
 		goto fail;
 	}
+	/* An IPv6 address in duplicate detection: bound before it ends. */
+	if ((lbflags & LB_FREEBIND) && setsockopt(fd, IPPROTO_IP, IP_FREEBIND,
+	    &on, sizeof(on)) == -1) {
+		log_warn("listen: IP_FREEBIND %s %s", proto, ls->name);
+		goto fail;
+	}
 	if (tcp && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
 	    sizeof(on)) == -1) {
 		log_warn("listen: SO_REUSEADDR %s %s", proto, ls->name);
@@ -252,7 +285,9 @@ listen_bind(const struct config_addr *ca, uint16_t port, int tcp,
 	}
 	ls->ev = event_new(listen_base, fd, EV_READ | EV_PERSIST,
 	    tcp ? listen_accept_cb : listen_udp_cb, ls);
-	if (ls->ev == NULL || event_add(ls->ev, NULL) == -1) {
+	ls->ev_retire = evtimer_new(listen_base, listen_retire_cb, ls);
+	if (ls->ev == NULL || ls->ev_retire == NULL ||
+	    event_add(ls->ev, NULL) == -1) {
 		log_warnx("listen: cannot add event for %s %s", proto,
 		    ls->name);
 		goto fail;
@@ -282,19 +317,489 @@ listen_sock_free(struct listen_sock *ls)
 		event_free(ls->ev);
 	if (ls->ev_pause != NULL)
 		event_free(ls->ev_pause);
+	if (ls->ev_retire != NULL)
+		event_free(ls->ev_retire);
 	if (ls->fd != -1)
 		close(ls->fd);
 	free(ls);
 }
 
+/* ---- where to listen ---------------------------------------------------- */
+
+/* Addresses come from interfaces (interface= or except-interface=). */
+static int
+listen_by_iface(const struct config *conf)
+{
+	return conf->ninterfaces > 0 || conf->nexcept_interfaces > 0;
+}
+
+static int
+addr_is_loopback_ss(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return *(const uint8_t *)&((const struct sockaddr_in *)ss)->
+		    sin_addr == 127;
+	return ss->ss_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(
+	    &((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+/* The address of a sockaddr, and its size; NULL if not IPv4 or IPv6. */
+static const void *
+sa_addr(const struct sockaddr_storage *ss, size_t *len)
+{
+	if (ss->ss_family == AF_INET) {
+		*len = sizeof(struct in_addr);
+		return &((const struct sockaddr_in *)ss)->sin_addr;
+	}
+	if (ss->ss_family == AF_INET6) {
+		*len = sizeof(struct in6_addr);
+		return &((const struct sockaddr_in6 *)ss)->sin6_addr;
+	}
+	return NULL;
+}
+
+/* Same family and address (ports aside; link-local: same scope). */
+static int
+sa_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const void	*x, *y;
+	size_t		 lx, ly;
+
+	if (a->ss_family != b->ss_family ||
+	    (x = sa_addr(a, &lx)) == NULL || (y = sa_addr(b, &ly)) == NULL ||
+	    memcmp(x, y, lx) != 0)
+		return 0;
+	if (a->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_LINKLOCAL((const struct in6_addr *)x))
+		return ((const struct sockaddr_in6 *)a)->sin6_scope_id ==
+		    ((const struct sockaddr_in6 *)b)->sin6_scope_id;
+	return 1;
+}
+
+/* An interface address as a config_addr to bind (port 0). */
+static void
+ifaddr_to_config(const struct ifaddr_entry *a, struct config_addr *ca)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ca->addr;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ca->addr;
+
+	memset(ca, 0, sizeof(*ca));
+	if (a->af == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_addr = a->addr.v4;
+		ca->addrlen = sizeof(*sin);
+	} else {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = a->addr.v6;
+		if (IN6_IS_ADDR_LINKLOCAL(&a->addr.v6))
+			sin6->sin6_scope_id = a->ifindex;
+		ca->addrlen = sizeof(*sin6);
+	}
+}
+
+static int
+listen_excepted(const struct config *conf, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->nexcept_interfaces; i++)
+		if (ifaddr_name_match(conf->except_interfaces[i], name))
+			return 1;
+	return 0;
+}
+
+/*
+ * Is this interface address one to bind, by interface= and
+ * except-interface= (dnsmasq: IPv4 addresses by their label, "eth0:1"
+ * for an alias; loopback added with interface=; except-interface wins)?
+ */
+static int
+listen_iface_wanted(const struct config *conf, const struct ifaddr_entry *a)
+{
+	const char	*name = ifaddr_match_name(a);
+	size_t		 i;
+
+	if (!listen_by_iface(conf) || !ifaddr_usable(a))
+		return 0;
+	if (listen_excepted(conf, name))
+		return 0;
+	if (conf->ninterfaces == 0)
+		return 1;		/* except-interface alone: the rest */
+	if (strcmp(a->ifname, "lo") == 0)
+		return 1;
+	for (i = 0; i < conf->ninterfaces; i++)
+		if (ifaddr_name_match(conf->interfaces[i], name))
+			return 1;
+	return 0;
+}
+
+static struct listen_sock *
+listen_find(const struct sockaddr_storage *ss, int tcp)
+{
+	struct listen_sock	*ls;
+
+	TAILQ_FOREACH(ls, &listen_socks, entry)
+		if (ls->tcp == tcp && sa_same(&ls->addr, ss))
+			return ls;
+	return NULL;
+}
+
+/* Bind UDP and TCP on an interface address.  0, or -1 (logged). */
+static int
+listen_bind_iface(const struct ifaddr_entry *a, int optional)
+{
+	struct config_addr	 ca;
+	struct listen_sock	*u;
+	int			 lbflags;
+
+	ifaddr_to_config(a, &ca);
+	lbflags = LB_IFACE | (ifaddr_tentative(a) ? LB_FREEBIND : 0);
+	if (listen_bind(&ca, listen_port, 0, optional, a->ifindex,
+	    lbflags) == -1)
+		return -1;
+	if (listen_bind(&ca, listen_port, 1, optional, a->ifindex,
+	    lbflags) == -1) {
+		u = listen_find(&ca.addr, 0);
+		if (u != NULL) {
+			TAILQ_REMOVE(&listen_socks, u, entry);
+			listen_sock_free(u);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+/* The socket's address and interface, for logs. */
+static const char *
+listen_sock_name(const struct listen_sock *ls, char *buf, size_t len)
+{
+	char	 ifname[IF_NAMESIZE];
+	char	 abuf[INET6_ADDRSTRLEN];
+
+	addr_str((const struct sockaddr *)&ls->addr, abuf, sizeof(abuf));
+	if (ls->ifindex != 0 && if_indextoname(ls->ifindex, ifname) != NULL)
+		(void)snprintf(buf, len, "%s (%s)", abuf, ifname);
+	else
+		(void)snprintf(buf, len, "%s", abuf);
+	return buf;
+}
+
+static void
+listen_retire_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct listen_sock	*ls = arg;
+
+	TAILQ_REMOVE(&listen_socks, ls, entry);
+	listen_sock_free(ls);
+}
+
+/*
+ * The address table changed: interfaces of the sockets (localise-queries)
+ * and, with bind-dynamic, the addresses that came and went.
+ */
+static void
+listen_ifaddr_changed(void)
+{
+	const struct ifaddr_entry	*v;
+	struct listen_sock	*ls, *next;
+	struct config_addr	 ca;
+	struct timeval		 tv = { LISTEN_RETIRE_SEC, 0 };
+	char			 nb[INET6_ADDRSTRLEN + IF_NAMESIZE + 8];
+	size_t			 n, i, alen;
+	unsigned int		 idx;
+	const void		*ab;
+
+	v = ifaddr_list(&n);
+	if (listen_down)
+		return;
+	/* An interface's address that went keeps its interface (logs). */
+	TAILQ_FOREACH(ls, &listen_socks, entry) {
+		if ((ab = sa_addr(&ls->addr, &alen)) == NULL)
+			continue;
+		idx = ifaddr_index_of(ls->addr.ss_family, ab);
+		if (idx != 0 || !ls->from_iface)
+			ls->ifindex = idx;
+	}
+	if (!listen_dynamic || listen_conf == NULL)
+		return;
+	/* Gone: TCP closed at once, UDP retired. */
+	for (ls = TAILQ_FIRST(&listen_socks); ls != NULL; ls = next) {
+		next = TAILQ_NEXT(ls, entry);
+		if (!ls->from_iface || ls->retired)
+			continue;
+		for (i = 0; i < n; i++) {
+			ifaddr_to_config(&v[i], &ca);
+			if (sa_same(&ca.addr, &ls->addr) &&
+			    listen_iface_wanted(listen_conf, &v[i]))
+				break;
+		}
+		if (i < n)
+			continue;
+		if (ls->tcp) {
+			TAILQ_REMOVE(&listen_socks, ls, entry);
+			listen_sock_free(ls);
+			continue;
+		}
+		log_info("listen: bind-dynamic: %s gone, no longer listening "
+		    "there", listen_sock_name(ls, nb, sizeof(nb)));
+		ls->retired = 1;
+		event_del(ls->ev);
+		evtimer_add(ls->ev_retire, &tv);
+	}
+	/* New, or back before its retired socket was closed. */
+	for (i = 0; i < n; i++) {
+		if (!listen_iface_wanted(listen_conf, &v[i]))
+			continue;
+		ifaddr_to_config(&v[i], &ca);
+		ls = listen_find(&ca.addr, 0);
+		if (ls != NULL && !ls->retired)
+			continue;
+		if (ls != NULL) {
+			ls->retired = 0;
+			ls->ifindex = v[i].ifindex;
+			evtimer_del(ls->ev_retire);
+			if (event_add(ls->ev, NULL) == -1 ||
+			    (listen_find(&ca.addr, 1) == NULL &&
+			    listen_bind(&ca, listen_port, 1, 0, v[i].ifindex,
+			    LB_IFACE | (ifaddr_tentative(&v[i]) ? LB_FREEBIND :
+			    0)) == -1)) {
+				log_warnx("listen: bind-dynamic: %s is back "
+				    "but cannot be listened on",
+				    listen_sock_name(ls, nb, sizeof(nb)));
+				continue;
+			}
+		} else if (listen_bind_iface(&v[i], 0) == -1)
+			continue;	/* logged; tried at the next change */
+		ls = listen_find(&ca.addr, 0);
+		log_info("listen: bind-dynamic: listening on %s",
+		    listen_sock_name(ls, nb, sizeof(nb)));
+	}
+}
+
+/*
+ * local-service: is this client one to answer?  Loopback always is; a
+ * client elsewhere is dropped silently, as dnsmasq does ("ignoring query
+ * from non-local network"), logged once and counted.
+ */
+static int
+listen_client_ok(const struct sockaddr_storage *peer, socklen_t peerlen)
+{
+	const void	*a;
+	size_t		 alen;
+	char		 abuf[INET6_ADDRSTRLEN];
+	int		 ok;
+
+	if (listen_clients == CLIENTS_ANY)
+		return 1;
+	if (peerlen < sizeof(sa_family_t) ||
+	    (a = sa_addr(peer, &alen)) == NULL)
+		return 0;
+	if (peer->ss_family == AF_INET)
+		ok = *(const uint8_t *)a == 127;
+	else
+		ok = IN6_IS_ADDR_LOOPBACK((const struct in6_addr *)a);
+	if (!ok && listen_clients == CLIENTS_NET)
+		ok = ifaddr_on_subnet(0, peer->ss_family, a);
+	else if (!ok)
+		ok = ifaddr_index_of(peer->ss_family, a) != 0;
+	if (ok)
+		return 1;
+	listen_stats.not_local++;
+	if (!listen_refusal_said) {
+		log_warnx("listen: ignoring queries from %s: not %s "
+		    "(local-service; later ones are only counted)",
+		    addr_str((const struct sockaddr *)peer, abuf, sizeof(abuf)),
+		    listen_clients == CLIENTS_NET ? "on a directly attached "
+		    "network" : "this host");
+		listen_refusal_said = 1;
+	}
+	return 0;
+}
+
+/* Who is answered, said once at start. */
+static void
+listen_log_clients(const struct config *conf)
+{
+	char	abuf[INET6_ADDRSTRLEN];
+	size_t	i;
+
+	if (conf->local_service_ignored)
+		log_info("listen: local-service has no effect with %s (as in "
+		    "dnsmasq)", listen_by_iface(conf) ?
+		    "interface= or except-interface=" : "listen-address=");
+	if (conf->clients_default) {
+		for (i = 0; i < conf->nlisten; i++)
+			if (!addr_is_loopback_ss(&conf->listen[i].addr))
+				break;
+		log_info("listen: %s is not a loopback address and neither "
+		    "interface= nor local-service nor any-client was given: "
+		    "answering only clients on directly attached networks",
+		    i < conf->nlisten ? addr_str((const struct sockaddr *)
+		    &conf->listen[i].addr, abuf, sizeof(abuf)) : "?");
+	} else if (conf->clients == CLIENTS_NET)
+		log_info("listen: local-service: answering only clients on "
+		    "directly attached networks");
+	else if (conf->clients == CLIENTS_HOST)
+		log_info("listen: local-service=host: answering only clients "
+		    "on this host");
+}
+
+/* The address table is needed: interfaces, subnets, localise-queries. */
+static int
+listen_needs_ifaddr(const struct config *conf)
+{
+	return listen_by_iface(conf) || conf->bind_dynamic ||
+	    conf->clients != CLIENTS_ANY || conf->localise_queries;
+}
+
+static int
+listen_ifaddr_start(const struct config *conf)
+{
+	if (listen_ifaddr || !listen_needs_ifaddr(conf))
+		return 0;
+	if (ifaddr_init(listen_base, listen_ifaddr_changed) == -1) {
+		log_warnx("listen: cannot read the interface addresses");
+		return -1;
+	}
+	listen_ifaddr = 1;
+	return 0;
+}
+
+void
+listen_set_config(const struct config *conf)
+{
+	listen_conf = conf;
+	if (listen_ifaddr_start(conf) == -1)
+		log_warnx("listen: localise-queries without interface "
+		    "addresses");
+	else
+		listen_ifaddr_changed();
+}
+
+int
+listen_addrs(struct config_addr **out, size_t *n)
+{
+	struct listen_sock	*ls;
+	struct config_addr	*v;
+	size_t			 k = 0, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	TAILQ_FOREACH(ls, &listen_socks, entry)
+		if (!ls->tcp && !ls->retired)
+			cap++;
+	if (cap == 0)
+		return 0;
+	if ((v = calloc(cap, sizeof(*v))) == NULL)
+		return -1;
+	TAILQ_FOREACH(ls, &listen_socks, entry) {
+		if (ls->tcp || ls->retired || k == cap)
+			continue;
+		memcpy(&v[k].addr, &ls->addr, sizeof(v[k].addr));
+		v[k].addrlen = ls->addr.ss_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		k++;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/* Addresses of listen-address, bound first; -1: exit. */
+static int
+listen_bind_configured(const struct config *conf, size_t *nbound)
+{
+	char		 abuf[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE];
+	const void	*ab;
+	unsigned int	 ifindex;
+	size_t		 i, alen;
+
+	for (i = 0; i < conf->nlisten; i++) {
+		ab = sa_addr(&conf->listen[i].addr, &alen);
+		ifindex = ab != NULL && listen_ifaddr ?
+		    ifaddr_index_of(conf->listen[i].addr.ss_family, ab) : 0;
+		/* except-interface overrides the others (dnsmasq). */
+		if (ifindex != 0 && conf->nexcept_interfaces > 0 &&
+		    if_indextoname(ifindex, ifname) != NULL &&
+		    listen_excepted(conf, ifname)) {
+			log_info("listen: %s not listened on: its interface "
+			    "%s is an except-interface", addr_str(
+			    (const struct sockaddr *)&conf->listen[i].addr,
+			    abuf, sizeof(abuf)), ifname);
+			continue;
+		}
+		if (listen_bind(&conf->listen[i], conf->port, 0,
+		    conf->listen_default, ifindex, 0) == -1) {
+			if (conf->listen_default && listen_unavailable(errno)) {
+				log_info("listen: default address %s skipped: "
+				    "%s on this host", addr_str((struct sockaddr *)
+				    &conf->listen[i].addr, abuf, sizeof(abuf)),
+				    errno == EAFNOSUPPORT ? "no such address "
+				    "family" : "no such address");
+				continue;
+			}
+			return -1;
+		}
+		if (listen_bind(&conf->listen[i], conf->port, 1, 0, ifindex,
+		    0) == -1)
+			return -1;
+		(*nbound)++;
+	}
+	return 0;
+}
+
+/* Addresses of interface= and except-interface=; -1: exit. */
+static int
+listen_bind_interfaces(const struct config *conf, size_t *nbound)
+{
+	const struct ifaddr_entry	*v;
+	struct config_addr	 ca;
+	size_t			 n, i, j;
+
+	if (!listen_by_iface(conf))
+		return 0;
+	v = ifaddr_list(&n);
+	for (i = 0; i < n; i++) {
+		if (!listen_iface_wanted(conf, &v[i]))
+			continue;
+		ifaddr_to_config(&v[i], &ca);
+		if (listen_find(&ca.addr, 0) != NULL)
+			continue;	/* a listen-address too */
+		/* Gone since the dump: skipped, not an error. */
+		if (listen_bind_iface(&v[i], 1) == -1) {
+			if (listen_unavailable(errno))
+				continue;
+			return -1;
+		}
+		(*nbound)++;
+	}
+	/* dnsmasq: "warning: interface eth5 does not currently exist". */
+	for (j = 0; j < conf->ninterfaces; j++) {
+		for (i = 0; i < n; i++)
+			if (ifaddr_name_match(conf->interfaces[j],
+			    ifaddr_match_name(&v[i])))
+				break;
+		if (i == n)
+			log_warnx("listen: interface %s has no address now%s",
+			    conf->interfaces[j], conf->bind_dynamic ? "" :
+			    " (without bind-dynamic, addresses that come later "
+			    "are not listened on)");
+	}
+	return 0;
+}
+
 int
 listen_init(struct event_base *base, const struct config *conf)
 {
-	char	abuf[INET6_ADDRSTRLEN];
 	size_t	i, nbound;
 
 	listen_base = base;
 	listen_down = 0;
+	listen_conf = conf;
+	listen_port = conf->port;
+	listen_clients = conf->clients;
+	listen_dynamic = conf->bind_dynamic;
+	listen_refusal_said = 0;
 	if (conf->port == 0)
 		return 0;
 	/* Only msg_namelen and msg_len change between batches. */
@@ -314,33 +819,25 @@ listen_init(struct event_base *base, const struct config *conf)
 	}
 	udp_nout = 0;
 	udp_batch_fd = -1;
+	if (listen_ifaddr_start(conf) == -1)
+		goto fail;
 	/*
 	 * A default address (no listen-address given) that cannot exist on
 	 * this host, ::1 without IPv6, is skipped with one line; an address
-	 * the user gave must be bound.  Something must be bound.
+	 * the user gave must be bound.  Something must be bound, but with
+	 * bind-dynamic addresses may come later.
 	 */
 	nbound = 0;
-	for (i = 0; i < conf->nlisten; i++) {
-		if (listen_bind(&conf->listen[i], conf->port, 0,
-		    conf->listen_default) == -1) {
-			if (conf->listen_default && listen_unavailable(errno)) {
-				log_info("listen: default address %s skipped: "
-				    "%s on this host", addr_str((struct sockaddr *)
-				    &conf->listen[i].addr, abuf, sizeof(abuf)),
-				    errno == EAFNOSUPPORT ? "no such address "
-				    "family" : "no such address");
-				continue;
-			}
-			goto fail;
-		}
-		if (listen_bind(&conf->listen[i], conf->port, 1, 0) == -1)
-			goto fail;
-		nbound++;
-	}
-	if (nbound == 0 && conf->nlisten > 0) {
+	if (listen_bind_configured(conf, &nbound) == -1 ||
+	    listen_bind_interfaces(conf, &nbound) == -1)
+		goto fail;
+	if (nbound == 0 && !conf->bind_dynamic) {
 		log_warnx("listen: no listen address could be bound");
 		goto fail;
 	}
+	if (nbound == 0)
+		log_warnx("listen: no address to listen on yet (bind-dynamic)");
+	listen_log_clients(conf);
 	return 0;
 
 fail:
@@ -371,6 +868,10 @@ listen_shutdown(void)
 	udp_nout = 0;
 	udp_batch_fd = -1;
 	listen_down = 1;
+	if (listen_ifaddr) {
+		ifaddr_shutdown();
+		listen_ifaddr = 0;
+	}
 }
 
 void
@@ -402,6 +903,7 @@ listen_client_reply(const struct query_client *c, const uint8_t *buf,
 
 	memcpy(&k, c->cookie.bytes, sizeof(k));
 	o.door = c->stream ? DOOR_TCP : DOOR_UDP;
+	o.ifindex = c->ifindex;
 	o.fd = k.fd;
 	o.conn = k.conn;
 	o.peerlen = c->peerlen;
@@ -420,6 +922,7 @@ listen_query(const uint8_t *pkt, size_t len, const struct origin *o)
 	k.conn = o->conn;
 	c.reply = listen_client_reply;
 	c.stream = o->door == DOOR_TCP;
+	c.ifindex = o->ifindex;
 	c.peerlen = o->peerlen;
 	memcpy(&c.peer, &o->peer, sizeof(c.peer));
 	memcpy(c.cookie.bytes, &k, sizeof(k));
@@ -454,7 +957,7 @@ listen_udp_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 		udp_msg[0].msg_len = r;
 		ls->single++;
-		(void)udp_batch(fd, 1);
+		(void)udp_batch(ls, 1);
 		return;
 	}
 	for (round = 0; round < LISTEN_UDP_ROUNDS; round++) {
@@ -468,7 +971,7 @@ listen_udp_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 		/* Before the batch: listen_shutdown() may free ls. */
 		ls->single = round == 0 && n == 1 ? ls->single + 1 : 0;
-		if (udp_batch(fd, n) == -1)
+		if (udp_batch(ls, n) == -1)
 			return;
 		if (n < LISTEN_UDP_BATCH)
 			return;
@@ -488,11 +991,12 @@ udp_read_error(const char *what)
  * path: the socket and its queue are gone.
  */
 static int
-udp_batch(int fd, int n)
+udp_batch(struct listen_sock *ls, int n)
 {
 	struct origin	 o;
 	socklen_t	 plen;
-	int		 i;
+	int		 i, fd = ls->fd;
+	unsigned int	 ifindex = ls->ifindex;
 
 	udp_batch_fd = fd;
 	for (i = 0; i < n; i++) {
@@ -504,7 +1008,10 @@ udp_batch(int fd, int n)
 		plen = udp_msg[i].msg_hdr.msg_namelen;
 		if (plen > sizeof(o.peer))
 			plen = sizeof(o.peer);
+		if (!listen_client_ok(&udp_peer[i], plen))
+			continue;
 		memset(&o, 0, sizeof(o));
+		o.ifindex = ifindex;
 		o.door = DOOR_UDP;
 		o.fd = fd;
 		memcpy(&o.peer, &udp_peer[i], plen);
@@ -602,6 +1109,7 @@ listen_accept_cb(evutil_socket_t lfd, short ev, void *arg)
 	struct sockaddr_storage	 peer;
 	socklen_t		 peerlen;
 	struct timeval		 tv = { LISTEN_ACCEPT_PAUSE, 0 };
+	struct tcp_conn		*c;
 	int			 fd, i;
 
 	for (i = 0; i < LISTEN_TCP_ACCEPTS; i++) {
@@ -632,16 +1140,21 @@ listen_accept_cb(evutil_socket_t lfd, short ev, void *arg)
 				return;
 			}
 		}
+		if (!listen_client_ok(&peer, peerlen)) {
+			close(fd);
+			continue;
+		}
 		if (tcp_nconns >= LISTEN_TCP_MAX_CONNS &&
 		    tcp_make_room() == -1) {
 			listen_stats.tcp_refused++;
 			close(fd);
 			continue;
 		}
-		if (tcp_conn_new(fd, &peer, peerlen) == NULL) {
+		if ((c = tcp_conn_new(fd, &peer, peerlen)) == NULL) {
 			close(fd);
 			continue;
 		}
+		c->ifindex = ls->ifindex;
 		listen_stats.tcp_conns++;
 	}
 }
@@ -811,6 +1324,7 @@ tcp_conn_process(struct tcp_conn *c)
 		memset(&o, 0, sizeof(o));
 		o.door = DOOR_TCP;
 		o.fd = -1;
+		o.ifindex = c->ifindex;
 		memcpy(&o.peer, &c->peer, sizeof(o.peer));
 		o.peerlen = c->peerlen;
 		o.conn = c;

@@ -33,6 +33,7 @@ struct origin {
 	struct sockaddr_storage	 peer;		/* the client */
 	socklen_t		 peerlen;
 	struct tcp_conn		*conn;		/* TCP */
+	unsigned int		 ifindex;	/* query_client's */
 };
 
 /* Bounds of the TCP door. */
@@ -48,6 +49,15 @@ struct origin {
  * could not be bound (the caller exits with EXIT_NET).
  */
 int	listen_init(struct event_base *, const struct config *);
+/* The running configuration after SIGHUP (restart keys unchanged). */
+void	listen_set_config(const struct config *);
+/*
+ * The addresses listened on now (interface= and bind-dynamic ones too),
+ * for resolv-file to leave briskdns itself out: *out malloc'ed, *n 0 when
+ * nothing is bound.  0, or -1 (out of memory).
+ */
+struct config_addr;
+int	listen_addrs(struct config_addr **out, size_t *n);
 /* Close every socket and connection (exit, tests). */
 void	listen_shutdown(void);
 
@@ -60,6 +70,7 @@ struct listen_stats {
 	uint64_t	 tcp_conns;		/* accepted, total */
 	uint64_t	 tcp_refused;		/* closed at the connection bound */
 	uint64_t	 send_errors;
+	uint64_t	 not_local;		/* dropped: local-service */
 };
 extern struct listen_stats listen_stats;
 

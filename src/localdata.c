@@ -224,3 +224,36 @@ localdata_answer(const struct query *q, uint32_t ttl, uint8_t *buf,
 		put16(buf + qend, 0xc000 | (DNS_HDRLEN + r.apex));
 	return n;
 }
+
+/*
+ * address=/DOMAIN/ADDR: n records of q's type with the addresses at addrs
+ * (alen bytes each), after the question and before the OPT of an EDNS
+ * client.  The header as every local answer: RA set, AA clear (dnsmasq
+ * sets AA here; briskdns is no authority), ID, RD, CD echoed.
+ */
+size_t
+localdata_address_answer(const struct query *q, const uint8_t *addrs,
+    size_t n, size_t alen, uint32_t ttl, uint8_t *buf, size_t bufsz)
+{
+	size_t	 len, qend = DNS_HDRLEN + q->qname_len + 4, rrlen, i;
+	uint8_t	*p;
+
+	if (n == 0 || n > 0xffff || (alen != 4 && alen != 16) ||
+	    (len = msg_reply_rcode(q, DNS_RCODE_NOERROR, -1, buf, bufsz)) ==
+	    0 || len < qend)
+		return 0;
+	rrlen = 2 + RRFIXED + alen;
+	if (bufsz - len < n * rrlen)
+		return 0;
+	memmove(buf + qend + n * rrlen, buf + qend, len - qend);
+	for (i = 0, p = buf + qend; i < n; i++, p += rrlen) {
+		put16(p, 0xc000 | DNS_HDRLEN);
+		put16(p + 2, alen == 4 ? DNS_TYPE_A : DNS_TYPE_AAAA);
+		put16(p + 4, q->qclass);
+		put32(p + 6, ttl);
+		put16(p + 10, (uint16_t)alen);
+		memcpy(p + 12, addrs + i * alen, alen);
+	}
+	put16(buf + 6, (uint16_t)n);			/* ANCOUNT */
+	return len + n * rrlen;
+}

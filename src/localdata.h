@@ -43,4 +43,13 @@ enum localdata_kind	localdata_match(const struct query *q);
 size_t	localdata_answer(const struct query *q, uint32_t ttl, uint8_t *buf,
 	    size_t bufsz);
 
+/*
+ * The answer of address=/DOMAIN/ADDR to q (an A or AAAA query): n
+ * records of alen (4 or 16) bytes each from addrs, owner the question's
+ * name, TTL ttl; header and EDNS as localdata_answer().  Returns the
+ * length, or 0 if buf is too small.
+ */
+size_t	localdata_address_answer(const struct query *q, const uint8_t *addrs,
+	    size_t n, size_t alen, uint32_t ttl, uint8_t *buf, size_t bufsz);
+
 #endif

@@ -8,6 +8,8 @@
 #ifndef BRISKDNS_LOG_H
 #define BRISKDNS_LOG_H
 
+#include <sys/types.h>
+
 #include <stdarg.h>
 
 #define BD_PRINTF(f, a) __attribute__((__format__(__printf__, f, a)))
@@ -15,6 +17,27 @@
 
 /* to_stderr: 1 logs to stderr (-d), 0 to syslog.  verbose: log_debug too. */
 void	log_init(int to_stderr, int verbose);
+/*
+ * After start (log-facility): spec NULL or a facility name: syslog with
+ * facility (-1: LOG_DAEMON); "-": stderr; a path (has a '/'): that file,
+ * appended to.  foreground_stderr (-d): stderr as well.  0, or -1 if the
+ * file cannot be opened (errno set).
+ */
+int	log_target(const char *spec, int facility, int foreground_stderr);
+/* The log file to the user briskdns becomes, so that it can reopen it. */
+int	log_chown(uid_t uid);
+/* SIGUSR2: open the log file again (rotation).  0 or -1. */
+int	log_reopen(void);
+/*
+ * log-async: queue up to lines lines for a writer thread of its own;
+ * lines beyond that are dropped and counted (and the count logged).
+ * Start it after the last fork.  0 or -1.
+ */
+int	log_async_start(unsigned int lines);
+/* Flush the queue, waiting at most timeout_ms, and stop the writer. */
+void	log_async_stop(int timeout_ms);
+/* Lines dropped at the bound since start. */
+unsigned long	log_async_lost(void);
 void	log_setverbose(int verbose);
 int	log_getverbose(void);
 

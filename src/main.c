@@ -25,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
@@ -33,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -97,7 +99,9 @@ static void
 servers_load(void)
 {
 	struct config_server	*rs = NULL;
+	struct config_addr	*self = NULL;
 	struct stat		 st;
+	size_t			 nself = 0;
 	int			 n = 0;
 
 	if (uses_resolv(conf)) {
@@ -110,8 +114,16 @@ servers_load(void)
 			resolv_seen.mtime = st.st_mtim;
 			resolv_seen.ctime = st.st_ctim;
 		}
-		n = config_read_resolv(conf->resolv_file, conf->listen,
-		    conf->nlisten, conf->port, &rs);
+		/* briskdns itself, interface addresses included. */
+		if (listen_addrs(&self, &nself) == -1 || nself == 0) {
+			free(self);
+			self = NULL;
+			nself = 0;
+		}
+		n = config_read_resolv(conf->resolv_file,
+		    self != NULL ? self : conf->listen,
+		    self != NULL ? nself : conf->nlisten, conf->port, &rs);
+		free(self);
 		if (n == -1) {
 			log_warn("cannot read resolv-file %s",
 			    conf->resolv_file);
@@ -148,9 +160,12 @@ resolv_poll(int fd, short ev, void *arg)
 	    st.st_ctim.tv_sec == resolv_seen.ctime.tv_sec &&
 	    st.st_ctim.tv_nsec == resolv_seen.ctime.tv_nsec)))
 		return;
-	log_info("resolv-file %s changed, reading it again",
-	    conf->resolv_file);
+	log_info("resolv-file %s changed, reading it again%s",
+	    conf->resolv_file, conf->clear_on_reload ? ", clearing the "
+	    "cache (clear-on-reload)" : "");
 	servers_load();
+	if (conf->clear_on_reload)
+		query_set_config(conf);		/* which clears the cache */
 }
 
 /*
@@ -168,7 +183,7 @@ resolv_watch(void)
 	if (resolv_tfd == -1)
 		return;				/* not started yet */
 	memset(&its, 0, sizeof(its));		/* not in use: disarmed */
-	if (uses_resolv(conf)) {
+	if (uses_resolv(conf) && !conf->no_poll) {
 		its.it_value.tv_sec = RESOLV_POLL_SEC;
 		its.it_interval.tv_sec = RESOLV_POLL_SEC;
 	}
@@ -231,23 +246,116 @@ route6_follow(void)
 	route6_started = 1;
 }
 
+/*
+ * SIGHUP: the new configuration is loaded aside, by a thread, so that a
+ * configuration of a million rules (a second or more to read and build)
+ * never stalls answering: the thread runs config_load() (pure, no global
+ * state) and says so on an eventfd; the event loop swaps the result in
+ * (reload_apply) and hands the old configuration back to the thread to
+ * free, which again can take long.  One reload at a time: a SIGHUP
+ * during one is remembered and runs after it.
+ */
+static struct {
+	pthread_mutex_t		 mtx;
+	pthread_cond_t		 cond;
+	pthread_t		 thread;
+	int			 running;	/* a worker exists */
+	int			 again;		/* SIGHUP meanwhile */
+	int			 efd;		/* the worker has news */
+	struct event		*ev;
+	/* worker -> loop */
+	int			 loaded;
+	struct config		*nc;		/* NULL: rejected */
+	struct config_errors	 errs;
+	uint64_t		 started_ms, loaded_ms;
+	int			 freed;
+	/* loop -> worker */
+	int			 handed;
+	struct config		*old;		/* to free */
+	unsigned int		 test_delay_ms;	/* BRISKDNS_TEST_RELOAD_DELAY_MS */
+} rld = { .mtx = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
+    .efd = -1 };
+
 static void
-reload(void)
+reload_news(void)
+{
+	uint64_t	 one = 1;
+
+	if (write(rld.efd, &one, sizeof(one)) != sizeof(one))
+		abort();	/* an eventfd write fails only on overflow */
+}
+
+static void *
+reload_main(void *arg)
 {
 	struct config_errors	 errs = { 0 };
 	struct config		*nc, *old;
-	char			 which[256];
-	size_t			 i;
 
-	log_info("SIGHUP: reading the configuration again");
-	if ((nc = config_load(args, &errs)) == NULL) {
-		for (i = 0; i < errs.n; i++)
-			log_warnx("%s", errs.msg[i]);
-		log_warnx("configuration rejected, the running one stays");
-		config_errors_clear(&errs);
+	/* Tests: a load as slow as a large configuration's, whatever the
+	 * configuration limits of this build. */
+	if (rld.test_delay_ms > 0)
+		usleep(rld.test_delay_ms * 1000);
+	nc = config_load(args, &errs);
+	pthread_mutex_lock(&rld.mtx);
+	rld.nc = nc;
+	rld.errs = errs;
+	rld.loaded_ms = clock_ms();
+	rld.loaded = 1;
+	pthread_cond_broadcast(&rld.cond);
+	pthread_mutex_unlock(&rld.mtx);
+	reload_news();
+
+	pthread_mutex_lock(&rld.mtx);
+	while (!rld.handed)
+		pthread_cond_wait(&rld.cond, &rld.mtx);
+	old = rld.old;
+	pthread_mutex_unlock(&rld.mtx);
+	config_free(old);
+	pthread_mutex_lock(&rld.mtx);
+	rld.freed = 1;
+	pthread_mutex_unlock(&rld.mtx);
+	reload_news();
+	return NULL;
+}
+
+static void
+reload_start(void)
+{
+	sigset_t	 all, old;
+	int		 e;
+
+	if (rld.running) {
+		if (!rld.again)
+			log_info("SIGHUP: a reload is running, another one "
+			    "follows it");
+		rld.again = 1;
 		return;
 	}
-	config_errors_clear(&errs);
+	log_info("SIGHUP: reading the configuration again");
+	rld.loaded = rld.freed = rld.handed = 0;
+	rld.nc = rld.old = NULL;
+	rld.started_ms = clock_ms();
+	/* Signals are the event loop's: the worker blocks them all. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	e = pthread_create(&rld.thread, NULL, reload_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
+		errno = e;
+		log_warn("SIGHUP: cannot start the reload, the running "
+		    "configuration stays");
+		return;
+	}
+	rld.running = 1;
+}
+
+/* On the event loop: swap nc in.  Returns the configuration to free. */
+static struct config *
+reload_apply(struct config *nc)
+{
+	struct config		*old;
+	char			 which[256];
+
 	if (config_restart_keys_differ(conf, nc, which, sizeof(which))) {
 		log_warnx("changes to %s need a restart; old values kept",
 		    which);
@@ -270,18 +378,112 @@ reload(void)
 		free(nc->pid_file);
 		nc->pid_file = conf->pid_file;
 		conf->pid_file = NULL;
+		free(nc->log_facility);
+		nc->log_facility = conf->log_facility;
+		conf->log_facility = NULL;
+		nc->log_async = conf->log_async;
+		config_listen_keep(nc, conf);
 	}
 	old = conf;
 	conf = nc;
 	query_set_config(conf);
+	listen_set_config(conf);
+	log_setverbose(getenv("BRISKDNS_DEBUG") != NULL || conf->log_debug);
 	servers_load();
 	resolv_watch();
 	hostsdir_watch(base, &conf);
 	route6_follow();
 	if (conf->aaaa_mode == AAAA_AUTO)
 		query_set_global_v6(route6_have_global());
-	config_free(old);
-	log_info("configuration reloaded, cache cleared");
+	return old;
+}
+
+static void
+reload_event(int fd, short ev, void *arg)
+{
+	struct config_errors	 errs;
+	struct config		*nc, *old = NULL;
+	uint64_t		 n, now;
+	size_t			 i;
+	int			 loaded, handed, freed;
+
+	if (read(fd, &n, sizeof(n)) != sizeof(n))
+		return;
+	pthread_mutex_lock(&rld.mtx);
+	loaded = rld.loaded;
+	handed = rld.handed;
+	freed = rld.freed;
+	nc = rld.nc;
+	errs = rld.errs;
+	pthread_mutex_unlock(&rld.mtx);
+	if (!rld.running)
+		return;
+	if (loaded && !handed) {
+		now = clock_ms();
+		if (nc == NULL) {
+			for (i = 0; i < errs.n; i++)
+				log_warnx("%s", errs.msg[i]);
+			log_warnx("configuration rejected, the running one "
+			    "stays");
+		} else {
+			old = reload_apply(nc);
+			log_info("configuration reloaded in %llu ms (swapped "
+			    "in %llu ms), cache cleared",
+			    (unsigned long long)(rld.loaded_ms - rld.started_ms),
+			    (unsigned long long)(clock_ms() - now));
+		}
+		config_errors_clear(&errs);
+		pthread_mutex_lock(&rld.mtx);
+		rld.old = old;
+		rld.handed = 1;
+		pthread_cond_broadcast(&rld.cond);
+		pthread_mutex_unlock(&rld.mtx);
+	}
+	if (freed) {
+		pthread_join(rld.thread, NULL);
+		rld.running = 0;
+		if (rld.again) {
+			rld.again = 0;
+			reload_start();
+		}
+	}
+}
+
+static void
+reload_init(void)
+{
+	const char	*s;
+
+	if ((s = getenv("BRISKDNS_TEST_RELOAD_DELAY_MS")) != NULL)
+		rld.test_delay_ms = (unsigned int)strtoul(s, NULL, 10) % 60000;
+	if ((rld.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		fatal("eventfd");
+	rld.ev = event_new(base, rld.efd, EV_READ | EV_PERSIST, reload_event,
+	    NULL);
+	if (rld.ev == NULL || event_add(rld.ev, NULL) == -1)
+		fatalx("reload event");
+}
+
+/* At exit: a reload in progress is finished (its result freed). */
+static void
+reload_shutdown(void)
+{
+	if (rld.running) {
+		pthread_mutex_lock(&rld.mtx);
+		while (!rld.loaded)
+			pthread_cond_wait(&rld.cond, &rld.mtx);
+		if (!rld.handed) {
+			rld.old = rld.nc;
+			config_errors_clear(&rld.errs);
+			rld.handed = 1;
+			pthread_cond_broadcast(&rld.cond);
+		}
+		pthread_mutex_unlock(&rld.mtx);
+		pthread_join(rld.thread, NULL);
+		rld.running = 0;
+	}
+	event_free(rld.ev);
+	close(rld.efd);
 }
 
 static void
@@ -294,18 +496,26 @@ on_signal(int sig, short ev, void *arg)
 		event_base_loopbreak(base);
 		break;
 	case SIGHUP:
-		reload();
+		reload_start();
+		break;
+	case SIGUSR2:
+		if (log_reopen() == -1)
+			log_warn("SIGUSR2: cannot open the log file again");
+		else
+			log_info("SIGUSR2: log file opened again");
 		break;
 	case SIGUSR1:
 		query_log_stats();
 		upstream_log_stats();
 		log_info("listener: udp %llu, tcp %llu, tcp connections %llu, "
-		    "refused at the bound %llu, send errors %llu",
+		    "refused at the bound %llu, send errors %llu, not local "
+		    "%llu",
 		    (unsigned long long)listen_stats.udp_in,
 		    (unsigned long long)listen_stats.tcp_in,
 		    (unsigned long long)listen_stats.tcp_conns,
 		    (unsigned long long)listen_stats.tcp_refused,
-		    (unsigned long long)listen_stats.send_errors);
+		    (unsigned long long)listen_stats.send_errors,
+		    (unsigned long long)listen_stats.not_local);
 #ifdef HAVE_NFQUEUE
 		if (intercepting)
 			intercept_log_stats();
@@ -443,7 +653,9 @@ intercept_start(void)
 }
 
 /*
- * Keep CAP_NET_ADMIN across the change of user, and nothing else: the
+ * Keep caps (a mask of 1 << CAP_*) across the change of user, and nothing
+ * else.  CAP_NET_BIND_SERVICE: bind-dynamic binds port 53 on addresses
+ * that appear later.  CAP_NET_ADMIN, for interception: the
  * door's verdicts (every nfnetlink message needs it), the refresh of the
  * alive element and the removal of the table at exit.  CAP_NET_RAW goes:
  * the raw sockets for the answers are open already, and sending on them
@@ -451,7 +663,7 @@ intercept_start(void)
  * after.
  */
 static void
-caps_keep(int keep)
+caps_keep(int keep, uint32_t caps)
 {
 	struct __user_cap_header_struct	 hdr;
 	struct __user_cap_data_struct	 data[2];
@@ -464,7 +676,7 @@ caps_keep(int keep)
 	memset(&hdr, 0, sizeof(hdr));
 	memset(data, 0, sizeof(data));
 	hdr.version = _LINUX_CAPABILITY_VERSION_3;
-	data[0].permitted = data[0].effective = 1U << CAP_NET_ADMIN;
+	data[0].permitted = data[0].effective = caps;
 	if (syscall(SYS_capset, &hdr, data) == -1)
 		fatal("capset");
 	(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
@@ -504,20 +716,22 @@ privileges_lookup(const char *user, const char *group, uid_t *uid,
  */
 static void
 drop_privileges(const char *user, const char *group, uid_t uid, gid_t gid,
-    int keepcaps)
+    uint32_t keepcaps)
 {
 	if (setgroups(1, &gid) == -1 && errno != EPERM)
 		fatal("setgroups");
 	if (setresgid(gid, gid, gid) == -1)
 		fatal("setresgid %s", group ? group : "");
 	if (keepcaps)
-		caps_keep(1);
+		caps_keep(1, keepcaps);
 	if (setresuid(uid, uid, uid) == -1)
 		fatal("setresuid %s", user);
 	if (keepcaps)
-		caps_keep(0);
-	log_debug("running as %s:%s%s", user, group ? group : "",
-	    keepcaps ? ", keeping CAP_NET_ADMIN" : "");
+		caps_keep(0, keepcaps);
+	log_debug("running as %s:%s%s%s", user, group ? group : "",
+	    keepcaps & (1U << CAP_NET_ADMIN) ? ", keeping CAP_NET_ADMIN" : "",
+	    keepcaps & (1U << CAP_NET_BIND_SERVICE) ?
+	    ", keeping CAP_NET_BIND_SERVICE (bind-dynamic)" : "");
 }
 
 static void
@@ -566,7 +780,8 @@ keeper_close_fds(int keep)
 static pid_t
 keeper_start(int ready_fd, uid_t uid)
 {
-	const int		 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	const int		 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+	    SIGUSR2 };
 	struct sigaction	 sa;
 	sigset_t		 set, old;
 	pid_t			 pid, keeper = getpid();
@@ -643,8 +858,9 @@ main(int argc, char *argv[])
 {
 	struct config_errors	 errs = { 0 };
 	enum config_action	 action;
-	struct event		*sigs[4];
-	const int		 signo[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	struct event		*sigs[5];
+	const int		 signo[5] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+				    SIGUSR2 };
 	int			 ready_fd = -1, i, dropping;
 	pid_t			 keeper = -1;
 	uid_t			 uid = 0;
@@ -693,7 +909,7 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
-	log_init(1, getenv("BRISKDNS_DEBUG") != NULL);
+	log_init(1, getenv("BRISKDNS_DEBUG") != NULL || conf->log_debug);
 	signal(SIGPIPE, SIG_IGN);
 	nofile_raise();
 	if ((base = event_base_new()) == NULL)
@@ -715,8 +931,13 @@ main(int argc, char *argv[])
 	}
 	if (!conf->no_daemon && !conf->keep_in_foreground)
 		ready_fd = daemon_start();
-	if (!conf->no_daemon)
-		log_init(0, log_getverbose());
+	if (!conf->no_daemon || conf->log_facility != NULL) {
+		if (log_target(conf->log_facility, conf->log_facility != NULL ?
+		    config_log_facility(conf->log_facility) : -1,
+		    conf->no_daemon) == -1)
+			fatal_status(EXIT_FS, "log-facility %s",
+			    conf->log_facility);
+	}
 	if (conf->pid_file != NULL) {
 		if (pidfile_write(getpid()) == -1)
 			fatalx_status(EXIT_FS, "cannot write the pid file, "
@@ -724,21 +945,28 @@ main(int argc, char *argv[])
 		if (dropping)
 			keeper = keeper_start(ready_fd, uid);
 	}
+	if (dropping && log_chown(uid) == -1)
+		log_warn("log-facility %s: chown", conf->log_facility);
 	if (dropping)
 		drop_privileges(conf->user, conf->group, uid, gid,
-		    intercepting);
+		    (intercepting ? 1U << CAP_NET_ADMIN : 0) |
+		    (conf->bind_dynamic && conf->port != 0 &&
+		    conf->port < 1024 ? 1U << CAP_NET_BIND_SERVICE : 0));
 	if (keeper != -1)
 		keeper_watch(keeper);
 
 	servers_load();
 	route6_follow();
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		sigs[i] = evsignal_new(base, signo[i], on_signal, NULL);
 		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) == -1)
 			fatalx("signal");
 	}
 	resolv_watch_start();
 	hostsdir_watch(base, &conf);
+	reload_init();
+	if (conf->log_async > 0 && log_async_start(conf->log_async) == -1)
+		log_warn("log-async: logging synchronously");
 
 	log_info("started, version %s, aaaa-mode %s, cache %zu entries",
 	    PACKAGE_VERSION, aaaa_mode_name(conf), conf->cache_size);
@@ -756,11 +984,13 @@ main(int argc, char *argv[])
 	listen_shutdown();
 	if (route6_started)
 		route6_shutdown();
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		event_free(sigs[i]);
+	reload_shutdown();
 	event_free(resolv_ev);
 	close(resolv_tfd);
 	hostsdir_stop();
+	log_async_stop(1000);
 	pidfile_remove();
 	config_free(conf);
 	config_args_free(args);

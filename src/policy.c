@@ -8,22 +8,34 @@
  * Order of the rules:
  *   0. Names briskdns answers itself (localdata.h: localhost., the
  *      loopback reverse names, CHAOS): LOCAL (or REFUSED), whatever the
- *      aaaa-mode and server= lines say; never forwarded.
+ *      aaaa-mode and domain rules say; never forwarded.
  *   0b. Hosts files and local records (hosts.h) that answer the name and
- *      type: HOSTS, whatever the aaaa-mode and server= lines say.
- *   1. server=/dom/ (local only) for the longest matching domain: NXDOMAIN,
- *      even for an AAAA query that would get the empty answer, because
- *      NXDOMAIN is the truthful answer for a name that exists nowhere.
+ *      type: HOSTS, whatever the domain rules and aaaa-mode say (dnsmasq
+ *      answers hosts names before its domain rules too).
+ *   1. The domain table (domtab.h): the longest matching pattern with a
+ *      rule for the query decides, with dnsmasq 2.90's priorities:
+ *      address= of the query's type (IN class only): ADDRESS; servers:
+ *      FORWARD to them (server=/d/#: the default servers); local
+ *      (server=/d/, local=/d/, address=/d/): NXDOMAIN (NODATA where the
+ *      pattern has addresses of another type), even for an AAAA query
+ *      that would get the empty answer, because NXDOMAIN is the truthful
+ *      answer for a name that exists nowhere.  Local answers win over
+ *      aaaa-mode.
  *   2. AAAA (type 28 only) with aaaa-mode=empty, or auto without a global
  *      IPv6 route, and the name not in an aaaa-forward domain: EMPTY.
- *   3. Otherwise FORWARD, routed by the longest matching server= domain
- *      (server=/dom/# and no match: the default servers, route NULL).
+ *   3. Otherwise FORWARD, routed as step 1 said (no rule: the default
+ *      servers, route NULL).
+ *
+ * Cost: a lookup walks the name's suffixes in a hash, whatever the number
+ * of rules.
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "briskdns.h"
 #include "config.h"
+#include "domtab.h"
+#include "filter.h"
 #include "hosts.h"
 #include "localdata.h"
 #include "msg.h"
@@ -69,40 +81,6 @@ policy_name_in_domain(const uint8_t *name, size_t namelen,
 	return 0;
 }
 
-/*
- * The server= entry with a domain that matches name longest, or NULL.
- * Among entries for the same domain the first in order decides the kind.
- */
-static const struct config_server *
-policy_route(const struct config *conf, const uint8_t *name, size_t namelen)
-{
-	const struct config_server	*best = NULL, *s;
-	size_t				 i;
-
-	for (i = 0; i < conf->nservers; i++) {
-		s = &conf->servers[i];
-		if (!s->has_domain)
-			continue;
-		if (best != NULL && s->domain.len <= best->domain.len)
-			continue;
-		if (policy_name_in_domain(name, namelen, &s->domain))
-			best = s;
-	}
-	return best;
-}
-
-static int
-policy_aaaa_forwarded(const struct config *conf, const struct query *q)
-{
-	size_t	 i;
-
-	for (i = 0; i < conf->naaaa_forward; i++)
-		if (policy_name_in_domain(q->qname, q->qname_len,
-		    &conf->aaaa_forward[i]))
-			return 1;
-	return 0;
-}
-
 static int
 policy_hosts(const struct config *conf, const struct query *q,
     struct policy_decision *d)
@@ -126,7 +104,7 @@ void
 policy_decide(const struct config *conf, int have_global_v6,
     const struct query *q, struct policy_decision *d)
 {
-	const struct config_server	*s;
+	const struct config_domain	*route = NULL;
 
 	d->action = POLICY_FORWARD;
 	d->route = NULL;
@@ -150,14 +128,31 @@ policy_decide(const struct config *conf, int have_global_v6,
 	if (q->qclass == DNS_CLASS_IN && policy_hosts(conf, q, d))
 		return;
 
-	s = policy_route(conf, q->qname, q->qname_len);
-	if (s != NULL && s->kind == SERVER_LOCAL) {
+	switch (domtab_lookup(conf->domains, q->qname, q->qname_len,
+	    q->qclass == DNS_CLASS_IN ? q->qtype : 0, &d->addr)) {
+	case DOMTAB_ADDRESS:
+		d->action = POLICY_ADDRESS;
+		return;
+	case DOMTAB_NXDOMAIN:
 		d->action = POLICY_NXDOMAIN;
 		return;
+	case DOMTAB_NODATA:
+		d->action = POLICY_NODATA;
+		return;
+	case DOMTAB_FORWARD:
+		/* Its index + 1 in servers (config.h); 0: the defaults. */
+		if (d->addr.route != 0 && d->addr.route <= conf->nservers)
+			route = &conf->servers[d->addr.route - 1].domain;
+		break;
+	case DOMTAB_NONE:
+		break;
 	}
+	if (policy_filter(conf, q, route != NULL, d))
+		return;		/* filter.c: domain-needed, bogus-priv, filter-rr */
 
 	if (q->qtype == DNS_TYPE_AAAA && conf->aaaa_mode != AAAA_FORWARD &&
-	    !policy_aaaa_forwarded(conf, q)) {
+	    !(domtab_flags(conf->domains, q->qname, q->qname_len) &
+	    DOMTAB_F_AAAA_FORWARD)) {
 		switch (conf->aaaa_mode) {
 		case AAAA_EMPTY:
 			d->action = POLICY_EMPTY;
@@ -178,7 +173,5 @@ policy_decide(const struct config *conf, int have_global_v6,
 			break;
 		}
 	}
-
-	if (s != NULL && s->kind == SERVER_ADDR)
-		d->route = &s->domain;
+	d->route = route;
 }

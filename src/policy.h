@@ -7,6 +7,7 @@
 #define BRISKDNS_POLICY_H
 
 #include "config.h"
+#include "domtab.h"
 #include "msg.h"
 
 struct hosts;
@@ -15,9 +16,11 @@ struct hosts_entry;
 enum policy_action {
 	POLICY_FORWARD = 0,	/* to route's servers (NULL route: defaults) */
 	POLICY_EMPTY,		/* the empty AAAA answer, made locally */
-	POLICY_NXDOMAIN,	/* server=/dom/ (local only): NXDOMAIN */
+	POLICY_NXDOMAIN,	/* server=/dom/, local=, address=/dom/: NXDOMAIN */
 	POLICY_LOCAL,		/* RFC 6761 names, CHAOS: localdata_answer */
 	POLICY_REFUSED,		/* other CHAOS queries */
+	POLICY_ADDRESS,		/* address=/dom/ADDR: A or AAAA from addr */
+	POLICY_NODATA,		/* local=/dom/ with addresses of another type */
 	POLICY_HOSTS,		/* hosts files, local records: hosts_answer */
 };
 
@@ -34,6 +37,8 @@ struct policy_decision {
 	/* With POLICY_FORWARD: the domain of the server= lines that route
 	 * this query (longest match), or NULL for the default servers. */
 	const struct config_domain	*route;
+	/* With POLICY_ADDRESS: the addresses (the configuration's). */
+	struct domtab_match		 addr;
 	/* With POLICY_HOSTS: the table and the entry that answer. */
 	const struct hosts		*hosts;
 	const struct hosts_entry	*hosts_entry;

@@ -30,7 +30,9 @@
 #include "cache.h"
 #include "clock.h"
 #include "config.h"
+#include "filter.h"
 #include "hosts.h"
+#include "ifaddr.h"
 #include "localdata.h"
 #include "log.h"
 #include "msg.h"
@@ -46,6 +48,7 @@ static const struct config	*qconf;
 static struct cache		*qcache;
 static int			 have_global_v6 = 1;
 static time_t			 busy_logged;
+static uint32_t		 log_serial;	/* log-queries=extra */
 /* Scratch for one answer per waiter; the loop is single-threaded. */
 static uint8_t			 qbuf[DNS_MAXMSG];
 
@@ -57,6 +60,8 @@ limits_from(const struct config *conf, struct cache_limits *l)
 	l->neg_ttl = conf->neg_ttl;
 	l->serve_stale = conf->serve_stale;
 	l->prefetch = conf->prefetch;
+	l->no_negcache = conf->no_negcache;
+	l->max_client_ttl = conf->max_ttl;
 	return l;
 }
 
@@ -123,6 +128,47 @@ client_text(const struct query_client *c, char *buf, size_t len)
 	return buf;
 }
 
+static uint16_t
+client_port(const struct query_client *c)
+{
+	if (c->peer.ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&c->peer)->sin_port);
+	if (c->peer.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&c->peer)->sin6_port);
+	return 0;
+}
+
+/*
+ * log-queries=extra, dnsmasq's shape: every line starts with the query's
+ * serial number and the client's address/port; the query itself is one
+ * line ("query[A] NAME from ADDR"), each outcome another ("forwarded
+ * NAME", "cached NAME", "reply NAME is WHAT").
+ */
+static void
+log_query_extra(const struct query *q, const struct query_client *c,
+    const char *what)
+{
+	char	 name[1024], type[16], from[INET6_ADDRSTRLEN];
+	size_t	 n;
+
+	msg_name_text(q->qname_case, q->qname_len, name, sizeof(name));
+	n = strlen(name);
+	if (n > 1 && name[n - 1] == '.')
+		name[n - 1] = '\0';	/* dnsmasq writes no final dot */
+	client_text(c, from, sizeof(from));
+	if (what == NULL)
+		log_info("%u %s/%u query[%s] %s from %s", c->log_serial, from,
+		    client_port(c), msg_type_text(q->qtype, type, sizeof(type)),
+		    name, from);
+	else if (strcmp(what, "forwarded") == 0 || strcmp(what, "cached") == 0)
+		log_info("%u %s/%u %s %s", c->log_serial, from, client_port(c),
+		    what, name);
+	else
+		log_info("%u %s/%u reply %s is %s", c->log_serial, from,
+		    client_port(c), name, strncmp(what, "reply ", 6) == 0 ?
+		    what + 6 : what);
+}
+
 static void
 log_query(const struct query *q, const struct query_client *c, const char *what)
 {
@@ -130,6 +176,10 @@ log_query(const struct query *q, const struct query_client *c, const char *what)
 
 	if (!qconf->log_queries)
 		return;
+	if (qconf->log_queries == LOG_QUERIES_EXTRA) {
+		log_query_extra(q, c, what);
+		return;
+	}
 	msg_name_text(q->qname_case, q->qname_len, name, sizeof(name));
 	log_info("query[%s] %s from %s%s: %s",
 	    msg_type_text(q->qtype, type, sizeof(type)), name,
@@ -204,6 +254,40 @@ reply_empty(const struct query *q, const struct query_client *c)
 	reply_buf(q, c, qbuf, n);
 }
 
+/*
+ * The answer of a domain rule (server=/d/, local=, address=): the
+ * addresses, or NXDOMAIN / NODATA with the SOA of briskdns's empty
+ * answers.  The stub listener's only (see query_local_answer).
+ */
+static size_t
+build_domain_answer(const struct query *q, const struct policy_decision *d,
+    uint8_t *buf, size_t bufsz)
+{
+	switch (d->action) {
+	case POLICY_ADDRESS:
+		return localdata_address_answer(q, d->addr.addrs,
+		    d->addr.naddrs, d->addr.addrlen, qconf->local_ttl, buf,
+		    bufsz);
+	case POLICY_NXDOMAIN:
+		return msg_reply_empty(q, DNS_RCODE_NXDOMAIN, qconf->local_ttl,
+		    -1, buf, bufsz);
+	case POLICY_NODATA:
+		return msg_reply_empty(q, DNS_RCODE_NOERROR, qconf->local_ttl,
+		    -1, buf, bufsz);
+	default:
+		return 0;
+	}
+}
+
+/* localise-queries: addr4 on a subnet of the query's interface. */
+static int
+hosts_on_subnet(const uint8_t *addr4, void *arg)
+{
+	const struct query_client	*c = arg;
+
+	return ifaddr_on_subnet(c->ifindex, AF_INET, addr4);
+}
+
 size_t
 query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
     size_t bufsz, int *malformed)
@@ -235,6 +319,16 @@ query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
 		n = hosts_answer(d.hosts, d.hosts_entry, &q, qconf->local_ttl,
 		    NULL, NULL, buf, bufsz);
 		break;
+	case POLICY_NXDOMAIN:
+	case POLICY_NODATA:
+	case POLICY_ADDRESS:
+		/*
+		 * Domain rules (server=/d/, local=, address=) are the stub
+		 * listener's: the bound server answers its own names
+		 * (INTERFACE.md: only AAAA per aaaa-mode is taken from it),
+		 * so the query passes unchanged.
+		 */
+	case POLICY_FORWARD:
 	default:
 		return 0;
 	}
@@ -324,8 +418,10 @@ path_answer(const struct query *q, const struct query_client *c,
 	if ((n = msg_finish_answer_opt(qbuf, len, sizeof(qbuf), q,
 	    client_limit(q, c))) == 0)
 		reply_rcode(q, c, DNS_RCODE_SERVFAIL);
-	else
+	else {
+		filter_cap_ttls(qbuf, n, qconf->max_ttl);	/* max-ttl */
 		c->reply(c, qbuf, n);
+	}
 }
 
 /* A wait ended before the transaction: see enum pending_expiry. */
@@ -449,6 +545,7 @@ void
 query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 {
 	struct query		 q;
+	struct query_client	 cx;
 	struct policy_decision	 d;
 	uint8_t			 buf[DNS_HDRLEN + 64];
 	size_t			 n;
@@ -478,16 +575,31 @@ query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 		return;
 	}
 
+	if (qconf->log_queries == LOG_QUERIES_EXTRA) {
+		/* A serial per query, carried with c into the requests. */
+		cx = *c;
+		if ((cx.log_serial = ++log_serial) == 0)
+			cx.log_serial = log_serial = 1;
+		c = &cx;
+		log_query_extra(&q, c, NULL);
+	}
 	policy_decide(qconf, have_global_v6, &q, &d);
 	switch (d.action) {
 	case POLICY_EMPTY:
 		reply_empty(&q, c);
 		return;
 	case POLICY_NXDOMAIN:
+	case POLICY_NODATA:
+	case POLICY_ADDRESS:
 		query_stats.local_other++;
-		log_query(&q, c, "local domain, NXDOMAIN");
-		n = msg_reply_empty(&q, DNS_RCODE_NXDOMAIN, qconf->local_ttl,
-		    -1, qbuf, sizeof(qbuf));
+		log_query(&q, c, d.action == POLICY_ADDRESS ? "address= "
+		    "answer" : d.action == POLICY_NODATA ? "local domain, "
+		    "NODATA" : "local domain, NXDOMAIN");
+		n = build_domain_answer(&q, &d, qbuf, sizeof(qbuf));
+		if (n == 0) {
+			reply_rcode(&q, c, DNS_RCODE_SERVFAIL);
+			return;
+		}
 		reply_buf(&q, c, qbuf, n);
 		return;
 	case POLICY_LOCAL:
@@ -502,12 +614,16 @@ query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 		reply_rcode(&q, c, DNS_RCODE_REFUSED);
 		return;
 	case POLICY_HOSTS:
-		/* localise-queries is not wired yet: the client's interface
-		 * is not known here (hosts_answer's local callback). */
 		query_stats.local_other++;
 		log_query(&q, c, "hosts file or local record");
-		reply_buf(&q, c, qbuf, hosts_answer(d.hosts, d.hosts_entry, &q,
-		    qconf->local_ttl, NULL, NULL, qbuf, sizeof(qbuf)));
+		n = hosts_answer(d.hosts, d.hosts_entry, &q, qconf->local_ttl,
+		    qconf->localise_queries && c->ifindex != 0 ?
+		    hosts_on_subnet : NULL, (void *)c, qbuf, sizeof(qbuf));
+		if (n == 0) {
+			reply_rcode(&q, c, DNS_RCODE_SERVFAIL);
+			return;
+		}
+		reply_buf(&q, c, qbuf, n);
 		return;
 	case POLICY_FORWARD:
 		forward(&q, c, &d);

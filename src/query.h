@@ -33,6 +33,15 @@ struct query_client {
 	int			 stream;	/* TCP: no UDP size limit */
 	struct sockaddr_storage	 peer;		/* for logs */
 	socklen_t		 peerlen;
+	uint32_t		 log_serial;	/* log-queries=extra; 0: none */
+	/*
+	 * The interface that holds the address the query was sent to (its
+	 * subnets: ifaddr_on_subnet(), localise-queries), as dnsmasq
+	 * means it: a query from this host to a LAN address counts as
+	 * the LAN's, not loopback's; 0: unknown (the address table is
+	 * not followed, or no interface has the address).
+	 */
+	unsigned int		 ifindex;
 	union {
 		uint8_t		 bytes[QUERY_COOKIE_SIZE];
 		void		*ptr;
@@ -59,8 +68,9 @@ void	query_input(const uint8_t *pkt, size_t len,
  * empty AAAA answer of aaaa-mode), write the answer to buf and return its
  * length; 0 means the packet is not briskdns's to answer (anything else,
  * malformed DNS included: the bound server sees it unchanged; *malformed
- * tells that case).  The same parser, policy and reply builder as the
- * stub listener.
+ * tells that case; so are the names of domain rules, server=/d/,
+ * local=, address=: the bound server answers its own names).  The same
+ * parser, policy and reply builder as the stub listener.
  */
 size_t	query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
 	    size_t bufsz, int *malformed);

@@ -18,10 +18,18 @@
  * whose transmission ended otherwise (no answer, an error) is closed:
  * an ICMP error or a late answer meant for it never reaches another
  * transmission.  At most UIO_IDLE_MAX idle sockets per address family.
+ *
+ * A socket of a server with @INTERFACE or @SOURCE, or any socket while
+ * min-port/max-port are set, is bound here before connect() (the device,
+ * the source address, a port drawn at random from the range, drawn again
+ * on EADDRINUSE) and is closed after its transmission, never kept idle:
+ * connect(AF_UNSPEC) does not release a port that bind() chose.
  */
 #include <sys/types.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -52,6 +60,114 @@ static size_t			 nbyfd;
 /* Disconnected UDP sockets (no port), ready for a transmission. */
 static int			 idle4[UIO_IDLE_MAX], idle6[UIO_IDLE_MAX];
 static size_t			 nidle4, nidle6;
+static uint16_t			 port_min, port_max;	/* 0: the kernel's */
+
+#define UIO_BIND_TRIES	32	/* random ports tried in a range */
+#define UIO_PORTS_WARN	1024	/* a narrower range is logged */
+
+void
+uio_set_ports(uint16_t min, uint16_t max)
+{
+	if (min > max || (min == 0) != (max == 0))
+		min = max = 0;
+	if (min == port_min && max == port_max)
+		return;
+	port_min = min;
+	port_max = max;
+	if (min != 0 && (unsigned int)(max - min) + 1 < UIO_PORTS_WARN)
+		log_warnx("min-port=%u max-port=%u: only %u source ports for "
+		    "upstream queries; a spoofed answer needs to guess the "
+		    "port and the ID, and a narrow range makes that easier "
+		    "(RFC 5452)", min, max, (unsigned int)(max - min) + 1);
+}
+
+static uint32_t
+random_below(uint32_t n)
+{
+	uint32_t	 r;
+
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (uint32_t)random();
+	return r % n;
+}
+
+static void
+sa_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+static uint16_t
+sa_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+/* Whether a UDP socket of b needs binding before connect(). */
+static int
+udp_needs_bind(const struct uio_bind *b)
+{
+	return port_min != 0 || (b != NULL && (b->ifname[0] != '\0' ||
+	    b->sourcelen > 0));
+}
+
+/*
+ * Bind a fresh socket fd of family af: b's device, b's source address
+ * (its port when it has one: that one port for every query to the
+ * server), else a random port of min-port..max-port.  udp: the port
+ * range applies (TCP takes the kernel's port).  0, or -1 with errno.
+ */
+static int
+sock_bind(int fd, int af, const struct uio_bind *b, int udp)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	int			 tries, one = 1;
+
+	if (b != NULL && b->ifname[0] != '\0' && setsockopt(fd, SOL_SOCKET,
+	    SO_BINDTODEVICE, b->ifname, strlen(b->ifname)) == -1)
+		return -1;
+	memset(&ss, 0, sizeof(ss));
+	if (b != NULL && b->sourcelen > 0) {
+		if (b->source.ss_family != af ||
+		    b->sourcelen > sizeof(ss)) {
+			errno = EAFNOSUPPORT;
+			return -1;
+		}
+		memcpy(&ss, &b->source, b->sourcelen);
+		len = b->sourcelen;
+		if (!udp)
+			sa_set_port(&ss, 0);
+		else if (sa_port(&ss) != 0) {
+			(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+			    sizeof(one));
+			return bind(fd, (struct sockaddr *)&ss, len);
+		}
+	} else {
+		ss.ss_family = af;
+		len = af == AF_INET ? sizeof(struct sockaddr_in) :
+		    sizeof(struct sockaddr_in6);
+	}
+	if (!udp || port_min == 0) {
+		if (b == NULL || b->sourcelen == 0)
+			return 0;	/* connect() picks address and port */
+		return bind(fd, (struct sockaddr *)&ss, len);
+	}
+	for (tries = 0; tries < UIO_BIND_TRIES; tries++) {
+		sa_set_port(&ss, (uint16_t)(port_min +
+		    random_below((uint32_t)(port_max - port_min) + 1)));
+		if (bind(fd, (struct sockaddr *)&ss, len) == 0)
+			return 0;
+		if (errno != EADDRINUSE)
+			return -1;
+	}
+	return -1;
+}
 
 static int
 byfd_set(int fd, struct uio_sock *s)
@@ -134,12 +250,16 @@ real_udp_open(struct uio_sock *s, const struct sockaddr *sa, socklen_t salen,
 	s->answered = 0;
 	s->family = sa->sa_family;
 	s->bev = NULL;
-	if ((fd = idle_take(sa->sa_family)) == -1) {
+	s->pinned = udp_needs_bind(s->bind);
+	if (s->pinned || (fd = idle_take(sa->sa_family)) == -1) {
 		fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0);
 		if (fd == -1)
 			return -1;
 		fresh = 1;
+		if (s->pinned && sock_bind(fd, sa->sa_family, s->bind,
+		    1) == -1)
+			goto fail;
 	}
 	/* Binds a fresh random port: a new socket, or a disconnected one. */
 	if (connect(fd, sa, salen) == -1)
@@ -197,15 +317,32 @@ real_tcp_open(struct uio_sock *s, const struct sockaddr *sa, socklen_t salen,
     unsigned int timeout_ms, uio_cb cb, void *arg)
 {
 	struct timeval	 tv;
+	int		 fd = -1, saved;
 
 	s->fd = -1;
 	s->tcp = 1;
 	s->err = 0;
 	s->cb = cb;
 	s->arg = arg;
-	s->bev = bufferevent_socket_new(rbase, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (s->bev == NULL)
+	if (s->bind != NULL && (s->bind->ifname[0] != '\0' ||
+	    s->bind->sourcelen > 0)) {
+		/* @INTERFACE, @SOURCE: bound before the connect. */
+		if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0)) == -1)
+			return -1;
+		if (sock_bind(fd, sa->sa_family, s->bind, 0) == -1) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+	}
+	s->bev = bufferevent_socket_new(rbase, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (s->bev == NULL) {
+		if (fd != -1)
+			close(fd);
 		return -1;
+	}
 	if (bufferevent_socket_connect(s->bev, sa, (int)salen) == -1) {
 		bufferevent_free(s->bev);
 		s->bev = NULL;
@@ -325,7 +462,7 @@ real_close(struct uio_sock *s)
 	} else {
 		byfd[s->fd] = NULL;
 		/* Never dup()ed: closing takes it out of the epoll set. */
-		if (!s->answered || s->err != 0 ||
+		if (!s->answered || s->err != 0 || s->pinned ||
 		    idle_put(s->fd, s->family) == -1)
 			close(s->fd);
 	}

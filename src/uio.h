@@ -39,12 +39,25 @@ struct event_base;
 
 typedef void (*uio_cb)(void *arg);
 
+/*
+ * How a server's queries leave (server=ADDR@INTERFACE,
+ * ADDR@SOURCE[#PORT]): bound to a device, bound to a source address and
+ * port.  "" and AF_UNSPEC (sourcelen 0): as the kernel routes.
+ */
+struct uio_bind {
+	char			 ifname[16];
+	struct sockaddr_storage	 source;
+	socklen_t		 sourcelen;
+};
+
 struct uio_sock {
 	int			 fd;		/* -1: closed */
 	int			 tcp;
 	int			 err;		/* the error seen, for recv */
 	int			 answered;	/* UDP: something was read */
 	int			 family;	/* UDP: AF_INET or AF_INET6 */
+	int			 pinned;	/* UDP: bound by us, never idle */
+	const struct uio_bind	*bind;		/* set by the caller; NULL: none */
 	uio_cb			 cb;
 	void			*arg;
 	struct bufferevent	*bev;		/* real TCP */
@@ -84,6 +97,12 @@ extern const struct uio_ops	*uio;
 extern const struct uio_ops	 uio_real;
 
 int	uio_real_init(struct event_base *);	/* 0 or -1 */
+/*
+ * min-port/max-port: UDP source ports are drawn at random from
+ * [min, max] (bound before connect, another draw on EADDRINUSE);
+ * 0, 0: the kernel's ephemeral range, as without them.
+ */
+void	uio_set_ports(uint16_t min, uint16_t max);
 void	uio_set(const struct uio_ops *);
 
 /* Transmissions' sockets and connections uio_real has open (statistics;

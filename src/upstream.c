@@ -43,6 +43,7 @@
 #include "briskdns.h"
 #include "clock.h"
 #include "config.h"
+#include "filter.h"
 #include "log.h"
 #include "msg.h"
 #include "uio.h"
@@ -85,6 +86,7 @@ struct server {
 	socklen_t		 addrlen;
 	int			 has_domain;
 	struct config_domain	 domain;
+	struct uio_bind		 bind;		/* @INTERFACE, @SOURCE[#PORT] */
 	char			 name[INET6_ADDRSTRLEN + 8];
 	struct rtt		 rtt[RTT_NCLASS];
 	uint64_t		 last_rx;	/* us; the last answer of any kind */
@@ -176,6 +178,7 @@ static struct server		**servers;
 static size_t			 nservers;
 static int			 strict_order, all_servers;
 static unsigned int		 forward_max = 1000;
+static const struct config	*uconf;		/* the answer filters' keys */
 /* Oldest first: the transactions clients wait for, and the others. */
 static struct uquery_list	 inflight = TAILQ_HEAD_INITIALIZER(inflight);
 static struct uquery_list	 inflight_cache =
@@ -303,7 +306,10 @@ server_same(const struct server *s, const struct config_server *cs)
 	if (s->addrlen != cs->addrlen ||
 	    memcmp(&s->addr, &cs->addr, cs->addrlen) != 0)
 		return 0;
-	if (s->has_domain != cs->has_domain)
+	if (s->has_domain != cs->has_domain ||
+	    strcmp(s->bind.ifname, cs->ifname) != 0 ||
+	    s->bind.sourcelen != cs->sourcelen ||
+	    memcmp(&s->bind.source, &cs->source, cs->sourcelen) != 0)
 		return 0;
 	return !s->has_domain || (s->domain.len == cs->domain.len &&
 	    memcmp(s->domain.wire, cs->domain.wire, cs->domain.len) == 0);
@@ -438,6 +444,10 @@ upstream_set_servers(const struct config *conf,
 	size_t				 total = conf->nservers + nresolv;
 	size_t				 i, j, n = 0;
 
+	/* Whatever happens to the list, conf is the running configuration
+	 * (the old one may be freed after this call). */
+	uconf = conf;
+	uio_set_ports(conf->min_port, conf->max_port);
 	if ((ns = calloc(total ? total : 1, sizeof(*ns))) == NULL) {
 		log_warn("server list");
 		return -1;
@@ -472,6 +482,11 @@ upstream_set_servers(const struct config *conf,
 			s->addrlen = cs->addrlen;
 			s->has_domain = cs->has_domain;
 			s->domain = cs->domain;
+			memcpy(s->bind.ifname, cs->ifname,
+			    sizeof(s->bind.ifname));
+			s->bind.ifname[sizeof(s->bind.ifname) - 1] = '\0';
+			s->bind.source = cs->source;
+			s->bind.sourcelen = cs->sourcelen;
 			server_name(s);
 		}
 		ns[n++] = s;
@@ -546,6 +561,22 @@ xmit_slot(struct uquery *uq)
 }
 
 /*
+ * server=ADDR@INTERFACE where INTERFACE does not exist (yet): not an
+ * error at start; each query tries again, and this says so every 60 s.
+ */
+static void
+xmit_log_nodev(const struct server *s)
+{
+	static uint64_t	 logged;
+
+	if (logged != 0 && clock_ms() - logged < 60000)
+		return;
+	logged = clock_ms();
+	log_warnx("upstream %s: interface %s does not exist (yet); "
+	    "tried again with each query", s->name, s->bind.ifname);
+}
+
+/*
  * Send uq's question to s, on a new socket (UDP) or connection (TCP).
  * Without EDNS when s is known not to take it, or when noedns.  0, or -1
  * if s cannot be reached at all.
@@ -563,6 +594,7 @@ xmit_send(struct uquery *uq, struct server *s, int tcp, int noedns)
 	if (s->noedns_until > clock_ms())
 		noedns = 1;
 	x = xmit_slot(uq);
+	x->sock.bind = &s->bind;
 	if (tcp)
 		r = (tc = tconn_get(s)) != NULL ? 0 : -1;
 	else
@@ -579,6 +611,8 @@ xmit_send(struct uquery *uq, struct server *s, int tcp, int noedns)
 				    "descriptor limit?)");
 			}
 		}
+		if (errno == ENODEV)
+			xmit_log_nodev(s);
 		log_debug("upstream %s: %s%s", s->name, tcp ? "TCP: " : "",
 		    strerror(errno));
 		s->errors++;
@@ -957,6 +991,34 @@ xmit_answer(struct xmit *x, uint8_t *ans, size_t len)
 			lat_add(&s->lat_aaaa, lat);
 		s->answers++;
 		if (!bare && rcode_useful(rcode)) {
+			uint8_t			 rbuf[DNS_HDRLEN + DNS_MAXNAME +
+						    64];
+			enum filter_verdict	 v;
+
+			switch ((v = filter_answer(uconf, uq->q, ans, len))) {
+			case FILTER_PASS:
+				break;
+			case FILTER_IGNORE:
+				/* ignore-address: a forged fast answer;
+				 * the real one may still come (UDP). */
+				log_debug("upstream %s: answer with an "
+				    "ignore-address ignored", s->name);
+				if (!tcp)
+					return 0;
+				uquery_cand_done(uq, s);
+				goto next;
+			case FILTER_REBIND:
+				filter_log_rebind(uq->q);
+				/* FALLTHROUGH */
+			case FILTER_NXDOMAIN:
+				if ((len = filter_replace(uq->q, v, rbuf,
+				    sizeof(rbuf))) == 0) {
+					uquery_cand_done(uq, s);
+					goto next;
+				}
+				ans = rbuf;
+				break;
+			}
 			uquery_end(uq, ans, len);
 			return 1;
 		}
@@ -1127,6 +1189,7 @@ tconn_get(struct server *s)
 	tc->srv = s;
 	LIST_INIT(&tc->xmits);
 	uio->timer_init(&tc->idle, tconn_idle, tc);
+	tc->sock.bind = &s->bind;
 	if (uio->tcp_open(&tc->sock, (const struct sockaddr *)&s->addr,
 	    s->addrlen, UPSTREAM_DEADLINE_MS, tconn_readable, tc) == -1) {
 		free(tc);

@@ -13,17 +13,66 @@
  * reads to its end; one it calls malformed is cut, with TC (or, when
  * its only fault is an OPT that cannot be removed in place, passed whole
  * to an EDNS client only: the daemon never finishes a rejected answer).
+ *
+ * An accepted answer also goes through the answer-side filters with every
+ * key on (filter.c: ignore-address, bogus-nxdomain, stop-dns-rebind,
+ * max-ttl), as upstream.c and query.c run them: the replacement of a
+ * filtered answer must itself be an answer to q, and capping TTLs must
+ * leave the message readable.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "briskdns.h"
+#include "config.h"
+#include "filter.h"
 #include "msg.h"
+#include "policy.h"
 #include "wire.h"
 #include "fuzz.h"
 #include "answer_queries.h"
 
 static uint8_t	 fa_copy[DNS_MAXMSG];
+
+static const char fa_conf[] =
+    "stop-dns-rebind\n"
+    "bogus-nxdomain=64.94.110.11\n"
+    "bogus-nxdomain=2001:db8:bad::/48\n"
+    "ignore-address=203.0.113.0/24\n"
+    "ignore-address=::ffff:0:0/96\n"
+    "max-ttl=5\n"
+    "domain-needed\nbogus-priv\nfilter-rr=MX,ANY\n";
+
+/* The filters with every key on, as the daemon runs them on an answer
+ * that msg_check_answer accepted. */
+static void
+fa_filter(const uint8_t *data, size_t size, uint16_t id, struct query *q)
+{
+	static struct config	*conf;
+	struct config_errors	 errs = { NULL, 0 };
+	struct policy_decision	 d;
+	enum filter_verdict	 v;
+	uint8_t			 rbuf[DNS_HDRLEN + DNS_MAXNAME + 64];
+	size_t			 n;
+	int			 rcode;
+
+	if (conf == NULL && (conf = config_load_buffer("fuzz", fa_conf,
+	    sizeof(fa_conf) - 1, &errs)) == NULL)
+		abort();
+	policy_decide(conf, 0, q, &d);
+	v = filter_answer(conf, q, data, size);
+	if (v == FILTER_NXDOMAIN || v == FILTER_REBIND) {
+		n = filter_replace(q, v, rbuf, sizeof(rbuf));
+		if (n == 0 || msg_check_answer(rbuf, n, q->id, q, &rcode) !=
+		    ANSWER_OK || rcode != (v == FILTER_NXDOMAIN ?
+		    DNS_RCODE_NXDOMAIN : DNS_RCODE_NOERROR))
+			abort();
+	}
+	memcpy(fa_copy, data, size);
+	filter_cap_ttls(fa_copy, size, 5);
+	if (msg_check_answer(fa_copy, size, id, q, &rcode) != ANSWER_OK)
+		abort();
+}
 
 static void
 fa_one(const uint8_t *data, size_t size, uint16_t id, struct query *q)
@@ -38,6 +87,8 @@ fa_one(const uint8_t *data, size_t size, uint16_t id, struct query *q)
 		a = msg_check_answer(data, size, id, q, &rcode);
 		if (a != ANSWER_MISMATCH && (rcode < 0 || rcode > 15))
 			abort();
+		if (a == ANSWER_OK)
+			fa_filter(data, size, id, q);
 		if (a == ANSWER_OK || a == ANSWER_MALFORMED) {
 			memcpy(fa_copy, data, size);
 			n = msg_finish_answer(fa_copy, size, q, DNS_MAXMSG);

@@ -77,8 +77,8 @@ static void
 fc_one(const uint8_t *data, size_t size, uint16_t id, struct query *q)
 {
 	static const struct cache_limits lims[] = {
-		{ 0, 86400, 0, 0, 0 },
-		{ 60, 3600, 30, 120, 1 },
+		{ 0, 86400, 0, 0, 0, 0, 0 },
+		{ 60, 3600, 30, 120, 1, 1, 30 },
 	};
 	struct cache_stats	 st;
 	struct cache		*c;

@@ -414,6 +414,29 @@ def test_aaaa_intercepted_a_served(dsite, daemon, uniq, where, family):
         assert dt < 1.0
 
 
+def test_domain_rules_pass_to_server(dsite, daemon, write_file, uniq):
+    """address=, local= and server=/d/ lines in briskdns's configuration
+    are the stub listener's: through the door, queries for those names
+    reach the bound server (dnsmasq answers from its upstream, not
+    briskdns from its rules); an AAAA query that no rule answers still
+    gets the empty answer."""
+    conf = write_file("rules.conf", "address=/blk.test/0.0.0.0\n"
+                      "address=/six.test/2001:db8::66\n"
+                      "local=/loc.test/\nserver=/nx.test/\n")
+    interceptor(daemon, dsite, conf=conf)
+    for family in (4, 6):
+        assert_served(dsite, "remote", family, uniq("a", "blk.test"), "A",
+                      ["192.0.2.1"])
+        assert_served(dsite, "remote", family, uniq("s", "six.test"),
+                      "AAAA", ["2001:db8::1"], SLOW + 2)
+        for dom in ("loc.test", "nx.test"):
+            r, _ = assert_served(dsite, "remote", family, uniq("l", dom),
+                                 "A", ["192.0.2.1"])
+            assert rcode_text(r) == "NOERROR"
+        assert_intercepted(dsite, "remote", family, uniq("e", "blk.test"),
+                           False, dsite.up)
+
+
 def test_other_types_reach_server(dsite, daemon, uniq):
     """Types other than AAAA go to the bound server unchanged."""
     interceptor(daemon, dsite)

@@ -24,12 +24,14 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "domtab.h"
 
 #ifndef CONF_DIR
 #define CONF_DIR "tests/conf"
@@ -476,6 +478,9 @@ START_TEST(test_usage)
 	    "-x, --pid-file=PATH", "-u, --user=NAME", "-g, --group=NAME",
 	    "    --nfqueue=QUEUE", "--nfqueue-port=PORT",
 	    "--nfqueue-rules=auto|none", "(default off)", "(default auto)",
+	    "-q, --log-queries[=extra|proto]", "--log-async[=LINES]",
+	    "-7, --conf-dir=DIR", "--servers-file=PATH", "-n, --no-poll",
+	    "--clear-on-reload", "-8, --log-facility=FACILITY|FILE|-",
 	    "-h, --help", "-v, --version", "usage: briskdns" };
 	char	*text = NULL;
 	size_t	 len, i;
@@ -505,7 +510,12 @@ START_TEST(test_example)
 	    "filter-AAAA", "aaaa-forward",
 	    "local-ttl", "edns-packet-max", "log-queries", "pid-file",
 	    "user", "group",
-	    "nfqueue", "nfqueue-port", "nfqueue-rules" };
+	    "nfqueue", "nfqueue-port", "nfqueue-rules",
+	    "local", "address", "rev-server", "rebind-domain-ok",
+	    /* where to listen */
+	    "interface", "except-interface", "bind-interfaces",
+	    "bind-dynamic", "local-service", "any-client",
+	    "localise-queries" };
 	struct config_errors	 errs = { NULL, 0 };
 	struct config		*cfg;
 	char			*example, *want, *got = NULL, key[64];
@@ -679,6 +689,108 @@ START_TEST(test_nfqueue_print)
 }
 END_TEST
 
+/* ---- where to listen, whom to answer ------------------------------------ */
+
+static const struct {
+	const char		*text;
+	enum client_scope	 clients;
+	int			 by_default;	/* clients_default */
+	int			 ignored;	/* local_service_ignored */
+	size_t			 nlisten;
+} listen_cases[] = {
+	{ "", CLIENTS_ANY, 0, 0, 2 },
+	{ "listen-address=192.168.1.1\n", CLIENTS_NET, 1, 0, 1 },
+	{ "listen-address=127.0.0.2,::1\n", CLIENTS_ANY, 0, 0, 2 },
+	{ "listen-address=127.0.0.1,2001:db8::1\n", CLIENTS_NET, 1, 0, 2 },
+	{ "listen-address=192.168.1.1\nany-client\n", CLIENTS_ANY, 0, 0, 1 },
+	{ "listen-address=192.168.1.1\nlocal-service\n", CLIENTS_NET, 0, 0,
+	    1 },
+	/* Interfaces chosen: no default addresses, local-service ignored. */
+	{ "interface=eth0\n", CLIENTS_ANY, 0, 0, 0 },
+	{ "interface=eth0\nlocal-service=net\n", CLIENTS_ANY, 0, 1, 0 },
+	{ "except-interface=eth1\nlocal-service=host\n", CLIENTS_ANY, 0, 1,
+	    0 },
+	{ "interface=eth0\nlisten-address=10.0.0.1\n", CLIENTS_ANY, 0, 0, 1 },
+	{ "local-service\n", CLIENTS_NET, 0, 0, 2 },
+	{ "local-service=host\n", CLIENTS_HOST, 0, 0, 2 },
+	{ "local-service=host\nlocal-service\n", CLIENTS_NET, 0, 0, 2 },
+	/* host with listen-address: ignored (dnsmasq), the default rule. */
+	{ "local-service=host\nlisten-address=10.0.0.1\n", CLIENTS_NET, 1, 1,
+	    1 },
+	{ "local-service=host\nlisten-address=127.0.0.1\n", CLIENTS_ANY, 0, 1,
+	    1 },
+};
+
+START_TEST(test_listen_clients)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*cfg;
+	const char		*text = listen_cases[_i].text;
+
+	cfg = config_load_buffer("buf", text, strlen(text), &errs);
+	ck_assert_msg(cfg != NULL, "%s: rejected: %s", text,
+	    errs.n > 0 ? errs.msg[0] : "?");
+	ck_assert_msg(cfg->clients == listen_cases[_i].clients, "%s: clients %d",
+	    text, cfg->clients);
+	ck_assert_int_eq(cfg->clients_default, listen_cases[_i].by_default);
+	ck_assert_int_eq(cfg->local_service_ignored, listen_cases[_i].ignored);
+	ck_assert_uint_eq(cfg->nlisten, listen_cases[_i].nlisten);
+	config_free(cfg);
+}
+END_TEST
+
+/* Every listen key's print-back reads back the same; restart keys. */
+START_TEST(test_listen_print_restart)
+{
+	static const char *text = "interface=eth0,wl*\nexcept-interface=x\n"
+	    "bind-interfaces\nbind-dynamic\nlocal-service=host\n"
+	    "localise-queries\nlisten-address=10.0.0.1\n";
+	static const char *same = "interface=wl*\nexcept-interface=x\n"
+	    "interface=eth0\nbind-dynamic\nlocal-service=host\n"
+	    "listen-address=10.0.0.1\n";
+	static const char *other = "interface=eth0\nlocal-service\n"
+	    "listen-address=10.0.0.1\n";
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*a, *b, *c;
+	char			*out = NULL, *out2 = NULL, which[200];
+	size_t			 len;
+	FILE			*f;
+
+	a = config_load_buffer("buf", text, strlen(text), &errs);
+	ck_assert_ptr_nonnull(a);
+	f = open_memstream(&out, &len);
+	config_print(f, a);
+	fclose(f);
+	b = config_load_buffer("out", out, len, &errs);
+	ck_assert_msg(b != NULL, "%s", errs.n > 0 ? errs.msg[0] : "?");
+	f = open_memstream(&out2, &len);
+	config_print(f, b);
+	fclose(f);
+	ck_assert_str_eq(strchr(out, '\n'), strchr(out2, '\n'));
+	ck_assert_int_eq(config_restart_keys_differ(a, b, NULL, 0), 0);
+	config_free(b);
+	/* Order aside (and localise-queries, which is no restart key). */
+	b = config_load_buffer("same", same, strlen(same), &errs);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(config_restart_keys_differ(a, b, NULL, 0), 0);
+	c = config_load_buffer("other", other, strlen(other), &errs);
+	ck_assert_msg(c != NULL, "%s", errs.n > 0 ? errs.msg[0] : "?");
+	ck_assert_int_eq(config_restart_keys_differ(a, c, which,
+	    sizeof(which)), 4);
+	ck_assert_str_eq(which, "interface, except-interface, bind-dynamic, "
+	    "local-service");
+	/* SIGHUP keeps the old values. */
+	config_listen_keep(c, a);
+	ck_assert_int_eq(config_restart_keys_differ(b, c, NULL, 0), 0);
+	ck_assert_uint_eq(a->ninterfaces, 0);
+	config_free(a);
+	config_free(b);
+	config_free(c);
+	free(out);
+	free(out2);
+}
+END_TEST
+
 /* ---- buffers and bounds ------------------------------------------------- */
 
 static const struct {
@@ -761,6 +873,67 @@ repeat(const char *line, size_t n, size_t *lenp)
 	return buf;
 }
 
+/* A file of n bytes (sparse: zeros) at path. */
+static void
+sparse_file(const char *path, off_t n)
+{
+	int	 fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, n), 0);
+	close(fd);
+}
+
+/* 256 MiB a file and a load; what is past them is an error. */
+START_TEST(test_read_bounds)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*cfg;
+	char			 dir[] = "/tmp/bd-bounds-XXXXXX", big[64],
+				 small[64], main1[64], want[256];
+	FILE			*f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(big, sizeof(big), "%s/big", dir);
+	snprintf(small, sizeof(small), "%s/small", dir);
+	snprintf(main1, sizeof(main1), "%s/main", dir);
+	sparse_file(big, 256 * 1024 * 1024 + 1);
+	cfg = config_load_file(big, &errs);
+	ck_assert_ptr_null(cfg);
+	ck_assert_uint_eq(errs.n, 1);
+	snprintf(want, sizeof(want), "%s: cannot read: the file is too large",
+	    big);
+	ck_assert_str_eq(errs.msg[0], want);
+	config_errors_clear(&errs);
+
+	/* Up to 256 MiB are read (here: main and big, one line too long),
+	 * then the load is full. */
+	f = fopen(small, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("port=53\n", f);
+	fclose(f);
+	f = fopen(main1, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "conf-file=%s\nconf-file=%s\n", big, small);
+	sparse_file(big, 256 * 1024 * 1024 - ftell(f) - 4);
+	fclose(f);
+	cfg = config_load_file(main1, &errs);
+	ck_assert_ptr_null(cfg);
+	ck_assert_uint_eq(errs.n, 2);
+	snprintf(want, sizeof(want), "%s:1: line is longer than 4096 "
+	    "characters", big);
+	ck_assert_str_eq(errs.msg[0], want);
+	snprintf(want, sizeof(want), "%s:2: conf-file: '%s': the files read "
+	    "add up to more than 268435456 bytes, giving up", main1, small);
+	ck_assert_str_eq(errs.msg[1], want);
+	config_errors_clear(&errs);
+	unlink(big);
+	unlink(small);
+	unlink(main1);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_bounds)
 {
 	struct config_errors	 errs = { NULL, 0 };
@@ -783,23 +956,17 @@ START_TEST(test_bounds)
 	config_errors_clear(&errs);
 	free(buf);
 
-	/* Values: 65536 are fine, the next one is an error. */
-	buf = repeat("aaaa-forward=/a/\n", 65536, &len);
-	cfg = config_load_buffer("buf", buf, len, &errs);
-	ck_assert_ptr_nonnull(cfg);
-	ck_assert_uint_eq(cfg->naaaa_forward, 65536);
-	config_free(cfg);
-	free(buf);
-	buf = repeat("log-queries\n", 65537, &len);
+	/* Values: 16M are fine, the next one is an error. */
+	buf = repeat("port=1\n", 16 * 1024 * 1024 + 1, &len);
 	cfg = config_load_buffer("buf", buf, len, &errs);
 	ck_assert_ptr_null(cfg);
 	ck_assert_uint_eq(errs.n, 1);
 	ck_assert_str_eq(errs.msg[0],
-	    "buf:65537: too many values (more than 65536), giving up");
+	    "buf:16777217: too many values (more than 16777216), giving up");
 	config_errors_clear(&errs);
 	free(buf);
 
-	/* A line of many domains counts each of them. */
+	/* A line of many domains: no cap of its own (the bytes read are). */
 	{
 		char	line[4200];
 		size_t	i, n = 0;
@@ -807,14 +974,13 @@ START_TEST(test_bounds)
 		n += snprintf(line + n, sizeof(line) - n, "server=");
 		for (i = 0; i < 2030; i++)
 			n += snprintf(line + n, sizeof(line) - n, "/a");
-		snprintf(line + n, sizeof(line) - n, "/192.0.2.1\n");
+		snprintf(line + n, sizeof(line) - n, "/\n");
 		buf = repeat(line, 33, &len);
 	}
 	cfg = config_load_buffer("buf", buf, len, &errs);
-	ck_assert_ptr_null(cfg);
-	ck_assert_uint_eq(errs.n, 1);
-	ck_assert_str_eq(errs.msg[0], "buf:33: server: more than 65536 servers");
-	config_errors_clear(&errs);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_uint_eq(domtab_count(cfg->domains), 1);
+	config_free(cfg);
 	free(buf);
 
 	/* Errors: 100 are kept, then one line says there were more. */
@@ -1037,6 +1203,8 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_values, 0, NCASES(value_cases));
 	tcase_add_loop_test(tc, test_nfqueue, 0, NCASES(nfqueue_cases));
 	tcase_add_test(tc, test_nfqueue_print);
+	tcase_add_loop_test(tc, test_listen_clients, 0, NCASES(listen_cases));
+	tcase_add_test(tc, test_listen_print_restart);
 	tcase_add_loop_test(tc, test_buffer, 0, NCASES(buffer_cases));
 	tcase_add_loop_test(tc, test_resolv, 0, NCASES(resolv_cases));
 	tcase_add_test(tc, test_resolv_missing);
@@ -1046,6 +1214,7 @@ config_suite(void)
 
 	tc = tcase_create("bounds");
 	tcase_add_test(tc, test_bounds);
+	tcase_add_test(tc, test_read_bounds);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

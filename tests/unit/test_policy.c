@@ -26,52 +26,39 @@ dom(const char *text)
 	return d;
 }
 
-static struct config_server	 servers[8];
-static struct config_domain	 aaaa_fwd[2];
-static struct config		 conf;
+static struct config		*cfg;
+#define conf		(*cfg)
+#define servers		(cfg->servers)
 
-/*
- *   server=192.0.2.53                  default upstream
- *   server=/example/192.0.2.1
- *   server=/corp.example/192.0.2.2
- *   server=/internal.corp.example/#    back to the defaults
- *   server=/lan/                       local only
- *   server=/ample/192.0.2.3
- *   server=/corp.example/192.0.2.4     second server, same domain
- *   aaaa-forward=/v6only.test/ipv6.example/
- */
+/* Route indexes are in cfg->servers: only server=/d/ADDR lines (and
+ * default servers) are there; local and /d/# rules are in cfg->domains. */
+static const char conf_text[] =
+    "server=192.0.2.53\n"			/* servers[0] */
+    "server=/example/192.0.2.1\n"		/* servers[1] */
+    "server=/corp.example/192.0.2.2\n"	/* servers[2] */
+    "server=/internal.corp.example/#\n"
+    "server=/lan/\n"
+    "server=/ample/192.0.2.3\n"		/* servers[3] */
+    "server=/corp.example/192.0.2.4\n"	/* servers[4], same domain */
+    "aaaa-forward=/v6only.test/ipv6.example/\n"
+    "local-ttl=60\n";
+
 static void
 setup(void)
 {
-	static const struct {
-		enum server_kind	 kind;
-		const char		*domain;
-	} s[] = {
-		{ SERVER_ADDR, NULL },
-		{ SERVER_ADDR, "example" },
-		{ SERVER_ADDR, "corp.example" },
-		{ SERVER_DEFAULT, "internal.corp.example" },
-		{ SERVER_LOCAL, "lan" },
-		{ SERVER_ADDR, "ample" },
-		{ SERVER_ADDR, "corp.example" },
-	};
-	size_t	 i;
+	struct config_errors	 errs = { NULL, 0 };
 
-	memset(&conf, 0, sizeof(conf));
-	memset(servers, 0, sizeof(servers));
-	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
-		servers[i].kind = s[i].kind;
-		servers[i].has_domain = s[i].domain != NULL;
-		if (s[i].domain != NULL)
-			servers[i].domain = dom(s[i].domain);
-	}
-	conf.servers = servers;
-	conf.nservers = i;
-	aaaa_fwd[0] = dom("v6only.test");
-	aaaa_fwd[1] = dom("ipv6.example");
-	conf.aaaa_forward = aaaa_fwd;
-	conf.naaaa_forward = 2;
-	conf.local_ttl = 60;
+	cfg = config_load_buffer("policy", conf_text, sizeof(conf_text) - 1,
+	    &errs);
+	ck_assert_msg(cfg != NULL, "%s", errs.n > 0 ? errs.msg[0] : "?");
+	ck_assert_uint_eq(cfg->nservers, 5);
+}
+
+static void
+teardown(void)
+{
+	config_free(cfg);
+	cfg = NULL;
 }
 
 /* Route names: the server entry whose domain must be returned. */
@@ -141,8 +128,8 @@ static const struct policy_case cases[] = {
 	{ AAAA_EMPTY, 0, "xcorp.example", A, FWD, 1, NOWAIT },
 	{ AAAA_EMPTY, 0, "internal.corp.example", A, FWD, R_NULL, NOWAIT },
 	{ AAAA_EMPTY, 0, "x.internal.corp.example", A, FWD, R_NULL, NOWAIT },
-	{ AAAA_EMPTY, 0, "ample", A, FWD, 5, NOWAIT },
-	{ AAAA_EMPTY, 0, "www.ample", A, FWD, 5, NOWAIT },
+	{ AAAA_EMPTY, 0, "ample", A, FWD, 3, NOWAIT },
+	{ AAAA_EMPTY, 0, "www.ample", A, FWD, 3, NOWAIT },
 	{ AAAA_EMPTY, 0, "sample", A, FWD, R_NULL, NOWAIT },
 	{ AAAA_EMPTY, 0, "fooexample", A, FWD, R_NULL, NOWAIT },
 	{ AAAA_EMPTY, 0, "example.com", A, FWD, R_NULL, NOWAIT },
@@ -316,7 +303,7 @@ policy_suite(void)
 	Suite	*s = suite_create("policy");
 	TCase	*tc = tcase_create("decide");
 
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_decide, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_no_servers);
 	tcase_add_test(tc, test_chaos);

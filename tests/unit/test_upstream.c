@@ -76,6 +76,7 @@ struct fsock {
 	size_t		 qlen[16];
 	int		 nq;
 	int		 err;
+	struct uio_bind	 bind;		/* as the socket was opened */
 };
 
 struct deliv {
@@ -91,6 +92,7 @@ struct cq {
 	int		 done;
 	uint64_t	 t_done;	/* ms */
 	int		 rcode;		/* -1: no answer (NULL) */
+	int		 ancount;
 	struct uquery	*uq;
 };
 
@@ -231,6 +233,8 @@ fake_open(struct uio_sock *us, const struct sockaddr *sa, socklen_t salen,
 	fs->us = us;
 	fs->srv = srv;
 	fs->open = 1;
+	if (us->bind != NULL)
+		fs->bind = *us->bind;
 	us->fd = nsock++;
 	us->tcp = tcp;
 	us->cb = cb;
@@ -424,6 +428,7 @@ cq_done(void *arg, uint8_t *ans, size_t len)
 	c->uq = NULL;
 	c->t_done = now_ms();
 	c->rcode = ans != NULL ? DNS_RCODE(ans[3]) : -1;
+	c->ancount = ans != NULL && len >= DNS_HDRLEN ? get16(ans + 6) : -1;
 }
 
 /* A client query for label.example. of qtype, started now.  Its index,
@@ -579,6 +584,104 @@ END_TEST
  * After the slow AAAA, an A query the server drops while it is silent
  * otherwise is retransmitted after A's own short timeout.
  */
+/*
+ * server=ADDR@INTERFACE and ADDR@SOURCE (the fields of struct
+ * config_server) reach the socket each transmission opens.
+ */
+START_TEST(test_bind_reaches_uio)
+{
+	struct sockaddr_in	*src;
+	int			 i, seen0 = 0, seen1 = 0, q;
+
+	setup_servers(2, 1000, 0);
+	snprintf(cservers[0].ifname, sizeof(cservers[0].ifname), "eth9");
+	src = (struct sockaddr_in *)&cservers[1].source;
+	src->sin_family = AF_INET;
+	src->sin_addr.s_addr = htonl(0xc6336407);	/* 198.51.100.7 */
+	src->sin_port = htons(5353);
+	cservers[1].sourcelen = sizeof(*src);
+	conf.all_servers = 1;
+	ck_assert_int_eq(upstream_set_servers(&conf, NULL, 0), 0);
+	q = ask("bound", DNS_TYPE_A, 0, NULL);
+	ck_assert_int_ge(q, 0);
+	run_until(100);
+	ck_assert_int_eq(cq[q].done, 1);
+	for (i = 0; i < nsock; i++) {
+		if (fsock[i].srv == 0) {
+			ck_assert_str_eq(fsock[i].bind.ifname, "eth9");
+			ck_assert_uint_eq(fsock[i].bind.sourcelen, 0);
+			seen0++;
+		} else {
+			ck_assert_str_eq(fsock[i].bind.ifname, "");
+			ck_assert_uint_eq(fsock[i].bind.sourcelen,
+			    sizeof(*src));
+			ck_assert_mem_eq(&fsock[i].bind.source, src,
+			    sizeof(*src));
+			seen1++;
+		}
+	}
+	ck_assert_int_ge(seen0, 1);
+	ck_assert_int_ge(seen1, 1);
+}
+END_TEST
+
+/*
+ * The answer-side filters (filter.c) on the transaction: the servers
+ * answer A with 192.0.2.1.  ignore-address: the answers are dropped and
+ * the transaction waits to its deadline; bogus-nxdomain: NXDOMAIN;
+ * stop-dns-rebind (192.0.2/24 is private to dnsmasq): NOERROR, no record.
+ */
+START_TEST(test_answer_filters)
+{
+	struct config_net	 net;
+	int			 q;
+
+	memset(&net, 0, sizeof(net));
+	net.family = AF_INET;
+	memcpy(net.addr, "\xc0\x00\x02\x00", 4);
+	net.prefix = 24;
+
+	setup_servers(2, 1000, 0);
+	conf.ignore_address = &net;
+	conf.nignore_address = 1;
+	q = ask("ign", DNS_TYPE_A, 0, NULL);
+	run_until(UPSTREAM_DEADLINE_MS + 100);
+	ck_assert_int_eq(cq[q].done, 1);
+	ck_assert_int_eq(cq[q].rcode, -1);
+	ck_assert_uint_ge(cq[q].t_done, UPSTREAM_DEADLINE_MS);
+	/* Both servers asked (again when the datagram seems lost), never
+	 * answered with the ignored address. */
+	ck_assert_int_ge(count_tx("ign", DNS_TYPE_A, 0), 1);
+	ck_assert_int_ge(count_tx("ign", DNS_TYPE_A, 1), 1);
+	/* AAAA answers hold no ignored address. */
+	q = ask("ign6", DNS_TYPE_AAAA, 0, NULL);
+	run_until(UPSTREAM_DEADLINE_MS + 200);
+	ck_assert_int_eq(cq[q].rcode, DNS_RCODE_NOERROR);
+	ck_assert_int_eq(cq[q].ancount, 1);
+	conf.nignore_address = 0;
+
+	conf.bogus_nxdomain = &net;
+	conf.nbogus_nxdomain = 1;
+	q = ask("bogus", DNS_TYPE_A, 0, NULL);
+	run_until(UPSTREAM_DEADLINE_MS + 300);
+	ck_assert_int_eq(cq[q].rcode, DNS_RCODE_NXDOMAIN);
+	ck_assert_int_eq(cq[q].ancount, 0);
+	conf.nbogus_nxdomain = 0;
+
+	conf.stop_dns_rebind = 1;
+	q = ask("rebind", DNS_TYPE_A, 0, NULL);
+	run_until(UPSTREAM_DEADLINE_MS + 400);
+	ck_assert_int_eq(cq[q].rcode, DNS_RCODE_NOERROR);
+	ck_assert_int_eq(cq[q].ancount, 0);
+	q = ask("rebind6", DNS_TYPE_AAAA, 0, NULL);	/* 2001:db8::1 */
+	run_until(UPSTREAM_DEADLINE_MS + 500);
+	ck_assert_int_eq(cq[q].rcode, DNS_RCODE_NOERROR);
+	ck_assert_int_eq(cq[q].ancount, 0);
+	conf.stop_dns_rebind = 0;
+	ck_assert_int_eq(nopen, 0);
+}
+END_TEST
+
 START_TEST(test_a_rto_stays_small)
 {
 	int	 i, a, t0, t1;
@@ -948,6 +1051,8 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_slow_aaaa_sent_once);
+	tcase_add_test(tc, test_bind_reaches_uio);
+	tcase_add_test(tc, test_answer_filters);
 	tcase_add_test(tc, test_a_rto_stays_small);
 	tcase_add_test(tc, test_lost_datagram_alive_server);
 	tcase_add_test(tc, test_slow_tries_other_server);
