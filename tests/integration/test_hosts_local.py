@@ -369,3 +369,52 @@ def test_load_time_against_dnsmasq(workdir, write_file, daemon, procs):
     print("first answer, %d lines: dnsmasq %.3f s, briskdns %.3f s" %
           (n, td, tb))
     assert tb < td
+
+
+@pytest.mark.root
+def test_localise_queries_like_dnsmasq(netns, workdir, write_file, daemon,
+                                       procs):
+    """localise-queries: a name with an address on each of two subnets;
+    a query to an address on one subnet gets that subnet's address, one to
+    loopback gets both; dnsmasq 2.90 beside briskdns in a namespace."""
+    ns = netns()
+    for i, link in enumerate(("d0", "d1")):
+        ns.ip("link", "add", link, "type", "veth", "peer", "name",
+              link + "p")
+        ns.ip("addr", "add", "10.89.%d.1/24" % (i + 1), "dev", link)
+        ns.ip("link", "set", link, "up")
+        ns.ip("link", "set", link + "p", "up")
+    hosts = write_file("hosts", "10.89.1.5 srv\n10.89.2.5 srv\n"
+                       "192.0.2.9 other\n10.89.1.9 other\n")
+    conf = write_file("l.conf", "no-resolv\nno-hosts\naddn-hosts=%s\n"
+                      "localise-queries\n" % hosts)
+    port = bdutil.free_port("127.0.0.1", ns.name)
+    listen = ["--listen-address=10.89.1.1", "--listen-address=10.89.2.1",
+              "--listen-address=127.0.0.1"]
+    log = os.path.join(workdir, "dnsmasq-l.log")
+    with open(log, "ab") as lf:
+        p = subprocess.Popen(["dnsmasq", "-k", "-C", conf, "--port=%d" % port,
+                              "--bind-interfaces", "--log-facility=-",
+                              "--pid-file=" + os.path.join(workdir, "l.pid")]
+                             + listen, stdin=subprocess.DEVNULL, stdout=lf,
+                             stderr=lf, preexec_fn=ns.enter())
+    procs.append(p)
+    bport = bdutil.free_port("127.0.0.1", ns.name)
+    bd = daemon(*listen[:2], conf=conf, netns=ns, addr="127.0.0.1",
+                port=bport)
+
+    def ask(port, dst, name):
+        r, _ = bdutil.udp_query(port, bdutil.make_query(name), dst, 1.0,
+                                ns.name)
+        return None if r is None else sorted(bdutil.a_addrs(r))
+
+    assert bdutil.wait_for(lambda: ask(port, "127.0.0.1", "srv"), 5.0), \
+        open(log).read()
+    want = {("10.89.1.1", "srv"): ["10.89.1.5"],
+            ("10.89.2.1", "srv"): ["10.89.2.5"],
+            ("127.0.0.1", "srv"): ["10.89.1.5", "10.89.2.5"],
+            ("10.89.2.1", "other"): ["10.89.1.9", "192.0.2.9"],
+            ("10.89.1.1", "other"): ["10.89.1.9"]}
+    for (dst, name), addrs in want.items():
+        assert ask(port, dst, name) == addrs, ("dnsmasq", dst, name)
+        assert ask(bd.port, dst, name) == addrs, ("briskdns", dst, name)
