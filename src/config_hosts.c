@@ -316,7 +316,7 @@ record_apply(struct hosts *h, const struct config *cfg, enum rec_kind kind,
 		return 0;
 
 	case R_SRV:
-		/* _service._prot.[domain],[target[,port[,priority[,weight]]]] */
+		/* _service._prot.[domain],[target[,port[,prio[,weight]]]] */
 		if (n > 5 || !valid_name(fs.f[0])) {
 			*why = n > 5 ? "too many fields" : "bad name";
 			return -1;

@@ -29,11 +29,11 @@ struct hosts_entry;
 
 /* Bounds on what one table reads; hosts_set_limits() changes them. */
 #define HOSTS_MAX_LINE		4096		/* bytes in a line */
-#define HOSTS_MAX_FILE		(1024UL * 1024 * 1024) /* bytes read of a file */
-#define HOSTS_MAX_ENTRIES	(16UL * 1024 * 1024) /* records in a table */
+#define HOSTS_MAX_FILE		(1024UL * 1024 * 1024) /* bytes of a file */
+#define HOSTS_MAX_ENTRIES	(16UL * 1024 * 1024) /* records, a table */
 #define HOSTS_MAX_PER_NAME	1024		/* records of one name */
-#define HOSTS_MAX_DIR_FILES	4096		/* files read from a directory */
-#define HOSTS_MAX_CHAIN		16		/* CNAMEs followed in an answer */
+#define HOSTS_MAX_DIR_FILES	4096		/* files of a directory */
+#define HOSTS_MAX_CHAIN		16		/* CNAMEs in an answer */
 #define HOSTS_MAX_TTLS		1024		/* distinct explicit TTLs */
 #define HOSTS_LOG_BAD		5		/* bad lines logged per file */
 
@@ -62,7 +62,7 @@ void		 hosts_set_limits(struct hosts *, const struct hosts_limits *);
  */
 int	hosts_read_file(struct hosts *, const char *path);
 int	hosts_read_dir(struct hosts *, const char *path);
-int	hosts_read_path(struct hosts *, const char *path);	/* file or dir */
+int	hosts_read_path(struct hosts *, const char *path); /* file or dir */
 int	hosts_read_buffer(struct hosts *, const char *name, const char *buf,
 	    size_t len);
 

@@ -100,8 +100,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		while (s < end && (*s == ' ' || *s == '\t' || *s == '\n' ||
 		    *s == '\r'))
 			s++;
-		for (tok = s; s < end && *s != ' ' && *s != '\t' && *s != '\n' &&
-		    *s != '\r'; s++)
+		for (tok = s; s < end && *s != ' ' && *s != '\t' &&
+		    *s != '\n' && *s != '\r'; s++)
 			;
 		if (s == tok || (size_t)(s - tok) >= sizeof(t))
 			continue;

@@ -224,7 +224,7 @@ START_TEST(test_duplicates_and_order)
 }
 END_TEST
 
-/* ---- the reverse map ------------------------------------------------------ */
+/* ---- the reverse map ----------------------------------------------------- */
 
 START_TEST(test_reverse)
 {
@@ -308,7 +308,8 @@ add_rd(struct hosts *h, const char *name, uint16_t type, const char *hex,
 
 START_TEST(test_cname_chain)
 {
-	struct hosts	*h = load(NULL, "10.0.0.1 target\n2001:db8::1 target\n");
+	struct hosts	*h = load(NULL,
+	    "10.0.0.1 target\n2001:db8::1 target\n");
 
 	/* cn -> mid -> target; ext -> external.example (not here). */
 	add_rd(h, "mid", DNS_TYPE_CNAME, "06746172676574" "00", 0);
@@ -411,7 +412,7 @@ START_TEST(test_localise)
 }
 END_TEST
 
-/* ---- bounds --------------------------------------------------------------- */
+/* ---- bounds -------------------------------------------------------------- */
 
 START_TEST(test_bounds)
 {
