@@ -100,6 +100,16 @@ policy_hosts(const struct config *conf, const struct query *q,
 	return 1;
 }
 
+/* Whether q's name lies under arpa. (the reverse zones). */
+static int
+policy_is_reverse(const struct query *q)
+{
+	static const uint8_t	 arpa[] = "\004arpa";	/* and the root */
+
+	return q->qname_len >= sizeof(arpa) && wire_equal(q->qname +
+	    q->qname_len - sizeof(arpa), arpa, sizeof(arpa));
+}
+
 void
 policy_decide(const struct config *conf, int have_global_v6,
     const struct query *q, struct policy_decision *d)
@@ -114,6 +124,12 @@ policy_decide(const struct config *conf, int have_global_v6,
 
 	switch (localdata_match(q)) {
 	case LOCALDATA_ANSWER:
+		/* A loopback reverse name that a hosts file has (Debian's
+		 * "127.0.1.1 HOSTNAME") gets the hosts file's answer, as in
+		 * dnsmasq; localhost. itself is always RFC 6761's. */
+		if (q->qclass == DNS_CLASS_IN && policy_is_reverse(q) &&
+		    policy_hosts(conf, q, d))
+			return;
 		d->action = POLICY_LOCAL;
 		return;
 	case LOCALDATA_REFUSED:

@@ -47,6 +47,7 @@ bad line here
 :: blocked6.example
 10.0.0.5 x.example.com y z
 10.0.0.5 w
+127.0.1.1 debhost
 """
 
 CONF = """\
@@ -93,6 +94,8 @@ QUERIES = [
     ("7.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2."
      "ip6.arpa", "PTR"),
     ("9.9.9.10.in-addr.arpa", "PTR"),
+    # a loopback reverse name a hosts file has (Debian's 127.0.1.1)
+    ("1.1.0.127.in-addr.arpa", "PTR"), ("debhost", "A"),
     # CNAME chains, to local names and beyond
     ("cn.example", "A"), ("cn2.example", "AAAA"), ("cn2.example", "A"),
     ("cn.example", "TXT"), ("cn2.example", "CNAME"), ("cnext.example", "A"),
