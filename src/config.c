@@ -179,6 +179,7 @@ parse_line(struct parse *p, char *line)
 	char		*key, *val = NULL;
 	size_t		 n = 0, keep = 0, i, eq = 0;
 	int		 white = 1, inq = 0, haveeq = 0;
+	const struct key *k;
 
 	/*
 	 * The common line (a blocklist's million): no blank, no quote, no
@@ -254,6 +255,26 @@ parse_line(struct parse *p, char *line)
 	if (*key == '\0') {
 		if (haveeq || keep > 0)
 			perr(p, "missing key before '='");
+		return;
+	}
+	k = config_key_find(key);
+	if (k != NULL && (k->flags & K_QUOTES) && val != NULL) {
+		/* The value with its quoted runs quoted again (txt-record). */
+		char	 rq[CONFIG_MAX_LINE * 3 + 4];
+		size_t	 o = 0, from = (size_t)(val - text);
+
+		/* At most 5 bytes for 2 characters ("\""x): it fits. */
+		for (i = from; text[i] != '\0' && o + 5 < sizeof(rq); i++) {
+			if (quoted[i] && (i == from || !quoted[i - 1]))
+				rq[o++] = '"';
+			if (quoted[i] && (text[i] == '"' || text[i] == '\\'))
+				rq[o++] = '\\';
+			rq[o++] = text[i];
+			if (quoted[i] && (text[i + 1] == '\0' || !quoted[i + 1]))
+				rq[o++] = '"';
+		}
+		rq[o] = '\0';
+		parse_kv(p, key, rq);
 		return;
 	}
 	parse_kv(p, key, val);
@@ -518,6 +539,7 @@ config_free(struct config *cfg)
 	free(cfg->log_facility);
 	filter_config_free(cfg);
 	listen_free(cfg);
+	config_hosts_free(cfg);
 	free(cfg);
 }
 
@@ -612,6 +634,8 @@ config_build(const char *path, int given, const struct config_args *args,
 	for (i = 0; args != NULL && i < args->n; i++)
 		config_key_apply(&p, &config_keys[args->v[i].key], args->v[i].value);
 	config_finish(&p);
+	if (p.nerr == 0)
+		config_hosts_build(&p, buf == NULL);
 	if (p.nerr > 0) {
 		config_free(p.cfg);
 		return NULL;

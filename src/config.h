@@ -86,6 +86,14 @@ struct config_addr {
 	socklen_t		 addrlen;
 };
 
+/* A record key's value as given (canonical text), in order. */
+struct config_record {
+	const char		*key;		/* the key's name (static) */
+	char			*value;
+};
+
+struct hosts;
+
 /* ADDR[/PREFIX] of bogus-nxdomain= and ignore-address=. */
 struct config_net {
 	int			 family;	/* AF_INET or AF_INET6 */
@@ -135,6 +143,21 @@ struct config {
 	struct domtab		*domains;
 
 	/* ---- hosts files and records (config_hosts.c) ---- */
+	int			 no_hosts;	/* do not read /etc/hosts */
+	char			**addn_hosts;	/* files or directories */
+	size_t			 naddn_hosts;
+	char			**hostsdir;	/* watched directories */
+	size_t			 nhostsdir;
+	char			*domain;	/* domain=, for expand-hosts */
+	int			 expand_hosts;
+	char			*mx_target;
+	struct config_record	*records;	/* host-record=, cname=... */
+	size_t			 nrecords;
+	/* Built at the end of a load, immutable (hosts.h): the records,
+	 * /etc/hosts and addn-hosts; and the hostsdir= files, which the
+	 * daemon replaces whole when the directories change. */
+	struct hosts		*hosts;
+	struct hosts		*hosts_dir;
 
 	/* ---- where to listen (config_listen.c) ---- */
 	char			**interfaces;	/* interface=; "eth*": prefix */
@@ -239,6 +262,14 @@ int	config_parse_addr(const char *s, struct sockaddr_storage *,
 	    socklen_t *);
 /* Domain text to lower-cased wire form.  0 or -1. */
 int	config_domain_from_text(const char *s, struct config_domain *);
+
+/*
+ * The table of the hostsdir= files, read again (NULL: no hostsdir, or out
+ * of memory).  The daemon swaps it into cfg->hosts_dir when they change.
+ */
+struct hosts	*config_hosts_dir_load(const struct config *);
+/* The hosts file read unless no-hosts: /etc/hosts (tests change it). */
+extern const char *config_hosts_file;
 
 /*
  * log-facility: the syslog facility (LOG_DAEMON, ...) of a name as

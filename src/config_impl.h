@@ -59,6 +59,7 @@ enum key_type {
 #define K_NOPRINT	0x04	/* not in the print-back */
 #define K_NODEFAULT	0x08	/* def is descriptive, not applied */
 #define K_OPTVALUE	0x10	/* a value may be given, or none (v NULL) */
+#define K_QUOTES	0x20	/* file values keep their double quotes */
 
 struct parse;
 struct key;
@@ -187,6 +188,14 @@ void	print_address(FILE *, const struct config *, const struct key *);
 void	print_domain_flag(FILE *, const struct config *, const struct key *);
 
 /* ---- hosts files and records (config_hosts.c) ---- */
+int	set_hosts_path(struct parse *, const struct key *, const char *);
+int	set_hosts_record(struct parse *, const struct key *, const char *);
+int	set_hosts_domain(struct parse *, const struct key *, const char *);
+int	set_hosts_name(struct parse *, const struct key *, const char *);
+void	print_hosts_list(FILE *, const struct config *, const struct key *);
+void	print_hosts_record(FILE *, const struct config *, const struct key *);
+void	config_hosts_build(struct parse *, int files);
+void	config_hosts_free(struct config *);
 
 /* ---- where to listen (config_listen.c) ---- */
 #define CONFIG_MAX_INTERFACES	256	/* interface=, except-interface= */

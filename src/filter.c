@@ -36,6 +36,7 @@
 #include "config.h"
 #include "domtab.h"
 #include "filter.h"
+#include "hosts.h"
 #include "log.h"
 #include "msg.h"
 #include "policy.h"
@@ -44,19 +45,16 @@
 #define DNS_EDE_BLOCKED		15	/* RFC 8914 */
 
 /*
- * HOOK (h-hosts): whether local data (hosts files, records) has name;
- * domain-needed and bogus-priv then leave the query to it.  Until the
- * hosts module is merged: none.  Replace the body with
- * hosts_has_name(conf->hosts, name, len).
+ * Whether local data (hosts files, hostsdir, records) has name: dnsmasq's
+ * "known from /etc/hosts"; domain-needed and bogus-priv then leave the
+ * query to it.
  */
 static int
 filter_local_has_name(const struct config *conf, const uint8_t *name,
     size_t len)
 {
-	(void)conf;
-	(void)name;
-	(void)len;
-	return 0;
+	return hosts_has_name(conf->hosts, name, len) ||
+	    hosts_has_name(conf->hosts_dir, name, len);
 }
 
 /* rebind-domain-ok: name lies in a domain whose answers are exempt
@@ -201,9 +199,11 @@ policy_filter(const struct config *conf, const struct query *q, int routed,
 	 * plain name past domain-needed. */
 	if (conf->domain_needed &&
 	    (q->qtype == DNS_TYPE_A || q->qtype == DNS_TYPE_AAAA) &&
-	    name_is_plain(q->qname, q->qname_len) &&
-	    !filter_local_has_name(conf, q->qname, q->qname_len)) {
-		d->action = POLICY_NXDOMAIN;
+	    name_is_plain(q->qname, q->qname_len)) {
+		/* A plain name known locally without this type: NODATA,
+		 * still never forwarded (dnsmasq 2.90). */
+		d->action = filter_local_has_name(conf, q->qname,
+		    q->qname_len) ? POLICY_NODATA : POLICY_NXDOMAIN;
 		return 1;
 	}
 	if (conf->bogus_priv && !routed && q->qtype == DNS_TYPE_PTR &&

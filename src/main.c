@@ -47,6 +47,7 @@
 #include "briskdns.h"
 #include "clock.h"
 #include "config.h"
+#include "hostsdir.h"
 #include "intercept.h"
 #include "listen.h"
 #include "nft.h"
@@ -390,6 +391,7 @@ reload_apply(struct config *nc)
 	log_setverbose(getenv("BRISKDNS_DEBUG") != NULL || conf->log_debug);
 	servers_load();
 	resolv_watch();
+	hostsdir_watch(base, &conf);
 	route6_follow();
 	if (conf->aaaa_mode == AAAA_AUTO)
 		query_set_global_v6(route6_have_global());
@@ -961,6 +963,7 @@ main(int argc, char *argv[])
 			fatalx("signal");
 	}
 	resolv_watch_start();
+	hostsdir_watch(base, &conf);
 	reload_init();
 	if (conf->log_async > 0 && log_async_start(conf->log_async) == -1)
 		log_warn("log-async: logging synchronously");
@@ -986,6 +989,7 @@ main(int argc, char *argv[])
 	reload_shutdown();
 	event_free(resolv_ev);
 	close(resolv_tfd);
+	hostsdir_stop();
 	log_async_stop(1000);
 	pidfile_remove();
 	config_free(conf);

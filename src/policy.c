@@ -9,6 +9,9 @@
  *   0. Names briskdns answers itself (localdata.h: localhost., the
  *      loopback reverse names, CHAOS): LOCAL (or REFUSED), whatever the
  *      aaaa-mode and domain rules say; never forwarded.
+ *   0b. Hosts files and local records (hosts.h) that answer the name and
+ *      type: HOSTS, whatever the domain rules and aaaa-mode say (dnsmasq
+ *      answers hosts names before its domain rules too).
  *   1. The domain table (domtab.h): the longest matching pattern with a
  *      rule for the query decides, with dnsmasq 2.90's priorities:
  *      address= of the query's type (IN class only): ADDRESS; servers:
@@ -33,6 +36,7 @@
 #include "config.h"
 #include "domtab.h"
 #include "filter.h"
+#include "hosts.h"
 #include "localdata.h"
 #include "msg.h"
 #include "policy.h"
@@ -77,6 +81,35 @@ policy_name_in_domain(const uint8_t *name, size_t namelen,
 	return 0;
 }
 
+static int
+policy_hosts(const struct config *conf, const struct query *q,
+    struct policy_decision *d)
+{
+	const struct hosts_entry	*e;
+
+	if ((e = hosts_lookup(conf->hosts, q->qname, q->qname_len,
+	    q->qtype)) != NULL)
+		d->hosts = conf->hosts;
+	else if ((e = hosts_lookup(conf->hosts_dir, q->qname, q->qname_len,
+	    q->qtype)) != NULL)
+		d->hosts = conf->hosts_dir;
+	else
+		return 0;
+	d->action = POLICY_HOSTS;
+	d->hosts_entry = e;
+	return 1;
+}
+
+/* Whether q's name lies under arpa. (the reverse zones). */
+static int
+policy_is_reverse(const struct query *q)
+{
+	static const uint8_t	 arpa[] = "\004arpa";	/* and the root */
+
+	return q->qname_len >= sizeof(arpa) && wire_equal(q->qname +
+	    q->qname_len - sizeof(arpa), arpa, sizeof(arpa));
+}
+
 void
 policy_decide(const struct config *conf, int have_global_v6,
     const struct query *q, struct policy_decision *d)
@@ -86,9 +119,17 @@ policy_decide(const struct config *conf, int have_global_v6,
 	d->action = POLICY_FORWARD;
 	d->route = NULL;
 	d->aaaa_wait = POLICY_WAIT_NONE;
+	d->hosts = NULL;
+	d->hosts_entry = NULL;
 
 	switch (localdata_match(q)) {
 	case LOCALDATA_ANSWER:
+		/* A loopback reverse name that a hosts file has (Debian's
+		 * "127.0.1.1 HOSTNAME") gets the hosts file's answer, as in
+		 * dnsmasq; localhost. itself is always RFC 6761's. */
+		if (q->qclass == DNS_CLASS_IN && policy_is_reverse(q) &&
+		    policy_hosts(conf, q, d))
+			return;
 		d->action = POLICY_LOCAL;
 		return;
 	case LOCALDATA_REFUSED:
@@ -97,6 +138,11 @@ policy_decide(const struct config *conf, int have_global_v6,
 	case LOCALDATA_NONE:
 		break;
 	}
+
+	/* Hosts files and local records: before every domain rule and
+	 * aaaa-mode (an AAAA in a hosts file is an answer the host wants). */
+	if (q->qclass == DNS_CLASS_IN && policy_hosts(conf, q, d))
+		return;
 
 	switch (domtab_lookup(conf->domains, q->qname, q->qname_len,
 	    q->qclass == DNS_CLASS_IN ? q->qtype : 0, &d->addr)) {

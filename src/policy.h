@@ -10,6 +10,9 @@
 #include "domtab.h"
 #include "msg.h"
 
+struct hosts;
+struct hosts_entry;
+
 enum policy_action {
 	POLICY_FORWARD = 0,	/* to route's servers (NULL route: defaults) */
 	POLICY_EMPTY,		/* the empty AAAA answer, made locally */
@@ -18,6 +21,7 @@ enum policy_action {
 	POLICY_REFUSED,		/* other CHAOS queries */
 	POLICY_ADDRESS,		/* address=/dom/ADDR: A or AAAA from addr */
 	POLICY_NODATA,		/* local=/dom/ with addresses of another type */
+	POLICY_HOSTS,		/* hosts files, local records: hosts_answer */
 };
 
 /* With POLICY_FORWARD of an AAAA query: when to give up waiting. */
@@ -35,6 +39,9 @@ struct policy_decision {
 	const struct config_domain	*route;
 	/* With POLICY_ADDRESS: the addresses (the configuration's). */
 	struct domtab_match		 addr;
+	/* With POLICY_HOSTS: the table and the entry that answer. */
+	const struct hosts		*hosts;
+	const struct hosts_entry	*hosts_entry;
 };
 
 /*

@@ -31,6 +31,8 @@
 #include "clock.h"
 #include "config.h"
 #include "filter.h"
+#include "hosts.h"
+#include "ifaddr.h"
 #include "localdata.h"
 #include "log.h"
 #include "msg.h"
@@ -277,6 +279,15 @@ build_domain_answer(const struct query *q, const struct policy_decision *d,
 	}
 }
 
+/* localise-queries: addr4 on a subnet of the query's interface. */
+static int
+hosts_on_subnet(const uint8_t *addr4, void *arg)
+{
+	const struct query_client	*c = arg;
+
+	return ifaddr_on_subnet(c->ifindex, AF_INET, addr4);
+}
+
 size_t
 query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
     size_t bufsz, int *malformed)
@@ -298,6 +309,15 @@ query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
 		break;
 	case POLICY_REFUSED:
 		n = msg_reply_rcode(&q, DNS_RCODE_REFUSED, -1, buf, bufsz);
+		break;
+	case POLICY_HOSTS:
+		/* Interception answers AAAA only (INTERFACE.md): a hosts
+		 * AAAA instead of the empty answer; other types pass to the
+		 * server behind. */
+		if (q.qtype != DNS_TYPE_AAAA)
+			return 0;
+		n = hosts_answer(d.hosts, d.hosts_entry, &q, qconf->local_ttl,
+		    NULL, NULL, buf, bufsz);
 		break;
 	case POLICY_NXDOMAIN:
 	case POLICY_NODATA:
@@ -592,6 +612,18 @@ query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 		query_stats.local_other++;
 		log_query(&q, c, "CHAOS, REFUSED");
 		reply_rcode(&q, c, DNS_RCODE_REFUSED);
+		return;
+	case POLICY_HOSTS:
+		query_stats.local_other++;
+		log_query(&q, c, "hosts file or local record");
+		n = hosts_answer(d.hosts, d.hosts_entry, &q, qconf->local_ttl,
+		    qconf->localise_queries && c->ifindex != 0 ?
+		    hosts_on_subnet : NULL, (void *)c, qbuf, sizeof(qbuf));
+		if (n == 0) {
+			reply_rcode(&q, c, DNS_RCODE_SERVFAIL);
+			return;
+		}
+		reply_buf(&q, c, qbuf, n);
 		return;
 	case POLICY_FORWARD:
 		forward(&q, c, &d);

@@ -12,7 +12,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 status=0
 ran=0
 
-for target in query answer config cache ippkt ifaddr; do
+for target in query answer config cache ippkt ifaddr hosts; do
 	corpus="$top_srcdir/tests/fuzz/corpus/$target"
 	replay="$top_builddir/tests/fuzz/replay_$target"
 	if [ ! -d "$corpus" ]; then

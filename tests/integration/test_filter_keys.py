@@ -163,6 +163,28 @@ def test_domain_needed(pair, uniq):
         assert p.seen(side, dotted, "A") == 1, side
 
 
+def test_domain_needed_and_bogus_priv_leave_hosts_names(pair, workdir):
+    """A plain name and a private address that a hosts file knows are left
+    to it: dnsmasq's "known from /etc/hosts"."""
+    hosts = os.path.join(workdir, "lan.hosts")
+    with open(hosts, "w") as f:
+        f.write("192.168.44.9 lanhost\n")
+    os.chmod(hosts, 0o644)
+    p = pair(["domain-needed", "bogus-priv", "addn-hosts=" + hosts],
+             bd_only=["aaaa-mode=forward"])
+    for name, t in (("lanhost.", "A"), ("lanhost.", "AAAA"),
+                    (ptr("192.168.44.9"), "PTR"),
+                    (ptr("192.168.44.10"), "PTR")):
+        rb, rd = p.both(name, t)
+        same(rb, rd, "%s %s" % (name, t))
+    # A known name without AAAA: NODATA, and still not forwarded.
+    rb, _ = p.both("lanhost.", "AAAA")
+    assert rb.rcode() == dns.rcode.NOERROR, "a known name is not NXDOMAIN"
+    for side in ("bd", "dm"):
+        assert p.seen(side, "lanhost.") == 0, side
+        assert p.seen(side, ptr("192.168.44.10")) == 0, side
+
+
 # ---- bogus-priv -------------------------------------------------------------
 PRIVATE_PTR = [ptr("192.168.1.5"), ptr("10.0.0.1"), ptr("172.16.0.1"),
                ptr("172.31.255.1"), ptr("169.254.0.1"), ptr("192.0.2.1"),

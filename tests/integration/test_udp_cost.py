@@ -137,6 +137,16 @@ def attach(client, name, out, p):
     pytest.fail("strace did not attach within 10 s")
 
 
+def stopped(pid):
+    """Wait until pid is in a stop (T, or t under strace)."""
+    for _ in range(200):
+        with open("/proc/%d/stat" % pid) as f:
+            if f.read().rsplit(")", 1)[1].split()[0] in ("T", "t"):
+                return
+        time.sleep(0.01)
+    pytest.fail("briskdns did not stop on SIGSTOP")
+
+
 @pytest.mark.parametrize("resolv", ["no-resolv", "resolv-file"])
 def test_cached_query_syscalls(upstream, daemon, uniq, write_file, strace,
                                resolv):
@@ -159,8 +169,12 @@ def test_cached_query_syscalls(upstream, daemon, uniq, write_file, strace,
         for _ in range(QUERIES):
             c.ask(name)
         c.ask(name, MARK_BURST)
-        # A burst: sent at once, read while the daemon is slowed by strace.
+        # A burst: all of it queued while the daemon is stopped, so that it
+        # finds 64 datagrams waiting whatever else runs on the machine.
+        os.kill(d.proc.pid, signal.SIGSTOP)
+        stopped(d.proc.pid)
         ids = {c.send(name) for _ in range(BATCH)}
+        os.kill(d.proc.pid, signal.SIGCONT)
         while ids:
             got = c.recv()
             assert got is not None, "%d answers of the burst missing" % len(ids)
