@@ -92,7 +92,7 @@ cname=alias.lan,router.lan
 txt-record=txt.lan,"hello world"
 srv-host=_ldap._tcp.lan,ldap.lan,389
 mx-host=lan,mail.lan,10
-ptr-record=_http._tcp.lan,"web server._http._tcp.lan"
+ptr-record=printer._ipp._tcp.lan,printer.lan
 """
 
 
@@ -135,7 +135,18 @@ def test_local_data(pair):
         ("txt.lan.", "TXT", OK, LOCAL, "hello world"),
         ("_ldap._tcp.lan.", "SRV", OK, LOCAL, "389 ldap.lan."),
         ("lan.", "MX", OK, LOCAL, "mail.lan."),
-        ("_http._tcp.lan.", "PTR", OK, LOCAL, "_http._tcp.lan."),
+        ("printer._ipp._tcp.lan.", "PTR", OK, LOCAL, "printer.lan."),
+    ])
+
+
+def test_ptr_record_service_instance(pair):
+    """A DNS-SD service instance name has spaces in its first label
+    (dnsmasq's own ptr-record example)."""
+    p = pair('ptr-record=_http._tcp.dns-sd-services,'
+             '"New Fast Zone Report (Mobile)._http._tcp.dns-sd-services"\n')
+    check(p, [
+        ("_http._tcp.dns-sd-services.", "PTR", OK, LOCAL,
+         "new\\032fast\\032zone"),
     ])
 
 
