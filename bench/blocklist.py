@@ -331,7 +331,8 @@ def throughput(o, files):
     env = dict(os.environ, BENCH_OUT=os.path.join(OUT, "harness"))
     argv = [HARNESS, "--servers", "", "--scenarios", "b", "--rounds",
             str(o.rounds), "--duration", str(o.duration),
-            "--no-upstream-row", "--netns", o.netns + "-tp"]
+            "--no-upstream-row", "--netns", o.netns + "-tp"] + (
+                ["--pin"] if o.pin else [])
     for l in lines:
         argv += ["--server", l]
     log("  throughput: " + " ".join(shlex.quote(a) for a in argv))
@@ -404,6 +405,9 @@ def main():
                     help="skip the SIGHUP stall measurement")
     ap.add_argument("--no-throughput", dest="throughput",
                     action="store_false")
+    ap.add_argument("--pin", action="store_true",
+                    help="throughput: servers on CPU 1, dnsperf on CPU 0 "
+                    "(the harness's --pin)")
     ap.add_argument("--netns", default="bn-blocklist")
     o = ap.parse_args()
     if not o.netns.startswith("bn-"):
