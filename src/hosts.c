@@ -337,7 +337,7 @@ hosts_name_wire(const char *text, size_t len, uint8_t *wire, size_t *wlen)
 			lab = o++;
 			continue;
 		}
-		if (c <= ' ' || c >= 0x7f)
+		if (c < ' ' || c >= 0x7f)	/* a space: DNS-SD instance names */
 			return -1;
 		if (o - lab - 1 >= DNS_MAXLABEL)
 			return -1;

@@ -150,7 +150,11 @@ policy_decide(const struct config *conf, int have_global_v6,
 		d->action = POLICY_ADDRESS;
 		return;
 	case DOMTAB_NXDOMAIN:
-		d->action = POLICY_NXDOMAIN;
+		/* local=/lan/ and a name local data has, without this
+		 * type: the name exists (dnsmasq 2.90: NODATA). */
+		d->action = hosts_has_name(conf->hosts, q->qname,
+		    q->qname_len) || hosts_has_name(conf->hosts_dir, q->qname,
+		    q->qname_len) ? POLICY_NODATA : POLICY_NXDOMAIN;
 		return;
 	case DOMTAB_NODATA:
 		d->action = POLICY_NODATA;

@@ -651,7 +651,11 @@ START_TEST(test_name_wire)
 	ck_assert_int_eq(hosts_name_wire(".", 1, w, &n), -1);
 	ck_assert_int_eq(hosts_name_wire(".a", 2, w, &n), -1);
 	ck_assert_int_eq(hosts_name_wire("a..", 3, w, &n), -1);
-	ck_assert_int_eq(hosts_name_wire("a b", 3, w, &n), -1);
+	/* A space is a DNS-SD instance name's (ptr-record's target, as
+	 * dnsmasq); control characters are not names. */
+	ck_assert_int_eq(hosts_name_wire("a b", 3, w, &n), 0);
+	ck_assert_int_eq(memcmp(w, "\003a b\000", 5), 0);
+	ck_assert_int_eq(hosts_name_wire("a\tb", 3, w, &n), -1);
 	memset(big, 'a', sizeof(big));
 	ck_assert_int_eq(hosts_name_wire(big, 63, w, &n), 0);
 	ck_assert_int_eq(hosts_name_wire(big, 64, w, &n), -1);
