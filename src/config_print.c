@@ -117,9 +117,20 @@ print_key(FILE *f, const struct config *cfg, const struct key *k)
 			fprintf(f, "%s=%s\n", k->name, s);
 		break;
 	case KT_ADDRESS:
+		/* The default addresses in a comment: given, they would
+		 * read back as chosen (local-service=host then has no
+		 * effect, and an address that cannot be bound is fatal). */
+		if (cfg->listen_default && cfg->nlisten > 0)
+			fprintf(f, "# %s: ", k->name);
 		for (i = 0; i < cfg->nlisten; i++)
-			fprintf(f, "%s=%s\n", k->name, addr_text(
-			    &cfg->listen[i].addr, ab, sizeof(ab)));
+			if (cfg->listen_default)
+				fprintf(f, "%s%s", i > 0 ? "," : "", addr_text(
+				    &cfg->listen[i].addr, ab, sizeof(ab)));
+			else
+				fprintf(f, "%s=%s\n", k->name, addr_text(
+				    &cfg->listen[i].addr, ab, sizeof(ab)));
+		if (cfg->listen_default && cfg->nlisten > 0)
+			fputs(" (the default)\n", f);
 		break;
 	case KT_SERVER:
 	case KT_DOMAINLIST:

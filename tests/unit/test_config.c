@@ -792,6 +792,46 @@ START_TEST(test_listen_print_restart)
 }
 END_TEST
 
+/*
+ * The default listen addresses read back as the default (review): given
+ * as listen-address= lines, local-service=host would lose its effect.
+ */
+static const char *const listen_default_cases[] = {
+	"", "local-service=host\n", "local-service\n",
+	"listen-address=127.0.0.1\nlocal-service=host\n",
+};
+
+START_TEST(test_listen_default_print)
+{
+	const char		*text = listen_default_cases[_i];
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*a, *b;
+	char			*out = NULL, *out2 = NULL;
+	size_t			 len;
+	FILE			*f;
+
+	a = config_load_buffer("buf", text, strlen(text), &errs);
+	ck_assert_ptr_nonnull(a);
+	f = open_memstream(&out, &len);
+	config_print(f, a);
+	fclose(f);
+	b = config_load_buffer("out", out, len, &errs);
+	ck_assert_msg(b != NULL, "%s", errs.n > 0 ? errs.msg[0] : "?");
+	ck_assert_int_eq(b->listen_default, a->listen_default);
+	ck_assert_msg(b->clients == a->clients, "%s: clients %d, read back %d",
+	    text, a->clients, b->clients);
+	ck_assert_int_eq(b->local_service_ignored, a->local_service_ignored);
+	f = open_memstream(&out2, &len);
+	config_print(f, b);
+	fclose(f);
+	ck_assert_str_eq(strchr(out, '\n'), strchr(out2, '\n'));
+	config_free(a);
+	config_free(b);
+	free(out);
+	free(out2);
+}
+END_TEST
+
 /* ---- buffers and bounds ------------------------------------------------- */
 
 static const struct {
@@ -1206,6 +1246,8 @@ config_suite(void)
 	tcase_add_test(tc, test_nfqueue_print);
 	tcase_add_loop_test(tc, test_listen_clients, 0, NCASES(listen_cases));
 	tcase_add_test(tc, test_listen_print_restart);
+	tcase_add_loop_test(tc, test_listen_default_print, 0,
+	    NCASES(listen_default_cases));
 	tcase_add_loop_test(tc, test_buffer, 0, NCASES(buffer_cases));
 	tcase_add_loop_test(tc, test_resolv, 0, NCASES(resolv_cases));
 	tcase_add_test(tc, test_resolv_missing);
