@@ -437,6 +437,34 @@ set_hosts_path(struct parse *p, const struct key *k, const char *v)
 	return add_string(p, k, &cfg->addn_hosts, &cfg->naddn_hosts, v);
 }
 
+/*
+ * A record's print-back: the value as the setter got it.  The file
+ * reader takes quotes off (but for K_QUOTES keys, which keep them), so a
+ * value with a quote, a backslash, a blank or '#' (from a quoted run:
+ * cname=a,"b \"c\" ") is printed quoted, as a string key's; else it
+ * would read back as another value.
+ */
+static int
+record_quoted(const struct key *k, const char *v)
+{
+	return !(k->flags & K_QUOTES) && string_quoted(v);
+}
+
+/* The length of that line, without the newline: it must read back. */
+static size_t
+record_line_len(const struct key *k, const char *v)
+{
+	size_t	 n = strlen(k->name) + 1 + strlen(v);
+
+	if (record_quoted(k, v)) {
+		n += 2;
+		for (; *v != '\0'; v++)
+			if (*v == '"' || *v == '\\')
+				n++;
+	}
+	return n;
+}
+
 int
 set_hosts_record(struct parse *p, const struct key *k, const char *v)
 {
@@ -451,7 +479,8 @@ set_hosts_record(struct parse *p, const struct key *k, const char *v)
 			break;
 	if (i == sizeof(rec_keys) / sizeof(rec_keys[0]))
 		return -1;
-	if (strchr(v, '\n') != NULL || strlen(v) > CONFIG_MAX_LINE - 40) {
+	if (strchr(v, '\n') != NULL || strlen(v) > CONFIG_MAX_LINE - 40 ||
+	    record_line_len(k, v) > CONFIG_MAX_LINE) {
 		kerr(p, k, "'%s' is too long", show(v, sb, sizeof(sb)));
 		return -1;
 	}
@@ -529,11 +558,20 @@ print_hosts_list(FILE *f, const struct config *cfg, const struct key *k)
 void
 print_hosts_record(FILE *f, const struct config *cfg, const struct key *k)
 {
-	size_t	 i, n = 0;
+	const char	*s;
+	size_t		 i, n = 0;
 
 	for (i = 0; i < cfg->nrecords; i++)
 		if (strcmp(cfg->records[i].key, k->name) == 0) {
-			fprintf(f, "%s=%s\n", k->name, cfg->records[i].value);
+			s = cfg->records[i].value;
+			if (record_quoted(k, s)) {
+				fprintf(f, "%s=\"", k->name);
+				for (; *s != '\0'; s++)
+					fprintf(f, "%s%c", *s == '"' ||
+					    *s == '\\' ? "\\" : "", *s);
+				fputs("\"\n", f);
+			} else
+				fprintf(f, "%s=%s\n", k->name, s);
 			n++;
 		}
 	if (n == 0)
