@@ -200,6 +200,9 @@ struct config {
 	unsigned int		 log_async;	/* queued lines; 0: off */
 	int			 log_debug;	/* log_debug() lines too */
 
+	/* ---- dnsmasq keys with no effect (config_reject.c) ---- */
+	int			 no_ident;	/* CHAOS queries: REFUSED */
+	uint32_t		 noop_given;	/* keys accepted, no effect */
 };
 
 /* Errors, each a full line: "file:line: what" or "option --key: what". */
@@ -282,6 +285,13 @@ int	config_log_facility(const char *name);
  * local-service and any-client (restart keys of config_listen.c).
  */
 void	config_listen_keep(struct config *new, struct config *old);
+
+/*
+ * The dnsmasq keys given that briskdns accepts with no effect: note(key,
+ * why, arg) for each, for a line in the log at start.
+ */
+void	config_noop_notes(const struct config *,
+	    void (*note)(const char *key, const char *why, void *), void *arg);
 
 /* Keys that need a restart (SIGHUP keeps their old values). */
 int	config_restart_keys_differ(const struct config *old,

@@ -254,5 +254,7 @@ const struct reject	*config_reject_find(const char *);
 const struct reject	*config_reject_find_short(int);
 int	config_reject(struct parse *, const char *);
 int	config_reject_short(struct parse *, int);
+int	set_noop(struct parse *, const struct key *, const char *);
+void	print_noop(FILE *, const struct config *, const struct key *);
 
 #endif

@@ -276,6 +276,35 @@ const struct key config_keys[] = {
 	{ "log-debug", 0, KT_FLAG, 0, NULL, NULL, F(log_debug), 0, 0, NULL,
 	    NULL, "log debugging messages too" },
 
+
+	/* ---- dnsmasq keys with no effect (config_reject.c) ---- */
+	{ "no-ident", 0, KT_FLAG, 0, NULL, NULL, F(no_ident), 0, 0, NULL,
+	    NULL, "CHAOS queries (version.bind) get REFUSED, not briskdns's "
+	    "name and version" },
+	{ "domain-suffix", 0, KT_STRING, K_NOPRINT, NULL, "DOMAIN",
+	    F(domain), 0, 0, set_hosts_domain, NULL,
+	    "dnsmasq's old spelling of domain" },
+	{ "cache-rr", 0, KT_STRING, K_OPTVALUE | K_REPEAT, NULL, "TYPE,...",
+	    0, 0, 0, 0, set_noop, print_noop, "no effect: briskdns caches "
+	    "answers of every record type already" },
+	{ "no-round-robin", 0, KT_STRING, K_OPTVALUE, NULL, NULL, 0, 0, 1, 0,
+	    set_noop, print_noop,
+	    "no effect: briskdns does not reorder records" },
+	{ "strip-mac", 0, KT_STRING, K_OPTVALUE, NULL, NULL, 0, 0, 2, 0,
+	    set_noop, print_noop, "no effect: briskdns never forwards a "
+	    "client's EDNS options (MAC)" },
+	{ "strip-subnet", 0, KT_STRING, K_OPTVALUE, NULL, NULL, 0, 0, 3, 0,
+	    set_noop, print_noop, "no effect: briskdns never forwards a "
+	    "client's EDNS options (ECS)" },
+	{ "fast-dns-retry", 0, KT_STRING, K_OPTVALUE, NULL, "[MS[,MS]]", 0,
+	    0, 4, 0, set_noop, print_noop, "no effect: briskdns times "
+	    "retransmissions per server from measured round-trip times" },
+	{ "max-tcp-connections", 0, KT_STRING, K_OPTVALUE, NULL, "COUNT", 0,
+	    0, 5, 0, set_noop, print_noop,
+	    "no effect: briskdns bounds its TCP connections itself" },
+	{ "port-limit", 0, KT_STRING, K_OPTVALUE, NULL, "COUNT", 0, 0, 6, 0,
+	    set_noop, print_noop, "no effect: briskdns sends each upstream "
+	    "query from a fresh random port (RFC 5452)" },
 };
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
 

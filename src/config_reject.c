@@ -156,10 +156,6 @@ const struct reject config_rejects[] = {
 	{ "add-subnet", 0, WHY_CLIENT },
 	{ "add-cpe-id", 0, WHY_CLIENT },
 	{ "umbrella", 0, WHY_CLIENT },
-	{ "strip-mac", 0, "briskdns never forwards a client's MAC option: "
-	    "nothing to strip; remove the key" },
-	{ "strip-subnet", 0, "briskdns never forwards a client's subnet "
-	    "option: nothing to strip; remove the key" },
 
 	/* ---- authoritative zones ---- */
 	{ "auth-server", 0, WHY_AUTH },
@@ -189,27 +185,16 @@ const struct reject config_rejects[] = {
 	    "mx-host" },
 	{ "alias", 'V', "briskdns does not rewrite addresses in upstream "
 	    "answers" },
-	{ "domain-suffix", 0, "dnsmasq's old spelling of domain=; write "
-	    "domain=" },
 	{ "filterwin2k", 'f', "briskdns does not filter by query pattern; "
 	    "to block names use address=/DOMAIN/ or local=/DOMAIN/" },
-	{ "cache-rr", 0, "briskdns caches answers of every record type; "
-	    "remove the key" },
-	{ "no-round-robin", 0, "briskdns does not reorder records; remove "
-	    "the key" },
-	{ "no-ident", 0, "briskdns gives no name or version in CHAOS "
-	    "answers: nothing to turn off; remove the key" },
-	{ "fast-dns-retry", 0, "briskdns times retransmissions per server "
-	    "itself (a client gets SERVFAIL within 4 seconds); remove the "
-	    "key" },
-	{ "port-limit", 0, "briskdns sends every upstream query from one "
-	    "fresh random port (RFC 5452); remove the key" },
-	{ "max-tcp-connections", 0, "briskdns bounds TCP connections "
-	    "itself; remove the key" },
 	{ "dumpfile", 0, "briskdns writes no packet dumps; use tcpdump, "
 	    "and log-queries" },
 	{ "dumpmask", 0, "briskdns writes no packet dumps; use tcpdump, "
 	    "and log-queries" },
+	{ "dns-loop-detect", 0, "briskdns does not probe its upstreams for "
+	    "forwarding loops; it refuses at start a server= that is itself "
+	    "(its listen address and port) and leaves its own addresses out "
+	    "of resolv-file; remove the key" },
 	{ "conf-script", 0, "briskdns runs no programs from its "
 	    "configuration; write the output to a file and use conf-file "
 	    "or conf-dir" },
@@ -270,4 +255,39 @@ config_reject_short(struct parse *p, int c)
 		return -1;
 	perr(p, "option -%c (--%s): %s", c, r->name, r->why);
 	return 0;
+}
+
+/* ---- dnsmasq keys accepted with no effect ------------------------------ */
+
+/*
+ * Keys whose purpose briskdns already meets by itself: a dnsmasq.conf
+ * that has them starts unchanged, a line at start says that the key has
+ * no effect and why, and --test prints it back as a comment.  The key's
+ * min field is its bit in cfg->noop_given, its help the reason.
+ */
+int
+set_noop(struct parse *p, const struct key *k, const char *v)
+{
+	(void)v;
+	p->cfg->noop_given |= 1U << k->min;
+	return 0;
+}
+
+void
+print_noop(FILE *f, const struct config *cfg, const struct key *k)
+{
+	if (cfg->noop_given & (1U << k->min))
+		fprintf(f, "# %s: %s\n", k->name, k->help);
+}
+
+void
+config_noop_notes(const struct config *cfg,
+    void (*note)(const char *key, const char *why, void *), void *arg)
+{
+	size_t	i;
+
+	for (i = 0; i < config_nkeys; i++)
+		if (config_keys[i].set == set_noop &&
+		    (cfg->noop_given & (1U << config_keys[i].min)))
+			note(config_keys[i].name, config_keys[i].help, arg);
 }

@@ -81,6 +81,15 @@ static struct {
 	struct timespec	 ctime;
 } resolv_seen;
 
+/* A dnsmasq key given that has no effect here (config_noop_notes). */
+static void
+log_noop(const char *key, const char *why, void *arg)
+{
+	(void)arg;
+	log_info("%s: accepted for dnsmasq compatibility, %s",
+	    key, why);
+}
+
 static int
 uses_resolv(const struct config *c)
 {
@@ -431,6 +440,7 @@ reload_event(int fd, short ev, void *arg)
 			    "in %llu ms), cache cleared",
 			    (unsigned long long)(rld.loaded_ms - rld.started_ms),
 			    (unsigned long long)(clock_ms() - now));
+			config_noop_notes(nc, log_noop, NULL);
 		}
 		config_errors_clear(&errs);
 		pthread_mutex_lock(&rld.mtx);
@@ -970,6 +980,7 @@ main(int argc, char *argv[])
 
 	log_info("started, version %s, aaaa-mode %s, cache %zu entries",
 	    PACKAGE_VERSION, aaaa_mode_name(conf), conf->cache_size);
+	config_noop_notes(conf, log_noop, NULL);
 	daemon_ready(ready_fd);
 
 	event_base_dispatch(base);

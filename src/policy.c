@@ -124,6 +124,10 @@ policy_decide(const struct config *conf, int have_global_v6,
 
 	switch (localdata_match(q)) {
 	case LOCALDATA_ANSWER:
+		if (q->qclass == DNS_CLASS_CH && conf->no_ident) {
+			d->action = POLICY_REFUSED;	/* no-ident */
+			return;
+		}
 		/* A loopback reverse name that a hosts file has (Debian's
 		 * "127.0.1.1 HOSTNAME") gets the hosts file's answer, as in
 		 * dnsmasq; localhost. itself is always RFC 6761's. */

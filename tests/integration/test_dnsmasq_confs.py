@@ -16,9 +16,11 @@ import re
 import shutil
 import subprocess
 
+import dns.message
+import dns.rcode
 import pytest
 
-from bdutil import run_briskdns
+from bdutil import run_briskdns, udp_query
 
 TOP = os.environ.get("top_srcdir") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -155,3 +157,56 @@ def test_every_dnsmasq_key_known(workdir):
         r = run_briskdns(["--test", "-C", path])
         unknown += re.findall(r"unknown key '([^']*)'", r.stderr)
     assert not unknown, "unknown to briskdns: %s" % " ".join(unknown)
+
+
+# ---- keys accepted with no effect, no-ident, domain-suffix, refusals ------
+NOOPS = ["cache-rr=TXT,MX", "no-round-robin", "strip-mac", "strip-subnet",
+         "fast-dns-retry=1000", "max-tcp-connections=20", "port-limit=4"]
+
+
+def test_noop_keys_start_and_say_so(daemon, upstream, write_file):
+    """Keys whose purpose briskdns meets by itself: the daemon starts, the
+    log says each has no effect and why, --test prints them as comments."""
+    up = upstream()
+    path = write_file("noops.conf", "\n".join(NOOPS) + "\n")
+    r = run_briskdns(["--test", "-C", path, "--no-resolv", "--no-hosts"])
+    assert r.returncode == 0, r.stderr
+    for k in NOOPS:
+        name = k.split("=")[0]
+        assert re.search(r"^# %s: no effect: \S" % name, r.stdout, re.M), \
+            "--test does not print %s back:\n%s" % (name, r.stdout)
+    d = daemon(conf=path, servers=[up])
+    for k in NOOPS:
+        assert d.wait_log(r"%s: accepted for dnsmasq compatibility, no "
+                          r"effect: " % k.split("=")[0]), d.log()
+    assert d.q("noop.example.com.")[0] is not None
+
+
+def test_no_ident(daemon, upstream):
+    """no-ident: CHAOS queries for the name and version get REFUSED
+    (dnsmasq 2.90 answers NOTIMP; briskdns refuses every CHAOS query it
+    does not answer); without it, the version."""
+    up = upstream()
+    q = dns.message.make_query("version.bind.", "TXT", "CH")
+    plain = daemon(servers=[up])
+    r, _ = udp_query(plain.port, q)
+    assert r.rcode() == dns.rcode.NOERROR and r.answer
+    d = daemon("--no-ident", servers=[up])
+    r, _ = udp_query(d.port, q)
+    assert r.rcode() == dns.rcode.REFUSED and not r.answer
+    assert not up.queries(qname="version.bind.")
+
+
+def test_domain_suffix_is_domain(workdir, write_file):
+    path = write_file("ds.conf", "domain-suffix=lan\nexpand-hosts\n")
+    r = run_briskdns(["--test", "-C", path, "--no-resolv", "--no-hosts"])
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"^domain=lan$", r.stdout, re.M), r.stdout
+
+
+def test_dns_loop_detect_refused_with_reason(write_file):
+    path = write_file("loop.conf", "dns-loop-detect\n")
+    r = run_briskdns(["--test", "-C", path])
+    assert r.returncode == 1
+    assert "loop.conf:1: dns-loop-detect: briskdns does not probe" in \
+        r.stderr, r.stderr

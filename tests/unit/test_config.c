@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_impl.h"	/* the key table (test_example) */
 #include "domtab.h"
 
 #ifndef CONF_DIR
@@ -503,20 +504,6 @@ END_TEST
  */
 START_TEST(test_example)
 {
-	static const char *names[] = { "conf-file", "no-daemon",
-	    "keep-in-foreground", "port", "listen-address", "server",
-	    "resolv-file", "no-resolv", "strict-order", "all-servers",
-	    "dns-forward-max", "cache-size", "neg-ttl", "min-cache-ttl",
-	    "max-cache-ttl", "serve-stale", "prefetch", "aaaa-mode",
-	    "filter-AAAA", "aaaa-forward",
-	    "local-ttl", "edns-packet-max", "log-queries", "pid-file",
-	    "user", "group",
-	    "nfqueue", "nfqueue-port", "nfqueue-rules",
-	    "local", "address", "rev-server", "rebind-domain-ok",
-	    /* where to listen */
-	    "interface", "except-interface", "bind-interfaces",
-	    "bind-dynamic", "local-service", "any-client",
-	    "localise-queries" };
 	struct config_errors	 errs = { NULL, 0 };
 	struct config		*cfg;
 	char			*example, *want, *got = NULL, key[64];
@@ -526,10 +513,13 @@ START_TEST(test_example)
 
 	example = slurp(path);
 	ck_assert_ptr_nonnull(example);
-	for (i = 0; i < sizeof(names) / sizeof(*names); i++) {
-		snprintf(key, sizeof(key), "\n#%s", names[i]);
+	/* Every key of the table but those of the command line only. */
+	for (i = 0; i < config_nkeys; i++) {
+		if (config_keys[i].flags & K_CMDLINE)
+			continue;
+		snprintf(key, sizeof(key), "\n#%s", config_keys[i].name);
 		ck_assert_msg(strstr(example, key) != NULL, "%s: no %s", path,
-		    names[i]);
+		    config_keys[i].name);
 	}
 	cfg = config_load_file(path, &errs);
 	ck_assert_msg(cfg != NULL, "%s", errs.n > 0 ? errs.msg[0] : "?");
