@@ -217,6 +217,15 @@ server_spec(struct parse *p, const struct key *k, const char *v,
 		    "address family", show(v, sb, sizeof(sb)));
 		return -1;
 	}
+	/* As query-port: one fixed port leaves only the ID to guard the
+	 * answers (RFC 5452), and the concurrent queries to that server
+	 * would each bind it and take one another's answers. */
+	if (addr_port(&srv->source) != 0) {
+		kerr(p, k, "'%s': a fixed source port is refused: it leaves "
+		    "only the query ID to guard the answers (RFC 5452); give "
+		    "the source address alone", show(v, sb, sizeof(sb)));
+		return -1;
+	}
 	return 0;
 }
 
