@@ -302,6 +302,8 @@ print_filter_flag(FILE *f, const struct config *cfg, const struct key *k)
 {
 	if (*(const int *)FIELD(cfg, k))
 		fprintf(f, "%s\n", k->name);
+	else
+		fprintf(f, "# %s: off\n", k->name);
 }
 
 void
@@ -313,6 +315,8 @@ print_filter_number(FILE *f, const struct config *cfg, const struct key *k)
 	    *(const uint32_t *)FIELD(cfg, k);
 	if (n != 0)
 		fprintf(f, "%s=%lu\n", k->name, n);
+	else
+		fprintf(f, "# %s: none\n", k->name);
 }
 
 void
@@ -329,6 +333,8 @@ print_filter_nets(FILE *f, const struct config *cfg, const struct key *k)
 		n = cfg->ignore_address;
 		cnt = cfg->nignore_address;
 	}
+	if (cnt == 0)
+		fprintf(f, "# %s: none\n", k->name);
 	for (i = 0; i < cnt; i++) {
 		inet_ntop(n[i].family, n[i].addr, a, sizeof(a));
 		if (n[i].prefix == (n[i].family == AF_INET ? 32u : 128u))
@@ -344,8 +350,10 @@ print_filter_rr(FILE *f, const struct config *cfg, const struct key *k)
 	size_t	 i;
 	char	 b[8];
 
-	if (cfg->nfilter_rr == 0)
+	if (cfg->nfilter_rr == 0) {
+		fprintf(f, "# %s: none\n", k->name);
 		return;
+	}
 	fprintf(f, "%s=", k->name);
 	for (i = 0; i < cfg->nfilter_rr; i++)
 		fprintf(f, "%s%s", i ? "," : "", rr_text(cfg->filter_rr[i], b,
