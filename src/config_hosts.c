@@ -450,21 +450,6 @@ record_quoted(const struct key *k, const char *v)
 	return !(k->flags & K_QUOTES) && string_quoted(v);
 }
 
-/* The length of that line, without the newline: it must read back. */
-static size_t
-record_line_len(const struct key *k, const char *v)
-{
-	size_t	 n = strlen(k->name) + 1 + strlen(v);
-
-	if (record_quoted(k, v)) {
-		n += 2;
-		for (; *v != '\0'; v++)
-			if (*v == '"' || *v == '\\')
-				n++;
-	}
-	return n;
-}
-
 int
 set_hosts_record(struct parse *p, const struct key *k, const char *v)
 {
@@ -480,7 +465,8 @@ set_hosts_record(struct parse *p, const struct key *k, const char *v)
 	if (i == sizeof(rec_keys) / sizeof(rec_keys[0]))
 		return -1;
 	if (strchr(v, '\n') != NULL || strlen(v) > CONFIG_MAX_LINE - 40 ||
-	    record_line_len(k, v) > CONFIG_MAX_LINE) {
+	    config_line_len(k, v, record_quoted(k, v)) >
+	    CONFIG_MAX_LINE) {
 		kerr(p, k, "'%s' is too long", show(v, sb, sizeof(sb)));
 		return -1;
 	}

@@ -167,6 +167,7 @@ int	domains_parse(struct parse *, const struct key *, const char *,
 #define AAAA_NMODES	(AAAA_AFTER_A + 1)
 extern const char *const aaaa_mode_names[AAAA_NMODES];
 int	string_quoted(const char *);
+size_t	config_line_len(const struct key *, const char *, int);
 
 /* ---- print-back (config_print.c) ---- */
 void	print_conf_file(FILE *, const struct config *, const struct key *);

@@ -381,16 +381,15 @@ string_quoted(const char *s)
 }
 
 /*
- * The length of the print-back line of key k with the string value v
- * (print_key), without the newline: it must read back, so it must fit
- * CONFIG_MAX_LINE.
+ * The length of the print-back line "key=value" of v, quoted and escaped
+ * when quoted is set: it must fit CONFIG_MAX_LINE to read back.
  */
-static size_t
-string_line_len(const struct key *k, const char *v)
+size_t
+config_line_len(const struct key *k, const char *v, int quoted)
 {
 	size_t	 n = strlen(k->name) + 1 + strlen(v);
 
-	if (string_quoted(v)) {
+	if (quoted) {
 		n += 2;
 		for (; *v != '\0'; v++)
 			if (*v == '"' || *v == '\\')
@@ -412,7 +411,7 @@ set_path(struct parse *p, const struct key *k, const char *v)
 			return -1;
 		}
 	/* Escaped, it may be longer than the line that gave it. */
-	if (string_line_len(k, v) > CONFIG_MAX_LINE) {
+	if (config_line_len(k, v, string_quoted(v)) > CONFIG_MAX_LINE) {
 		kerr(p, k, "'%s' is too long (the line %s=\"...\" would "
 		    "exceed %d characters)", show(v, sb, sizeof(sb)), k->name,
 		    CONFIG_MAX_LINE);
