@@ -114,28 +114,16 @@ server_add(struct parse *p, const struct key *k, const struct config_server *s)
 	return 0;
 }
 
-/* "ADDR[#PORT]" of a source: port 0 (any) unless given. */
+/*
+ * "ADDR" of a source (port 0: any).  -1: not an address; -2: a fixed
+ * port, "ADDR#PORT", which is refused (server_spec says why).
+ */
 static int
 parse_source(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 {
-	char		 buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 16], *hash;
-	unsigned long	 port = 0;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, strlen(s) + 1);
-	if ((hash = strrchr(buf, '#')) != NULL) {
-		*hash++ = '\0';
-		if (parse_ulong(hash, 65535, &port) == -1)
-			return -1;
-	}
-	if (parse_host(buf, ss, len) == -1)
-		return -1;
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-	return 0;
+	if (strchr(s, '#') != NULL)
+		return -2;
+	return parse_host(s, ss, len) == -1 ? -1 : 0;
 }
 
 static int
@@ -195,35 +183,37 @@ server_spec(struct parse *p, const struct key *k, const char *v,
 		}
 		memcpy(srv->ifname, at, (size_t)(at2 - at));
 		src = at2 + 1;
-	} else if (parse_source(at, &srv->source, &srv->sourcelen) == 0)
+	} else if (parse_source(at, &srv->source, &srv->sourcelen) != -1)
 		src = at;
 	else if (ifname_ok(at, strlen(at))) {
 		memcpy(srv->ifname, at, strlen(at));
 		return 0;
 	} else {
 		kerr(p, k, "'%s': after @, expected an interface name or a "
-		    "source address[#port]", show(v, sb, sizeof(sb)));
+		    "source address", show(v, sb, sizeof(sb)));
 		return -1;
 	}
-	if (parse_source(src, &srv->source, &srv->sourcelen) == -1) {
+	switch (parse_source(src, &srv->source, &srv->sourcelen)) {
+	case -1: {
 		char	sb2[SHOWBUF];
 
-		kerr(p, k, "'%s': '%s' is not a source address[#port]",
+		kerr(p, k, "'%s': '%s' is not a source address",
 		    show(v, sb, sizeof(sb)), show(src, sb2, sizeof(sb2)));
+		return -1;
+	}
+	case -2:
+		/* As query-port: one fixed port leaves only the ID to
+		 * guard the answers (RFC 5452), and the concurrent queries
+		 * to that server would each bind it and take one another's
+		 * answers. */
+		kerr(p, k, "'%s': a fixed source port is refused: it leaves "
+		    "only the query ID to guard the answers (RFC 5452); give "
+		    "the source address alone", show(v, sb, sizeof(sb)));
 		return -1;
 	}
 	if (srv->source.ss_family != srv->addr.ss_family) {
 		kerr(p, k, "'%s': the source address is not of the server's "
 		    "address family", show(v, sb, sizeof(sb)));
-		return -1;
-	}
-	/* As query-port: one fixed port leaves only the ID to guard the
-	 * answers (RFC 5452), and the concurrent queries to that server
-	 * would each bind it and take one another's answers. */
-	if (addr_port(&srv->source) != 0) {
-		kerr(p, k, "'%s': a fixed source port is refused: it leaves "
-		    "only the query ID to guard the answers (RFC 5452); give "
-		    "the source address alone", show(v, sb, sizeof(sb)));
 		return -1;
 	}
 	return 0;

@@ -218,8 +218,8 @@ parse_addr_port(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 		}
 	}
 	if (strchr(buf, '@') != NULL) {
-		*why = "names a source address or interface (@), which "
-		    "briskdns does not support";
+		*why = "has an @ part (a source or interface), which is not "
+		    "taken here";
 		return -1;
 	}
 	if (parse_host(buf, ss, len) == -1) {
