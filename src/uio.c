@@ -100,14 +100,6 @@ sa_set_port(struct sockaddr_storage *ss, uint16_t port)
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
-static uint16_t
-sa_port(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-}
-
 /* Whether a UDP socket of b needs binding before connect(). */
 static int
 udp_needs_bind(const struct uio_bind *b)
@@ -118,8 +110,8 @@ udp_needs_bind(const struct uio_bind *b)
 
 /*
  * Bind a fresh socket fd of family af: b's device, b's source address
- * (its port when it has one: that one port for every query to the
- * server), else a random port of min-port..max-port.  udp: the port
+ * (never a fixed port of it), and a random port of min-port..max-port
+ * when that range is set.  udp: the port
  * range applies (TCP takes the kernel's port).  0, or -1 with errno.
  */
 static int
@@ -127,7 +119,7 @@ sock_bind(int fd, int af, const struct uio_bind *b, int udp)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
-	int			 tries, one = 1;
+	int			 tries;
 
 	if (b != NULL && b->ifname[0] != '\0' && setsockopt(fd, SOL_SOCKET,
 	    SO_BINDTODEVICE, b->ifname, strlen(b->ifname)) == -1)
@@ -141,13 +133,8 @@ sock_bind(int fd, int af, const struct uio_bind *b, int udp)
 		}
 		memcpy(&ss, &b->source, b->sourcelen);
 		len = b->sourcelen;
-		if (!udp)
-			sa_set_port(&ss, 0);
-		else if (sa_port(&ss) != 0) {
-			(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-			    sizeof(one));
-			return bind(fd, (struct sockaddr *)&ss, len);
-		}
+		/* Never one fixed port (the configuration refuses it). */
+		sa_set_port(&ss, 0);
 	} else {
 		ss.ss_family = af;
 		len = af == AF_INET ? sizeof(struct sockaddr_in) :
