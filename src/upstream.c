@@ -86,7 +86,7 @@ struct server {
 	socklen_t		 addrlen;
 	int			 has_domain;
 	struct config_domain	 domain;
-	struct uio_bind		 bind;		/* @INTERFACE, @SOURCE[#PORT] */
+	struct uio_bind		 bind;		/* @INTERFACE, @SOURCE */
 	char			 name[INET6_ADDRSTRLEN + 8];
 	struct rtt		 rtt[RTT_NCLASS];
 	uint64_t		 last_rx;	/* us; the last answer of any kind */
