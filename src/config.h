@@ -66,8 +66,9 @@ struct config_server {
 	struct sockaddr_storage	 addr;		/* port filled in (53 default) */
 	socklen_t		 addrlen;
 	int			 from_resolv;	/* came from resolv-file */
-	/* ADDR@INTERFACE and ADDR@SOURCE (dnsmasq; a #PORT is refused): how queries to
-	 * this server leave; "" and family AF_UNSPEC: as the kernel routes. */
+	/* ADDR@INTERFACE and ADDR@SOURCE (dnsmasq; a #PORT is refused):
+	 * how queries to this server leave; "" and family AF_UNSPEC: as
+	 * the kernel routes. */
 	char			 ifname[16];	/* IF_NAMESIZE */
 	struct sockaddr_storage	 source;	/* port 0: any */
 	socklen_t		 sourcelen;

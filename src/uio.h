@@ -41,8 +41,8 @@ typedef void (*uio_cb)(void *arg);
 
 /*
  * How a server's queries leave (server=ADDR@INTERFACE,
- * ADDR@SOURCE): bound to a device, bound to a source address and
- * port.  "" and AF_UNSPEC (sourcelen 0): as the kernel routes.
+ * ADDR@SOURCE): bound to a device, bound to a source address (any
+ * port).  "" and AF_UNSPEC (sourcelen 0): as the kernel routes.
  */
 struct uio_bind {
 	char			 ifname[16];
