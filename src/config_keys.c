@@ -48,7 +48,7 @@ const struct key config_keys[] = {
 	    "127.0.0.1 and ::1", "ADDR[,ADDR...]", 0, 0, 0, 0,
 	    set_listen_list, NULL, "address to listen on (repeatable)" },
 	{ "server", 'S', KT_SERVER, K_REPEAT | K_NODEFAULT,
-	    "from resolv-file", "[/DOMAIN/]ADDR[#PORT][@IF][@SRC[#PORT]]", 0,
+	    "from resolv-file", "[/DOMAIN/]ADDR[#PORT][@IF][@SRC]", 0,
 	    0, 0, 0, set_server, print_servers, "upstream server, for DOMAIN "
 	    "only if given; /DOMAIN/ alone: local (NXDOMAIN), /DOMAIN/#: "
 	    "the default servers (repeatable)" },
