@@ -135,6 +135,14 @@ def children(pid):
         return []
 
 
+def daemon_child(pid):
+    """The keeper's children, once it has forked the daemon: a door that
+    needs no listener is ready (its nftables table made) before the
+    keeper forks, so the fork may still be coming."""
+    wait_for(lambda: children(pid), 3)
+    return children(pid)
+
+
 def uid_of(pid):
     with open("/proc/%d/status" % pid) as f:
         for ln in f:
@@ -389,7 +397,7 @@ def test_pidfile_removed_after_privilege_drop(rundir, daemon, upstream, uniq):
         pid = int(f.read())
     assert pid == d.proc.pid, "the pid file names %d, not the started %d" % (
         pid, d.proc.pid)
-    kids = children(pid)
+    kids = daemon_child(pid)
     assert len(kids) == 1, "the daemon process: %r" % kids
     assert uid_of(kids[0]) == pwd.getpwnam("nobody").pw_uid
     assert a_addrs(d.q(uniq("pid"))[0]) == ["192.0.2.1"]
@@ -463,7 +471,7 @@ def test_pidfile_keeper_without_cap_kill(rundir, workdir, upstream):
         d.start()
         with open(pidfile) as f:
             pid = int(f.read())
-        kids = children(pid)
+        kids = daemon_child(pid)
         assert len(kids) == 1, "the daemon process: %r" % kids
         os.kill(pid, signal.SIGTERM)
         assert d.wait(3) == 0, "exit status %r\n%s" % (d.proc.returncode,
@@ -490,9 +498,14 @@ def test_pidfile_keeper_with_interception(rundir, netns, upstream, procs,
     pidfile = os.path.join(rundir, "briskdns.pid")
     d = ti.interceptor(daemon, site, "--pid-file=" + pidfile,
                        "--user=nobody")
-    with open(pidfile) as f:
-        pid = int(f.read())
-    kids = children(pid)
+
+    def written():
+        with open(pidfile) as f:
+            return f.read().strip()
+    # The door is ready before the pid is written and the keeper forks.
+    assert wait_for(written, 3), "no pid in " + pidfile
+    pid = int(written())
+    kids = daemon_child(pid)
     assert len(kids) == 1 and uid_of(kids[0]) == pwd.getpwnam(
         "nobody").pw_uid, kids
     ti.assert_intercepted(site, "remote", 4, uniq("kicpt"), False, site.up)
