@@ -278,6 +278,8 @@ print_noop(FILE *f, const struct config *cfg, const struct key *k)
 {
 	if (cfg->noop_given & (1U << k->min))
 		fprintf(f, "# %s: %s\n", k->name, k->help);
+	else
+		fprintf(f, "# %s: not given\n", k->name);
 }
 
 void
