@@ -181,6 +181,7 @@ int	set_server(struct parse *, const struct key *, const char *);
 int	set_address(struct parse *, const struct key *, const char *);
 int	set_rev_server(struct parse *, const struct key *, const char *);
 int	set_aaaa_forward(struct parse *, const struct key *, const char *);
+int	set_aaaa_empty(struct parse *, const struct key *, const char *);
 int	set_rebind_domain_ok(struct parse *, const struct key *, const char *);
 int	local_finish(struct parse *);
 void	print_servers(FILE *, const struct config *, const struct key *);

@@ -92,6 +92,11 @@ const struct key config_keys[] = {
 	    "/DOMAIN[/DOMAIN...]/", 0, 0, 0, 0, set_aaaa_forward,
 	    print_domain_flag,
 	    "always forward AAAA queries for these domains (repeatable)" },
+	{ "aaaa-empty", 0, KT_DOMAINLIST, K_REPEAT, NULL,
+	    "/DOMAIN[/DOMAIN...]/", 0, 0, 0, 0, set_aaaa_empty,
+	    print_domain_flag,
+	    "answer AAAA queries for these domains empty at once, whatever "
+	    "aaaa-mode says (repeatable)" },
 	{ "local-ttl", 0, KT_NUMBER, 0, "60", "SECONDS", F(local_ttl), 0,
 	    2147483647, NULL, NULL,
 	    "TTL of the SOA in briskdns's own empty answers" },

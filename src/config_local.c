@@ -1,7 +1,8 @@
 /*
  * config_local.c: the keys of local answers and domain rules: server=
- * (all its forms), local=, address=, rev-server=, aaaa-forward= and
- * rebind-domain-ok=, with dnsmasq 2.90's meaning.
+ * (all its forms), local=, address=, rev-server=, aaaa-forward=,
+ * aaaa-empty= (briskdns's own) and rebind-domain-ok=, with dnsmasq
+ * 2.90's meaning.
  *
  * Every domain form goes into the configuration's domain table
  * (domtab.h, cfg->domains), built here and finished by config_finish:
@@ -379,6 +380,12 @@ set_aaaa_forward(struct parse *p, const struct key *k, const char *v)
 }
 
 int
+set_aaaa_empty(struct parse *p, const struct key *k, const char *v)
+{
+	return set_flag_domains(p, k, v, DOMTAB_F_AAAA_EMPTY, 0);
+}
+
+int
 set_rebind_domain_ok(struct parse *p, const struct key *k, const char *v)
 {
 	return set_flag_domains(p, k, v, DOMTAB_F_REBIND_OK, 1);
@@ -620,6 +627,7 @@ print_domain_flag(FILE *f, const struct config *cfg, const struct key *k)
 	struct walk_print	 w = { f, k->name, 0, 0 };
 
 	w.flag = k->set == set_aaaa_forward ? DOMTAB_F_AAAA_FORWARD :
+	    k->set == set_aaaa_empty ? DOMTAB_F_AAAA_EMPTY :
 	    DOMTAB_F_REBIND_OK;
 	domtab_walk(cfg->domains, walk_flag, &w);
 	if (w.n == 0)

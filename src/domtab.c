@@ -34,7 +34,7 @@
 #define DT_MAXADDRS	256		/* addresses of one pattern */
 #define DT_HDR		3		/* header words of an entry */
 
-/* Entry flags: DOMTAB_F_* (public) and these. */
+/* Entry flags: DOMTAB_F_* (public: 0x01, 0x02, 0x80) and these. */
 #define DT_LOCAL	0x04
 #define DT_DEFAULT	0x08
 #define DT_WILD		0x10
@@ -475,6 +475,9 @@ domtab_insert(struct domtab *dt, const char *pattern, size_t len,
 			e[1] = arg;
 		break;
 	case DOMTAB_FLAGS:
+		/* aaaa-forward and aaaa-empty on one pattern: the later. */
+		if (arg & DOMTAB_F_AAAA)
+			e[2] &= ~(uint32_t)DOMTAB_F_AAAA;
 		e[2] |= arg & DOMTAB_F_PUBLIC;
 		break;
 	case DOMTAB_ADDR4:
@@ -852,6 +855,33 @@ domtab_flags(const struct domtab *dt, const uint8_t *name, size_t namelen)
 		return 0;
 	(void)walk_matches(dt, &n, flags_fn, &f);
 	return f;
+}
+
+static int
+aaaa_fn(const struct domtab *dt, const uint32_t *e, void *arg)
+{
+	unsigned	 f = e_flags(e);
+
+	if (f & DOMTAB_F_AAAA_EMPTY)
+		*(enum domtab_aaaa *)arg = DOMTAB_AAAA_EMPTY;
+	else if (f & DOMTAB_F_AAAA_FORWARD)
+		*(enum domtab_aaaa *)arg = DOMTAB_AAAA_FORWARD;
+	else
+		return 0;
+	return 1;
+}
+
+enum domtab_aaaa
+domtab_aaaa(const struct domtab *dt, const uint8_t *name, size_t namelen)
+{
+	struct dt_name		 n;
+	enum domtab_aaaa	 a = DOMTAB_AAAA_NONE;
+
+	if (dt == NULL || dt->nrules == 0 ||
+	    name_text(name, namelen, &n) == -1)
+		return DOMTAB_AAAA_NONE;
+	(void)walk_matches(dt, &n, aaaa_fn, &a);
+	return a;
 }
 
 size_t

@@ -1,6 +1,7 @@
 /*
  * domtab.h: the domain table, every domain-keyed rule of the configuration
- * (server=/d/, local=, address=, aaaa-forward, rebind-domain-ok) in one
+ * (server=/d/, local=, address=, aaaa-forward, aaaa-empty,
+ * rebind-domain-ok) in one
  * suffix structure, and what it says about a query name.
  *
  * Built while the configuration is read (domtab_insert), immutable after
@@ -34,7 +35,10 @@
 /* Flags that hold for a name if any enclosing pattern has them. */
 #define DOMTAB_F_AAAA_FORWARD	0x01	/* aaaa-forward= */
 #define DOMTAB_F_REBIND_OK	0x02	/* rebind-domain-ok= */
-#define DOMTAB_F_PUBLIC		(DOMTAB_F_AAAA_FORWARD | DOMTAB_F_REBIND_OK)
+#define DOMTAB_F_AAAA_EMPTY	0x80	/* aaaa-empty= */
+#define DOMTAB_F_PUBLIC		(DOMTAB_F_AAAA_FORWARD | DOMTAB_F_REBIND_OK | \
+				    DOMTAB_F_AAAA_EMPTY)
+#define DOMTAB_F_AAAA		(DOMTAB_F_AAAA_FORWARD | DOMTAB_F_AAAA_EMPTY)
 
 #define DOMTAB_MAXTEXT		253	/* characters of a pattern */
 
@@ -75,7 +79,8 @@ void		 domtab_free(struct domtab *);
  * Add a rule: pattern (text, len bytes, as above; a trailing dot and
  * letter case do not matter), op, addr for ADDR4/ADDR6, arg the route of
  * SERVER (the first route given for a pattern stays) or the flags of
- * FLAGS.  Rules on the same pattern combine.  0, or -1 with errno EINVAL
+ * FLAGS.  Rules on the same pattern combine, except DOMTAB_F_AAAA_FORWARD
+ * and DOMTAB_F_AAAA_EMPTY: the later one given replaces the other.  0, or -1 with errno EINVAL
  * (not a pattern; finished table) or ENOMEM.
  */
 int	domtab_insert(struct domtab *, const char *pattern, size_t len,
@@ -103,6 +108,19 @@ enum domtab_kind domtab_lookup(const struct domtab *, const uint8_t *name,
 
 /* The DOMTAB_F_* flags of every pattern that matches name (wire). */
 unsigned	domtab_flags(const struct domtab *, const uint8_t *name,
+		    size_t namelen);
+
+/*
+ * What aaaa-forward= and aaaa-empty= say for name (wire): the longest
+ * matching pattern that carries either decides (wildcards, unqualified
+ * and any rank as in domtab_lookup).  Cost as domtab_flags().
+ */
+enum domtab_aaaa {
+	DOMTAB_AAAA_NONE = 0,	/* neither: aaaa-mode decides */
+	DOMTAB_AAAA_FORWARD,	/* aaaa-forward= */
+	DOMTAB_AAAA_EMPTY	/* aaaa-empty= */
+};
+enum domtab_aaaa domtab_aaaa(const struct domtab *, const uint8_t *name,
 		    size_t namelen);
 
 /* Rules (patterns) in the table, and the bytes it holds. */

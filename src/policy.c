@@ -21,8 +21,10 @@
  *      that would get the empty answer, because NXDOMAIN is the truthful
  *      answer for a name that exists nowhere.  Local answers win over
  *      aaaa-mode.
- *   2. AAAA (type 28 only) with aaaa-mode=empty, or auto without a global
- *      IPv6 route, and the name not in an aaaa-forward domain: EMPTY.
+ *   2. AAAA (type 28 only): the longest aaaa-empty= or aaaa-forward=
+ *      pattern that matches decides (domtab_aaaa): aaaa-empty: EMPTY,
+ *      whatever aaaa-mode says; aaaa-forward: step 3.  Neither: with
+ *      aaaa-mode=empty, or auto without a global IPv6 route: EMPTY.
  *   3. Otherwise FORWARD, routed as step 1 said (no rule: the default
  *      servers, route NULL).
  *
@@ -115,6 +117,7 @@ policy_decide(const struct config *conf, int have_global_v6,
     const struct query *q, struct policy_decision *d)
 {
 	const struct config_domain	*route = NULL;
+	enum domtab_aaaa		 aaaa;
 
 	d->action = POLICY_FORWARD;
 	d->route = NULL;
@@ -174,9 +177,15 @@ policy_decide(const struct config *conf, int have_global_v6,
 	if (policy_filter(conf, q, route != NULL, d))
 		return;		/* filter.c: domain-needed, bogus-priv, filter-rr */
 
+	/* aaaa-empty / aaaa-forward: the longest pattern of either. */
+	aaaa = q->qtype == DNS_TYPE_AAAA ? domtab_aaaa(conf->domains,
+	    q->qname, q->qname_len) : DOMTAB_AAAA_NONE;
+	if (aaaa == DOMTAB_AAAA_EMPTY) {
+		d->action = POLICY_EMPTY;
+		return;
+	}
 	if (q->qtype == DNS_TYPE_AAAA && conf->aaaa_mode != AAAA_FORWARD &&
-	    !(domtab_flags(conf->domains, q->qname, q->qname_len) &
-	    DOMTAB_F_AAAA_FORWARD)) {
+	    aaaa == DOMTAB_AAAA_NONE) {
 		switch (conf->aaaa_mode) {
 		case AAAA_EMPTY:
 			d->action = POLICY_EMPTY;

@@ -189,6 +189,94 @@ START_TEST(test_flags)
 }
 END_TEST
 
+static enum domtab_aaaa
+aaaa(const struct domtab *dt, const char *name)
+{
+	uint8_t	 w[256];
+	size_t	 n = wire_name(name, w);
+
+	return domtab_aaaa(dt, w, n);
+}
+
+/* aaaa-forward= and aaaa-empty=: the longest pattern of either wins. */
+START_TEST(test_aaaa)
+{
+	struct domtab	*dt = domtab_new();
+
+	ck_assert_int_eq(ins(dt, "example.com", DOMTAB_FLAGS, NULL,
+	    DOMTAB_F_AAAA_FORWARD), 0);
+	ck_assert_int_eq(ins(dt, "tv.example.com", DOMTAB_FLAGS, NULL,
+	    DOMTAB_F_AAAA_EMPTY), 0);
+	ck_assert_int_eq(ins(dt, "slow.test", DOMTAB_FLAGS, NULL,
+	    DOMTAB_F_AAAA_EMPTY), 0);
+	ck_assert_int_eq(ins(dt, "fast.slow.test", DOMTAB_FLAGS, NULL,
+	    DOMTAB_F_AAAA_FORWARD), 0);
+	ck_assert_int_eq(ins(dt, "*cdn.test", DOMTAB_FLAGS, NULL,
+	    DOMTAB_F_AAAA_EMPTY), 0);
+	ck_assert_int_eq(ins(dt, "cdn.test", DOMTAB_FLAGS, NULL,
+	    DOMTAB_F_AAAA_FORWARD), 0);
+	ck_assert_int_eq(ins(dt, "*.w.test", DOMTAB_FLAGS, NULL,
+	    DOMTAB_F_AAAA_EMPTY), 0);
+	/* A pattern with other rules only does not stop the walk. */
+	ck_assert_int_eq(ins(dt, "a.tv.example.com", DOMTAB_FLAGS, NULL,
+	    DOMTAB_F_REBIND_OK), 0);
+	ck_assert_int_eq(ins(dt, "b.tv.example.com", DOMTAB_SERVER, NULL, 1),
+	    0);
+	/* Equal patterns: the later line. */
+	ck_assert_int_eq(ins(dt, "twice.test", DOMTAB_FLAGS, NULL,
+	    DOMTAB_F_AAAA_FORWARD), 0);
+	ck_assert_int_eq(ins(dt, ".twice.test", DOMTAB_FLAGS, NULL,
+	    DOMTAB_F_AAAA_EMPTY), 0);
+	ck_assert_int_eq(ins(dt, "again.test", DOMTAB_FLAGS, NULL,
+	    DOMTAB_F_AAAA_EMPTY), 0);
+	ck_assert_int_eq(ins(dt, "again.test", DOMTAB_FLAGS, NULL,
+	    DOMTAB_F_AAAA_FORWARD | DOMTAB_F_REBIND_OK), 0);
+	ck_assert_int_eq(domtab_finish(dt), 0);
+
+	/* Empty inside forward. */
+	ck_assert_int_eq(aaaa(dt, "example.com"), DOMTAB_AAAA_FORWARD);
+	ck_assert_int_eq(aaaa(dt, "www.example.com"), DOMTAB_AAAA_FORWARD);
+	ck_assert_int_eq(aaaa(dt, "xtv.example.com"), DOMTAB_AAAA_FORWARD);
+	ck_assert_int_eq(aaaa(dt, "tv.example.com"), DOMTAB_AAAA_EMPTY);
+	ck_assert_int_eq(aaaa(dt, "x.tv.example.com"), DOMTAB_AAAA_EMPTY);
+	ck_assert_int_eq(aaaa(dt, "a.tv.example.com"), DOMTAB_AAAA_EMPTY);
+	ck_assert_int_eq(aaaa(dt, "x.b.tv.example.com"), DOMTAB_AAAA_EMPTY);
+	/* Forward inside empty. */
+	ck_assert_int_eq(aaaa(dt, "slow.test"), DOMTAB_AAAA_EMPTY);
+	ck_assert_int_eq(aaaa(dt, "x.slow.test"), DOMTAB_AAAA_EMPTY);
+	ck_assert_int_eq(aaaa(dt, "fast.slow.test"), DOMTAB_AAAA_FORWARD);
+	ck_assert_int_eq(aaaa(dt, "a.fast.slow.test"), DOMTAB_AAAA_FORWARD);
+	/* Wildcards: the plain pattern first at one length. */
+	ck_assert_int_eq(aaaa(dt, "cdn.test"), DOMTAB_AAAA_FORWARD);
+	ck_assert_int_eq(aaaa(dt, "x.cdn.test"), DOMTAB_AAAA_FORWARD);
+	ck_assert_int_eq(aaaa(dt, "fastcdn.test"), DOMTAB_AAAA_EMPTY);
+	ck_assert_int_eq(aaaa(dt, "w.test"), DOMTAB_AAAA_NONE);
+	ck_assert_int_eq(aaaa(dt, "a.w.test"), DOMTAB_AAAA_EMPTY);
+	/* Equal patterns. */
+	ck_assert_int_eq(aaaa(dt, "twice.test"), DOMTAB_AAAA_EMPTY);
+	ck_assert_int_eq(aaaa(dt, "again.test"), DOMTAB_AAAA_FORWARD);
+	ck_assert_uint_eq(flags(dt, "again.test"),
+	    DOMTAB_F_AAAA_FORWARD | DOMTAB_F_REBIND_OK);
+	/* Neither. */
+	ck_assert_int_eq(aaaa(dt, "other.test"), DOMTAB_AAAA_NONE);
+	ck_assert_int_eq(aaaa(dt, "com"), DOMTAB_AAAA_NONE);
+	ck_assert_int_eq(aaaa(NULL, "example.com"), DOMTAB_AAAA_NONE);
+	domtab_free(dt);
+
+	/* "#" (any) is the last resort: longer patterns first. */
+	dt = domtab_new();
+	ck_assert_int_eq(ins(dt, "#", DOMTAB_FLAGS, NULL,
+	    DOMTAB_F_AAAA_EMPTY), 0);
+	ck_assert_int_eq(ins(dt, "ok.test", DOMTAB_FLAGS, NULL,
+	    DOMTAB_F_AAAA_FORWARD), 0);
+	ck_assert_int_eq(domtab_finish(dt), 0);
+	ck_assert_int_eq(aaaa(dt, "a.ok.test"), DOMTAB_AAAA_FORWARD);
+	ck_assert_int_eq(aaaa(dt, "a.other.test"), DOMTAB_AAAA_EMPTY);
+	ck_assert_int_eq(aaaa(dt, "host"), DOMTAB_AAAA_EMPTY);
+	domtab_free(dt);
+}
+END_TEST
+
 START_TEST(test_patterns)
 {
 	struct domtab		*dt = domtab_new();
@@ -349,6 +437,7 @@ main(void)
 	tcase_add_loop_test(tc, test_lookup, 0,
 	    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_flags);
+	tcase_add_test(tc, test_aaaa);
 	tcase_add_test(tc, test_patterns);
 	tcase_add_test(tc, test_addr_cap);
 	tcase_add_test(tc, test_million);

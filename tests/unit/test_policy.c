@@ -41,6 +41,12 @@ static const char conf_text[] =
     "server=/ample/192.0.2.3\n"		/* servers[3] */
     "server=/corp.example/192.0.2.4\n"	/* servers[4], same domain */
     "aaaa-forward=/v6only.test/ipv6.example/\n"
+    "aaaa-empty=/tv.v6only.test/slow.test/*cdn.test/x.corp.example/\n"
+    "aaaa-forward=/fast.slow.test/\n"
+    "address=/a6.slow.test/2001:db8::1\n"
+    "local=/lan.slow.test/\n"
+    "aaaa-empty=/twice.test/\n"
+    "aaaa-forward=/twice.test/\n"
     "local-ttl=60\n";
 
 static void
@@ -120,6 +126,44 @@ static const struct policy_case cases[] = {
 	{ AAAA_AFTER_A, 0, "www.v6only.test", AAAA, FWD, R_NULL, NOWAIT },
 	{ AAAA_AFTER_A, 0, "host.lan", AAAA, NXD, R_NULL, NOWAIT },
 	{ AAAA_AUTO, 1, "www.other.test", AAAA, FWD, R_NULL, NOWAIT },
+	/* aaaa-empty: EMPTY whatever the mode; the longest pattern of
+	 * aaaa-empty and aaaa-forward decides; equal: the later line */
+#define EMPTY_ALL(n)							\
+	{ AAAA_EMPTY, 0, n, AAAA, EMPTY, R_NULL, NOWAIT },		\
+	{ AAAA_FORWARD, 1, n, AAAA, EMPTY, R_NULL, NOWAIT },		\
+	{ AAAA_AUTO, 0, n, AAAA, EMPTY, R_NULL, NOWAIT },		\
+	{ AAAA_AUTO, 1, n, AAAA, EMPTY, R_NULL, NOWAIT },		\
+	{ AAAA_DEADLINE, 1, n, AAAA, EMPTY, R_NULL, NOWAIT },		\
+	{ AAAA_AFTER_A, 1, n, AAAA, EMPTY, R_NULL, NOWAIT }
+	EMPTY_ALL("tv.v6only.test"),
+	EMPTY_ALL("a.tv.v6only.test"),
+	EMPTY_ALL("slow.test"),
+	EMPTY_ALL("www.slow.test"),
+	EMPTY_ALL("fastcdn.test"),
+	EMPTY_ALL("cdn.test"),
+	EMPTY_ALL("a.x.corp.example"),
+	{ AAAA_FORWARD, 1, "slow.test", A, FWD, R_NULL, NOWAIT },
+	{ AAAA_FORWARD, 1, "tv.v6only.test", DNS_TYPE_TXT, FWD, R_NULL,
+	    NOWAIT },
+	{ AAAA_FORWARD, 1, "a.x.corp.example", A, FWD, 2, NOWAIT },
+	{ AAAA_FORWARD, 1, "a.y.corp.example", AAAA, FWD, 2, NOWAIT },
+	{ AAAA_FORWARD, 1, "notslow.test", AAAA, FWD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "v6only.test", AAAA, FWD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 0, "xtv.v6only.test", AAAA, FWD, R_NULL, NOWAIT },
+	/* aaaa-forward inside aaaa-empty: forwarded, even under empty */
+	{ AAAA_EMPTY, 0, "fast.slow.test", AAAA, FWD, R_NULL, NOWAIT },
+	{ AAAA_EMPTY, 1, "a.fast.slow.test", AAAA, FWD, R_NULL, NOWAIT },
+	{ AAAA_AUTO, 0, "fast.slow.test", AAAA, FWD, R_NULL, NOWAIT },
+	{ AAAA_DEADLINE, 0, "fast.slow.test", AAAA, FWD, R_NULL, NOWAIT },
+	{ AAAA_AFTER_A, 0, "fast.slow.test", AAAA, FWD, R_NULL, NOWAIT },
+	{ AAAA_FORWARD, 0, "fast.slow.test", AAAA, FWD, R_NULL, NOWAIT },
+	/* local data wins over aaaa-empty */
+	{ AAAA_FORWARD, 1, "a6.slow.test", AAAA, POLICY_ADDRESS, R_NULL,
+	    NOWAIT },
+	{ AAAA_EMPTY, 0, "x.lan.slow.test", AAAA, NXD, R_NULL, NOWAIT },
+	/* equal patterns: the later line (aaaa-forward) */
+	{ AAAA_EMPTY, 0, "twice.test", AAAA, FWD, R_NULL, NOWAIT },
+	{ AAAA_DEADLINE, 0, "a.twice.test", AAAA, FWD, R_NULL, NOWAIT },
 	/* routing: longest match on label boundaries */
 	{ AAAA_EMPTY, 0, "example", A, FWD, 1, NOWAIT },
 	{ AAAA_EMPTY, 0, "www.example", A, FWD, 1, NOWAIT },
