@@ -184,3 +184,34 @@ def test_after_a_getaddrinfo(netns, upstream, daemon, procs, uniq):
     assert res["addrs"] == ["192.0.2.1"], res
     assert res["dt"] < 0.5, "getaddrinfo with after-a took %.3fs" % res["dt"]
     assert slow.queries(qname=name + ".", qtype="A")
+
+
+# ---- aaaa-empty=/DOMAIN/ -----------------------------------------------------
+def test_aaaa_empty_domains(daemon, upstream, uniq, write_file):
+    """aaaa-mode=forward with aaaa-empty=/tv.example/: AAAA for tv.example
+    and below answered empty at once, never sent upstream; other names,
+    and an aaaa-forward domain nested inside, forwarded."""
+    up = upstream(a=["192.0.2.80"], aaaa=["2001:db8::80"])
+    conf = write_file("c.conf", "aaaa-mode=forward\n"
+                      "aaaa-empty=/tv.example/\n"
+                      "aaaa-forward=/fwd.tv.example/\n")
+    d = daemon(servers=[up], conf=conf)
+    for name in (uniq("in", "tv.example"), "tv.example.",
+                 uniq("deep", "a.b.tv.example")):
+        r, dt = udp_query(d.port, make_query(name, "AAAA", edns=True,
+                                             qid=0x4e4e))
+        check_empty(r, name, 60, 0x4e4e, True)
+        assert dt < 0.3
+        assert up.queries(qname=name) == []
+        # Other types of the same name are forwarded as before.
+        r, _ = d.q(name, "A")
+        assert a_addrs(r) == ["192.0.2.80"], rcode_text(r)
+        assert len(up.queries(qname=name, qtype="A")) == 1
+    assert up.queries(qtype="AAAA") == []
+    forwarded = [uniq("out", "example.com"), uniq("x", "notv.example"),
+                 uniq("n", "fwd.tv.example")]
+    for name in forwarded:
+        r, _ = d.q(name, "AAAA")
+        assert a_addrs(r) == ["2001:db8::80"], (name, rcode_text(r))
+        assert len(up.queries(qname=name, qtype="AAAA")) == 1
+    assert len(up.queries(qtype="AAAA")) == len(forwarded)
