@@ -85,7 +85,7 @@ const struct key config_keys[] = {
 	{ "aaaa-mode", 0, KT_STRING, 0, "empty",
 	    "empty|forward|auto|deadline:MS|after-a[:MS]",
 	    F(aaaa_mode), 0, 0, set_aaaa_mode, print_aaaa_mode,
-	    "how AAAA queries are handled" },
+	    "how AAAA queries are handled (after-a:50: Happy Eyeballs)" },
 	{ "filter-AAAA", 0, KT_FLAG, K_NOPRINT, NULL, NULL, 0, 0, 0, 0,
 	    set_filter_aaaa, NULL, "the same as aaaa-mode=empty (dnsmasq)" },
 	{ "aaaa-forward", 0, KT_DOMAINLIST, K_REPEAT, NULL,

@@ -5,8 +5,8 @@
  * class, and the DO, RD and CD bits: what makes the upstream's answer
  * the same), which identical questions join (coalescing).  One struct
  * request per client waiting on it, with its one timer: the AAAA
- * deadline of deadline:MS, the stale-answer timer of serve-stale, or the
- * client deadline of a transaction that waits longer than a client may
+ * deadline of deadline:MS or of after-a:MS (MS past the A answer), the
+ * stale-answer timer of serve-stale, or the client deadline of a transaction that waits longer than a client may
  * for the cache's sake.  A pending may have no waiter at all: a refresh
  * (prefetch, the rest of an AAAA whose clients were given the empty
  * answer).
