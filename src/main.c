@@ -230,7 +230,10 @@ aaaa_mode_name(const struct config *c)
 		snprintf(buf, sizeof(buf), "deadline:%u", c->aaaa_deadline_ms);
 		return buf;
 	case AAAA_AFTER_A:
-		return "after-a";
+		if (c->aaaa_after_a_ms == 0)
+			return "after-a";
+		snprintf(buf, sizeof(buf), "after-a:%u", c->aaaa_after_a_ms);
+		return buf;
 	}
 	return "?";
 }

@@ -37,7 +37,9 @@ struct request {
 	int			 stale;		/* a stale answer is cached */
 	int			 stale_tried;	/* its timer fired once */
 	int			 client_timer;	/* SERVFAIL at the client deadline */
-	struct event		 timer;		/* deadline, stale, client */
+	int			 a_known;	/* after-a:MS: timer is the MS */
+	struct event		 timer;		/* deadline, after-a, stale,
+						   client */
 	int			 timer_set;
 };
 TAILQ_HEAD(requests, request);
@@ -56,7 +58,7 @@ struct pending_stats		 pending_stats;
 
 static struct event_base	*pbase;
 static const struct pending_ops	*pops;
-static struct pending_limits	 plimits = { 0, 8000 };
+static struct pending_limits	 plimits = { 0, 0, 8000 };
 static struct pendings		 ptable[PENDING_BUCKETS];
 static size_t			 nrequests;
 
@@ -204,8 +206,8 @@ request_arm(struct request *r, unsigned int ms)
 }
 
 /*
- * The request's timer: the AAAA deadline (the empty answer), the
- * stale-answer timer (RFC 8767's client-response timer), or the client
+ * The request's timer: the AAAA deadline or after-a:MS past the A (the
+ * empty answer), the stale-answer timer (RFC 8767's client-response timer), or the client
  * deadline of a transaction that waits longer for the cache's sake
  * (SERVFAIL, as when the transaction itself gives up).
  */
@@ -215,6 +217,12 @@ request_timer(int fd, short ev, void *arg)
 	struct request	*r = arg;
 
 	r->timer_set = 0;
+	if (r->a_known) {
+		(void)pops->expire(&r->q, &r->client, r->wait,
+		    PENDING_EXPIRE_AFTER_A);
+		request_free(r);
+		return;
+	}
 	if (r->wait == POLICY_WAIT_DEADLINE) {
 		(void)pops->expire(&r->q, &r->client, r->wait,
 		    PENDING_EXPIRE_DEADLINE);
@@ -254,7 +262,9 @@ request_new(const struct query *q, const struct query_client *c,
 	r->wait = wait;
 	r->stale = stale;
 	r->stale_tried = 0;
+	r->a_known = 0;
 	r->timer_set = 0;
+	evtimer_assign(&r->timer, pbase, request_timer, r);
 	/* A client that is owed an answer at the usual deadline, while the
 	 * transaction waits longer for the cache. */
 	r->client_timer = wait != POLICY_WAIT_DEADLINE &&
@@ -268,10 +278,8 @@ request_new(const struct query *q, const struct query_client *c,
 		ms = PENDING_STALE_CLIENT_MS;
 	else if (r->client_timer)
 		ms = UPSTREAM_DEADLINE_MS;
-	if (ms > 0) {
-		evtimer_assign(&r->timer, pbase, request_timer, r);
+	if (ms > 0)
 		request_arm(r, ms);
-	}
 	return r;
 }
 
@@ -321,8 +329,18 @@ pending_release_after_a(const struct query *aq)
 			continue;
 		for (r = TAILQ_FIRST(&p->waiters); r != NULL; r = next) {
 			next = TAILQ_NEXT(r, entry);
-			if (r->wait != POLICY_WAIT_AFTER_A)
+			if (r->wait != POLICY_WAIT_AFTER_A || r->a_known)
 				continue;
+			/*
+			 * after-a:MS: the real answer has MS more (this
+			 * timer replaces the stale and client ones: the
+			 * empty answer is due at the latest).
+			 */
+			if (plimits.aaaa_after_a_ms > 0) {
+				r->a_known = 1;
+				request_arm(r, plimits.aaaa_after_a_ms);
+				continue;
+			}
 			(void)pops->expire(&r->q, &r->client, r->wait,
 			    PENDING_EXPIRE_AFTER_A);
 			request_free(r);

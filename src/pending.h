@@ -5,8 +5,8 @@
  * class, and the DO, RD and CD bits: what makes the upstream's answer
  * the same), which identical questions join (coalescing).  One struct
  * request per client waiting on it, with its one timer: the AAAA
- * deadline of deadline:MS, the stale-answer timer of serve-stale, or the
- * client deadline of a transaction that waits longer than a client may
+ * deadline of deadline:MS or of after-a:MS (MS past the A answer), the
+ * stale-answer timer of serve-stale, or the client deadline of a transaction that waits longer than a client may
  * for the cache's sake.  A pending may have no waiter at all: a refresh
  * (prefetch, the rest of an AAAA whose clients were given the empty
  * answer).
@@ -41,7 +41,7 @@ struct query_client;
 /* Why a client's wait ended before the transaction did. */
 enum pending_expiry {
 	PENDING_EXPIRE_DEADLINE,	/* aaaa-mode=deadline:MS */
-	PENDING_EXPIRE_AFTER_A,		/* after-a: the A answer is known */
+	PENDING_EXPIRE_AFTER_A,		/* after-a[:MS]: MS after the A */
 	PENDING_EXPIRE_STALE,		/* serve-stale's client timer */
 	PENDING_EXPIRE_CLIENT,		/* UPSTREAM_DEADLINE_MS passed */
 };
@@ -62,6 +62,7 @@ struct pending_ops {
 
 struct pending_limits {
 	unsigned int	 aaaa_deadline_ms;	/* deadline:MS */
+	unsigned int	 aaaa_after_a_ms;	/* after-a:MS */
 	size_t		 max_requests;		/* clients waiting in all */
 };
 
@@ -103,7 +104,10 @@ int	pending_refresh(const struct query *q,
 	    const struct config_domain *route);
 
 /* An A answer with addresses for aq's name is known: every after-a
- * client of an AAAA question for that name stops waiting. */
+ * client of an AAAA question for that name stops waiting, at once with
+ * after-a (MS 0), MS milliseconds from now with after-a:MS (unless
+ * the real answer comes first).  A client released already keeps its
+ * time. */
 void	pending_release_after_a(const struct query *aq);
 
 #endif

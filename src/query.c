@@ -99,6 +99,7 @@ query_set_config(const struct config *conf)
 	msg_set_edns_max(conf->edns_packet_max);
 	qconf = conf;
 	pl.aaaa_deadline_ms = conf->aaaa_deadline_ms;
+	pl.aaaa_after_a_ms = conf->aaaa_after_a_ms;
 	pl.max_requests = (size_t)conf->dns_forward_max *
 	    QUERY_REQUESTS_PER_FORWARD;
 	pending_set_limits(&pl);
@@ -459,7 +460,7 @@ forward(const struct query *q, const struct query_client *c,
 {
 	size_t		 len;
 	uint64_t	 now = clock_ms();
-	int		 prefetch = 0, stale = 0;
+	int		 prefetch = 0, stale = 0, a_known = 0;
 
 	if (qcache != NULL) {
 		switch (cache_lookup(qcache, q, now, client_limit(q, c), qbuf,
@@ -493,12 +494,16 @@ forward(const struct query *q, const struct query_client *c,
 			break;
 		}
 	}
-	/* after-a: the name's addresses are known already. */
+	/* after-a: the name's addresses are known already; after-a:MS
+	 * gives the real AAAA MS from now. */
 	if (d->aaaa_wait == POLICY_WAIT_AFTER_A && qcache != NULL &&
 	    cache_has_a(qcache, q->qname, q->qname_len, q->qclass, now)) {
-		reply_empty(q, c);
-		(void)pending_refresh(q, d->route);
-		return;
+		if (qconf->aaaa_after_a_ms == 0) {
+			reply_empty(q, c);
+			(void)pending_refresh(q, d->route);
+			return;
+		}
+		a_known = 1;
 	}
 
 	switch (pending_wait(q, c, d->route, d->aaaa_wait, stale)) {
@@ -507,6 +512,8 @@ forward(const struct query *q, const struct query_client *c,
 		/* FALLTHROUGH */
 	case PENDING_STARTED:
 		log_query(q, c, "forwarded");
+		if (a_known)
+			pending_release_after_a(q);
 		return;
 	case PENDING_FULL_WAITERS:
 		log_busy("too many clients wait for one question");
@@ -520,6 +527,10 @@ forward(const struct query *q, const struct query_client *c,
 	case PENDING_NO_SERVER:
 		if (stale && reply_stale(q, c, d->aaaa_wait))
 			return;
+		if (a_known) {		/* as after-a:0 would */
+			reply_empty(q, c);
+			return;
+		}
 		query_stats.servfail++;
 		log_query(q, c, "no upstream server, SERVFAIL");
 		reply_rcode(q, c, DNS_RCODE_SERVFAIL);
@@ -534,7 +545,7 @@ forward(const struct query *q, const struct query_client *c,
 	query_stats.busy++;
 	if (stale && reply_stale(q, c, d->aaaa_wait))
 		return;
-	if (d->aaaa_wait == POLICY_WAIT_DEADLINE) {
+	if (d->aaaa_wait == POLICY_WAIT_DEADLINE || a_known) {
 		reply_empty(q, c);
 		return;
 	}

@@ -1,4 +1,4 @@
-"""AAAA modes that forward and give up: deadline:MS and after-a.
+"""AAAA modes that forward and give up: deadline:MS and after-a[:MS].
 
 In both, the client that gives up gets exactly the empty answer of
 aaaa-mode=empty (check_empty of test_aaaa.py), and real AAAA answers
@@ -167,6 +167,74 @@ def test_after_a_fast_aaaa_real(daemon, upstream, uniq):
     assert a_addrs(r) == ["2001:db8::45"], rcode_text(r)
     assert dt < 0.25
     assert a_addrs(out["A"][0]) == ["192.0.2.1"]
+
+
+# ---- after-a:MS ---------------------------------------------------------------
+# A at once, AAAA after 300 ms.  The bounds leave room on both sides: the
+# empty answer of after-a:100 comes at ~100 ms, never before 90 ms, and
+# well before the real AAAA at 300 ms.
+def test_after_a_ms_empty(daemon, upstream, uniq):
+    """after-a:100: the empty answer about 100 ms after the A; the late
+    real AAAA is still cached."""
+    up = upstream(a=["192.0.2.51"], aaaa=["2001:db8::51"],
+                  delay={AAAA: 0.3})
+    d = daemon("--aaaa-mode=after-a:100", servers=[up])
+    name = uniq("AfterMs")
+    t0 = time.monotonic()
+    out = together(d, name)
+    r, dta = out["A"]
+    assert a_addrs(r) == ["192.0.2.51"], rcode_text(r)
+    r, dt = out["AAAA"]
+    check_empty(r, name, 60, 0xa2, True)
+    assert 0.09 <= dt < 0.28, \
+        "after-a:100: AAAA empty answer after %.3fs (A after %.3fs)" % (
+            dt, dta)
+    assert dt - dta >= 0.09, "empty %.3fs after the A" % (dt - dta)
+    time.sleep(max(0, t0 + 0.6 - time.monotonic()))
+    r, dt = d.q(name, "AAAA", edns=True)
+    assert a_addrs(r) == ["2001:db8::51"], \
+        "late AAAA answer not cached: %s %r" % (rcode_text(r), r.answer)
+    assert len(up.queries(qname=name, qtype="AAAA")) == 1
+
+
+def test_after_a_ms_real_wins(daemon, upstream, uniq):
+    """after-a:500: the real AAAA at 300 ms comes inside the window."""
+    up = upstream(a=["192.0.2.52"], aaaa=["2001:db8::52"],
+                  delay={AAAA: 0.3})
+    d = daemon("--aaaa-mode=after-a:500", servers=[up])
+    name = uniq("AfterReal")
+    out = together(d, name)
+    assert a_addrs(out["A"][0]) == ["192.0.2.52"]
+    r, dt = out["AAAA"]
+    assert a_addrs(r) == ["2001:db8::52"], \
+        "after-a:500: %s %r after %.3fs" % (rcode_text(r), r.answer, dt)
+    assert 0.25 <= dt < 0.5
+
+
+def test_after_a_ms_cached(daemon, upstream, uniq):
+    """after-a:100, A cached: the empty answer ~100 ms after the AAAA
+    arrived."""
+    up = upstream(a=["192.0.2.53"], aaaa=["2001:db8::53"],
+                  delay={AAAA: 0.3})
+    d = daemon("--aaaa-mode=after-a:100", servers=[up])
+    name = uniq("AfterCached")
+    assert a_addrs(d.q(name)[0]) == ["192.0.2.53"]
+    r, dt = udp_query(d.port, make_query(name, "AAAA", qid=0x9a))
+    check_empty(r, name, 60, 0x9a, False)
+    assert 0.09 <= dt < 0.28, "AAAA with A cached: empty after %.3fs" % dt
+
+
+def test_after_a_ms_no_a(daemon, upstream, uniq):
+    """after-a:100, A NODATA: the AAAA waits for its real answer."""
+    up = upstream(a=[], aaaa=["2001:db8::54"], delay={AAAA: 0.3})
+    d = daemon("--aaaa-mode=after-a:100", servers=[up])
+    name = uniq("AfterV6")
+    out = together(d, name)
+    r, _ = out["A"]
+    assert r is not None and r.rcode() == 0 and r.answer == []
+    r, dt = out["AAAA"]
+    assert a_addrs(r) == ["2001:db8::54"], rcode_text(r)
+    assert 0.25 <= dt < 1.0
 
 
 # ---- getaddrinfo (root) ------------------------------------------------------

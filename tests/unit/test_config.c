@@ -386,7 +386,15 @@ static const struct {
 	    "number of milliseconds from 1 to 60000" },
 	{ { "briskdns", "--aaaa-mode=after", NULL }, -1, CONFIG_RUN,
 	    "option --aaaa-mode: 'after' is not one of empty, forward, auto, "
-	    "deadline:MS, after-a" },
+	    "deadline:MS, after-a[:MS]" },
+	{ { "briskdns", "--aaaa-mode=after-a:0", "--aaaa-mode=after-a:60000",
+	    NULL }, 0, CONFIG_RUN, NULL },
+	{ { "briskdns", "--aaaa-mode=after-a:60001", NULL }, -1, CONFIG_RUN,
+	    "option --aaaa-mode: 'after-a:60001': expected after-a:MS, MS a "
+	    "number of milliseconds from 0 to 60000" },
+	{ { "briskdns", "--aaaa-mode=after-a:", NULL }, -1, CONFIG_RUN,
+	    "option --aaaa-mode: 'after-a:': expected after-a:MS, MS a "
+	    "number of milliseconds from 0 to 60000" },
 	{ { "briskdns", "-C", "", NULL }, -1, CONFIG_RUN,
 	    "option --conf-file: needs a value" },
 	{ { "briskdns", "-h", "--bogus", NULL }, -1, CONFIG_HELP,
@@ -547,30 +555,44 @@ static const struct {
 	int		 prefetch;
 	enum aaaa_mode	 mode;
 	unsigned int	 deadline_ms;
+	unsigned int	 after_a_ms;
 } value_cases[] = {
 	/* The defaults. */
-	{ "", 10000, 0, 0, 86400, 0, 0, AAAA_EMPTY, 0 },
+	{ "", 10000, 0, 0, 86400, 0, 0, AAAA_EMPTY, 0, 0 },
 	{ "cache-size=0\nneg-ttl=3600\nmin-cache-ttl=60\n"
 	    "max-cache-ttl=600\nserve-stale=86400\nprefetch\n",
-	    0, 3600, 60, 600, 86400, 1, AAAA_EMPTY, 0 },
+	    0, 3600, 60, 600, 86400, 1, AAAA_EMPTY, 0, 0 },
 	{ "cache-size=10000000\nmin-cache-ttl=604800\nmax-cache-ttl=604800\n",
-	    10000000, 0, 604800, 604800, 0, 0, AAAA_EMPTY, 0 },
+	    10000000, 0, 604800, 604800, 0, 0, AAAA_EMPTY, 0, 0 },
 	{ "aaaa-mode=deadline:1\n", 10000, 0, 0, 86400, 0, 0, AAAA_DEADLINE,
-	    1 },
+	    1, 0 },
 	{ "aaaa-mode=deadline:60000\n", 10000, 0, 0, 86400, 0, 0,
-	    AAAA_DEADLINE, 60000 },
+	    AAAA_DEADLINE, 60000, 0 },
 	{ "aaaa-mode=deadline:00250\n", 10000, 0, 0, 86400, 0, 0,
-	    AAAA_DEADLINE, 250 },
-	{ "aaaa-mode=after-a\n", 10000, 0, 0, 86400, 0, 0, AAAA_AFTER_A, 0 },
+	    AAAA_DEADLINE, 250, 0 },
+	{ "aaaa-mode=after-a\n", 10000, 0, 0, 86400, 0, 0, AAAA_AFTER_A, 0, 0 },
 	/* Another mode after a deadline forgets it. */
 	{ "aaaa-mode=deadline:300\naaaa-mode=forward\n", 10000, 0, 0, 86400,
-	    0, 0, AAAA_FORWARD, 0 },
+	    0, 0, AAAA_FORWARD, 0, 0 },
 	{ "aaaa-mode=deadline:300\nfilter-AAAA\n", 10000, 0, 0, 86400, 0, 0,
-	    AAAA_EMPTY, 0 },
+	    AAAA_EMPTY, 0, 0 },
 	{ "aaaa-mode=deadline:300\naaaa-mode=deadline:40\n", 10000, 0, 0,
-	    86400, 0, 0, AAAA_DEADLINE, 40 },
+	    86400, 0, 0, AAAA_DEADLINE, 40, 0 },
 	{ "aaaa-mode=after-a\naaaa-mode=auto\n", 10000, 0, 0, 86400, 0, 0,
-	    AAAA_AUTO, 0 },
+	    AAAA_AUTO, 0, 0 },
+	{ "aaaa-mode=after-a:50\n", 10000, 0, 0, 86400, 0, 0, AAAA_AFTER_A,
+	    0, 50 },
+	{ "aaaa-mode=after-a:0\n", 10000, 0, 0, 86400, 0, 0, AAAA_AFTER_A,
+	    0, 0 },
+	{ "aaaa-mode=after-a:60000\n", 10000, 0, 0, 86400, 0, 0,
+	    AAAA_AFTER_A, 0, 60000 },
+	/* after-a alone after after-a:MS is MS 0 again. */
+	{ "aaaa-mode=after-a:50\naaaa-mode=after-a\n", 10000, 0, 0, 86400,
+	    0, 0, AAAA_AFTER_A, 0, 0 },
+	{ "aaaa-mode=after-a:50\naaaa-mode=deadline:40\n", 10000, 0, 0,
+	    86400, 0, 0, AAAA_DEADLINE, 40, 0 },
+	{ "aaaa-mode=after-a:50\nfilter-AAAA\n", 10000, 0, 0, 86400, 0, 0,
+	    AAAA_EMPTY, 0, 0 },
 };
 
 START_TEST(test_values)
@@ -590,6 +612,7 @@ START_TEST(test_values)
 	ck_assert_int_eq(cfg->prefetch, value_cases[_i].prefetch);
 	ck_assert_int_eq(cfg->aaaa_mode, value_cases[_i].mode);
 	ck_assert_uint_eq(cfg->aaaa_deadline_ms, value_cases[_i].deadline_ms);
+	ck_assert_uint_eq(cfg->aaaa_after_a_ms, value_cases[_i].after_a_ms);
 	config_free(cfg);
 }
 END_TEST

@@ -9,6 +9,8 @@
  */
 #include <sys/time.h>
 
+#include <time.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,7 +163,8 @@ static struct event_base	*base;
 static void
 setup(void)
 {
-	struct pending_limits	 l = { 20, 1000 };
+	struct pending_limits	 l = { .aaaa_deadline_ms = 20,
+	    .max_requests = 1000 };
 
 	ntx = nev = stub_busy = stale_answers = 0;
 	memset(txs, 0, sizeof(txs));
@@ -338,6 +341,8 @@ START_TEST(test_deadline_wait)
 }
 END_TEST
 
+static void	set_after_a(unsigned int);
+
 /* after-a: every variant of the AAAA question releases its after-a
  * clients, not the others. */
 START_TEST(test_release_after_a)
@@ -358,6 +363,8 @@ START_TEST(test_release_after_a)
 	ck_assert_int_eq(pending_wait(&q, &c, NULL, POLICY_WAIT_AFTER_A, 0),
 	    PENDING_STARTED);
 	query_for(&a, "v.example", DNS_TYPE_A, DNS_FLAG_RD, 0);
+	/* after-a (MS 0): at once, in the call. */
+	set_after_a(0);
 	pending_release_after_a(&a);
 	ck_assert_int_eq(count('e', PENDING_EXPIRE_AFTER_A), 2);
 	/* The plain waiter is still there for the real answer. */
@@ -367,9 +374,129 @@ START_TEST(test_release_after_a)
 }
 END_TEST
 
+static uint64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+set_after_a(unsigned int ms)
+{
+	struct pending_limits	 l = { .aaaa_deadline_ms = 20,
+	    .aaaa_after_a_ms = ms, .max_requests = 1000 };
+
+	pending_set_limits(&l);
+}
+
+/* after-a:MS: the empty answer MS after the A, not before; the
+ * transaction goes on for the cache and its end answers nobody. */
+START_TEST(test_after_a_ms_empty)
+{
+	struct query		 q, a;
+	struct query_client	 c = client(1);
+	uint64_t		 t0, t1;
+
+	set_after_a(100);
+	query_for(&q, "w.example", DNS_TYPE_AAAA, DNS_FLAG_RD, 0);
+	query_for(&a, "w.example", DNS_TYPE_A, DNS_FLAG_RD, 0);
+	ck_assert_int_eq(pending_wait(&q, &c, NULL, POLICY_WAIT_AFTER_A, 0),
+	    PENDING_STARTED);
+	/* No A yet: no end of the wait. */
+	run_until(1, 150);
+	ck_assert_int_eq(nev, 0);
+	t0 = now_ms();
+	pending_release_after_a(&a);
+	ck_assert_int_eq(nev, 0);
+	run_until(1, 3000);
+	t1 = now_ms();
+	ck_assert_int_eq(count('e', PENDING_EXPIRE_AFTER_A), 1);
+	ck_assert_int_eq(evs[0].client, 1);
+	/* libevent's timers run on CLOCK_MONOTONIC_COARSE (a few ms of
+	 * resolution): not before MS less that. */
+	ck_assert_uint_ge(t1 - t0, 95);
+	ck_assert_uint_lt(t1 - t0, 2000);
+	/* A second A answer does not give anyone more time or a second
+	 * answer. */
+	pending_release_after_a(&a);
+	tx_end(0, DNS_RCODE_NOERROR, 0);
+	ck_assert_int_eq(count('r', -1), 1);
+	ck_assert_int_eq(count('a', -1), 0);
+	ck_assert_int_eq(nev, 2);
+}
+END_TEST
+
+/* after-a:MS: the real AAAA inside the window wins; the timer is gone. */
+START_TEST(test_after_a_ms_real)
+{
+	struct query		 q, a;
+	struct query_client	 c = client(2);
+
+	set_after_a(300);
+	query_for(&q, "r.example", DNS_TYPE_AAAA, DNS_FLAG_RD, 0);
+	query_for(&a, "r.example", DNS_TYPE_A, DNS_FLAG_RD, 0);
+	ck_assert_int_eq(pending_wait(&q, &c, NULL, POLICY_WAIT_AFTER_A, 0),
+	    PENDING_STARTED);
+	pending_release_after_a(&a);
+	ck_assert_int_eq(nev, 0);
+	tx_end(0, DNS_RCODE_NOERROR, 1);
+	ck_assert_int_eq(count('a', -1), 1);
+	ck_assert_int_eq(evs[1].client, 2);
+	ck_assert(evs[1].has_ans);
+	run_until(3, 500);
+	ck_assert_int_eq(count('e', -1), 0);
+	ck_assert_int_eq(nev, 2);
+}
+END_TEST
+
+/* after-a:MS with no A answer with addresses (NODATA, NXDOMAIN: the
+ * path releases nobody): the client waits for its real AAAA. */
+START_TEST(test_after_a_ms_no_a)
+{
+	struct query		 q;
+	struct query_client	 c = client(3);
+
+	set_after_a(50);
+	query_for(&q, "n.example", DNS_TYPE_AAAA, DNS_FLAG_RD, 0);
+	ck_assert_int_eq(pending_wait(&q, &c, NULL, POLICY_WAIT_AFTER_A, 0),
+	    PENDING_STARTED);
+	run_until(1, 300);
+	ck_assert_int_eq(nev, 0);
+	tx_end(0, DNS_RCODE_NOERROR, 1);
+	ck_assert_int_eq(count('a', -1), 1);
+}
+END_TEST
+
+/* The A cached when the AAAA comes: the path releases the client as it
+ * joins, so its MS count from its arrival; a client released before
+ * keeps its time. */
+START_TEST(test_after_a_ms_cached)
+{
+	struct query		 q;
+	struct query_client	 c = client(4);
+	uint64_t		 t0, t1;
+
+	set_after_a(100);
+	query_for(&q, "k.example", DNS_TYPE_AAAA, DNS_FLAG_RD, 0);
+	t0 = now_ms();
+	ck_assert_int_eq(pending_wait(&q, &c, NULL, POLICY_WAIT_AFTER_A, 0),
+	    PENDING_STARTED);
+	pending_release_after_a(&q);
+	run_until(1, 3000);
+	t1 = now_ms();
+	ck_assert_int_eq(count('e', PENDING_EXPIRE_AFTER_A), 1);
+	ck_assert_uint_ge(t1 - t0, 95);
+	ck_assert_uint_lt(t1 - t0, 2000);
+}
+END_TEST
+
 START_TEST(test_bounds)
 {
-	struct pending_limits	 l = { 20, 3 };
+	struct pending_limits	 l = { .aaaa_deadline_ms = 20,
+	    .max_requests = 3 };
 	struct query		 q;
 	struct query_client	 c = client(1);
 	int			 i;
@@ -429,6 +556,10 @@ main(void)
 	tcase_add_test(tc, test_transaction_deadlines);
 	tcase_add_test(tc, test_deadline_wait);
 	tcase_add_test(tc, test_release_after_a);
+	tcase_add_test(tc, test_after_a_ms_empty);
+	tcase_add_test(tc, test_after_a_ms_real);
+	tcase_add_test(tc, test_after_a_ms_no_a);
+	tcase_add_test(tc, test_after_a_ms_cached);
 	tcase_add_test(tc, test_bounds);
 	tcase_add_test(tc, test_stale_timer);
 	suite_add_tcase(s, tc);
