@@ -15,6 +15,7 @@
 #include <event2/event_struct.h>
 
 #include "briskdns.h"
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "msg.h"
@@ -38,6 +39,7 @@ struct request {
 	int			 stale_tried;	/* its timer fired once */
 	int			 client_timer;	/* SERVFAIL at the client deadline */
 	int			 a_known;	/* after-a:MS: timer is the MS */
+	uint64_t		 born_ms;	/* clock_ms() at its arrival */
 	struct event		 timer;		/* deadline, after-a, stale,
 						   client */
 	int			 timer_set;
@@ -263,6 +265,7 @@ request_new(const struct query *q, const struct query_client *c,
 	r->stale = stale;
 	r->stale_tried = 0;
 	r->a_known = 0;
+	r->born_ms = clock_ms();
 	r->timer_set = 0;
 	evtimer_assign(&r->timer, pbase, request_timer, r);
 	/* A client that is owed an answer at the usual deadline, while the
@@ -308,12 +311,29 @@ pending_wait(const struct query *q, const struct query_client *c,
 	return st;
 }
 
+/*
+ * after-a:MS for r: MS, but never past the client's own deadline
+ * (UPSTREAM_DEADLINE_MS after its arrival: a client hears something
+ * within 4 seconds); 0: the empty answer is due now.
+ */
+static unsigned int
+after_a_ms(const struct request *r)
+{
+	uint64_t	 age = clock_ms() - r->born_ms;
+
+	if (age >= UPSTREAM_DEADLINE_MS)
+		return 0;
+	return plimits.aaaa_after_a_ms < UPSTREAM_DEADLINE_MS - age ?
+	    plimits.aaaa_after_a_ms : (unsigned int)(UPSTREAM_DEADLINE_MS - age);
+}
+
 void
 pending_release_after_a(const struct query *aq)
 {
 	struct query	 k;
 	struct pending	*p;
 	struct request	*r, *next;
+	unsigned int	 ms;
 	int		 v;
 
 	memcpy(k.qname, aq->qname, aq->qname_len);
@@ -336,9 +356,10 @@ pending_release_after_a(const struct query *aq)
 			 * timer replaces the stale and client ones: the
 			 * empty answer is due at the latest).
 			 */
-			if (plimits.aaaa_after_a_ms > 0) {
+			if (plimits.aaaa_after_a_ms > 0 &&
+			    (ms = after_a_ms(r)) > 0) {
 				r->a_known = 1;
-				request_arm(r, plimits.aaaa_after_a_ms);
+				request_arm(r, ms);
 				continue;
 			}
 			(void)pops->expire(&r->q, &r->client, r->wait,
