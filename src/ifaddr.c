@@ -37,6 +37,7 @@
 
 #include "ifaddr.h"
 #include "log.h"
+#include "netlink.h"
 
 #define IFADDR_BUFSIZE		65536
 #define IFADDR_RCVBUF		(1024 * 1024)
@@ -490,45 +491,31 @@ ifaddr_dump_done(void)
 static void
 ifaddr_read(void)
 {
-	struct sockaddr_nl	 snl;
-	struct iovec		 iov;
-	struct msghdr		 msg;
-	ssize_t			 n;
-	int			 i;
+	ssize_t	 n;
+	int	 i;
 
 	for (i = 0; i < IFADDR_RECVS && ia_fd != -1; i++) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = ia_buf;
-		iov.iov_len = sizeof(ia_buf);
-		msg.msg_name = &snl;
-		msg.msg_namelen = sizeof(snl);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		n = recvmsg(ia_fd, &msg, MSG_DONTWAIT);
-		if (n == -1) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK ||
-			    errno == EINTR)
-				break;
-			if (errno == ENOBUFS) {
-				log_debug("ifaddr: netlink overrun");
-				ia_dump.need_dump = 1;
-				ia_dump.intr = 1;
-				continue;
-			}
-			log_warn("ifaddr: netlink recvmsg");
-			ia_failed = 1;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (msg.msg_namelen != sizeof(snl) ||
-		    snl.nl_family != AF_NETLINK || snl.nl_pid != 0)
+		switch (netlink_recv(ia_fd, ia_buf, sizeof(ia_buf), &n)) {
+		case NETLINK_NONE:
+			return;
+		case NETLINK_SKIP:
 			continue;	/* not from the kernel */
-		if (msg.msg_flags & MSG_TRUNC) {
+		case NETLINK_LOST:
+			log_debug("ifaddr: netlink overrun");
+			ia_dump.need_dump = 1;
+			ia_dump.intr = 1;
+			continue;
+		case NETLINK_TRUNC:
 			log_warnx("ifaddr: netlink message truncated");
 			ia_dump.intr = 1;
 			ia_dump.need_dump = 1;
 			continue;
+		case NETLINK_ERROR:
+			log_warn("ifaddr: netlink recvmsg");
+			ia_failed = 1;
+			return;
+		case NETLINK_MSG:
+			break;
 		}
 		ifaddr_dump_input(&ia_dump, ia_buf, (size_t)n);
 		if (ia_dump.done)

@@ -45,6 +45,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "netlink.h"
 #include "route6.h"
 
 #define ROUTE6_BUFSIZE		65536	/* kernel dump skbs are <= 32 KiB */
@@ -299,46 +300,32 @@ route6_msgs(const uint8_t *buf, size_t len)
 static void
 route6_read(void)
 {
-	struct sockaddr_nl	 snl;
-	struct iovec		 iov;
-	struct msghdr		 msg;
-	ssize_t			 n;
-	int			 i;
+	ssize_t	 n;
+	int	 i;
 
 	for (i = 0; i < ROUTE6_RECVS && r6_fd != -1; i++) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = r6_buf;
-		iov.iov_len = sizeof(r6_buf);
-		msg.msg_name = &snl;
-		msg.msg_namelen = sizeof(snl);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		n = recvmsg(r6_fd, &msg, MSG_DONTWAIT);
-		if (n == -1) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK ||
-			    errno == EINTR)
-				break;
-			if (errno == ENOBUFS) {
-				/* Notifications were lost: look again. */
-				log_debug("route6: netlink overrun");
-				r6_need_dump = 1;
-				continue;
-			}
-			log_warn("route6: netlink recvmsg");
-			r6_failed = 1;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (msg.msg_namelen != sizeof(snl) ||
-		    snl.nl_family != AF_NETLINK || snl.nl_pid != 0)
+		switch (netlink_recv(r6_fd, r6_buf, sizeof(r6_buf), &n)) {
+		case NETLINK_NONE:
+			return;
+		case NETLINK_SKIP:
 			continue;	/* not from the kernel */
-		if (msg.msg_flags & MSG_TRUNC) {
+		case NETLINK_LOST:
+			/* Notifications were lost: look again. */
+			log_debug("route6: netlink overrun");
+			r6_need_dump = 1;
+			continue;
+		case NETLINK_TRUNC:
 			/* Part of a dump is lost: this dump is worthless. */
 			log_warnx("route6: netlink message truncated");
 			r6_dump_intr = 1;
 			r6_need_dump = 1;
 			continue;
+		case NETLINK_ERROR:
+			log_warn("route6: netlink recvmsg");
+			r6_failed = 1;
+			return;
+		case NETLINK_MSG:
+			break;
 		}
 		route6_msgs(r6_buf, (size_t)n);
 	}
