@@ -27,11 +27,12 @@ import subprocess
 import tempfile
 import time
 
+import dns.message
 import dns.rcode
 import pytest
 
 from bdutil import (BRISKDNS, a_addrs, free_port, is_root, make_query,
-                    rcode_text, udp_query, wait_for)
+                    rcode_text, udp_query, udp_raw, wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -514,3 +515,51 @@ def test_pidfile_keeper_with_interception(rundir, netns, upstream, procs,
     assert d.wait(3) == 0, d.log()
     assert ti.briskdns_rules(site.srv) is None, "nftables table left"
     assert not os.path.lexists(pidfile), "pid file left after exit"
+
+
+# ---- dnsmasq.conf keys on a host without IPv6 -------------------------------
+@pytest.mark.root
+def test_dnsmasq_keys_ipv6_disabled(netns, upstream, daemon, uniq, workdir):
+    """A dnsmasq-style configuration on an IPv4-only host (disable_ipv6=1):
+    interface=lo with bind-dynamic starts and follows an address added
+    later; a hosts file's IPv6 address is still answered (local data wins
+    over aaaa-mode=auto, which is empty here); address=, domain-needed
+    answer locally; only the rest reaches the upstream."""
+    ns = netns()
+    disable_ipv6(ns)
+    up = upstream("127.0.0.2", 53, netns=ns, a=["192.0.2.8"],
+                  aaaa=["2001:db8::8"])
+    hosts = os.path.join(workdir, "v4.hosts")
+    with open(hosts, "w") as f:
+        f.write("192.0.2.77 box\n2001:db8::77 box\n")
+    os.chmod(hosts, 0o644)
+    port = free_port("127.0.0.1", ns.name)
+    d = daemon("--port=%d" % port, "--interface=lo", "--bind-dynamic",
+               "--server=127.0.0.2#53", "--no-hosts", "--addn-hosts=" + hosts,
+               "--address=/ads.example/#", "--domain-needed",
+               "--aaaa-mode=auto", port=port, listen=False, netns=ns)
+    r, _ = d.q("box.", "A")
+    assert a_addrs(r) == ["192.0.2.77"], rcode_text(r)
+    r, _ = d.q("box.", "AAAA")
+    assert a_addrs(r) == ["2001:db8::77"], rcode_text(r)
+    r, _ = d.q("x.ads.example.", "A")
+    assert a_addrs(r) == ["0.0.0.0"], rcode_text(r)
+    r, _ = d.q("plainname.", "A")
+    assert r.rcode() == dns.rcode.NXDOMAIN, rcode_text(r)
+    name = uniq("v4fwd")
+    r, _ = d.q(name, "A")
+    assert a_addrs(r) == ["192.0.2.8"], rcode_text(r)
+    r, _ = d.q(name, "AAAA")
+    assert r.rcode() == 0 and a_addrs(r) == [], "auto without IPv6: empty"
+    assert [q.qname for q in up.queries()] == [name.lower()], \
+        "the upstream got more than the one forwarded A: %r" % up.queries()
+    # bind-dynamic: an address added to lo after start is listened on.
+    off = len(d.log())
+    ns.ip("addr", "add", "10.55.0.1/32", "dev", "lo")
+    assert d.wait_log(r"bind-dynamic: listening on 10\.55\.0\.1", 3, off), \
+        d.log()[off:]
+    b, _ = udp_raw(port, make_query("box.", "A", qid=0x4242).to_wire(),
+                   "10.55.0.1", 2.0, ns.name, want_id=0x4242)
+    assert b is not None and a_addrs(dns.message.from_wire(b)) == \
+        ["192.0.2.77"]
+    assert d.alive()
