@@ -36,26 +36,12 @@
 #include "config.h"
 #include "domtab.h"
 #include "filter.h"
-#include "hosts.h"
 #include "log.h"
 #include "msg.h"
 #include "policy.h"
 #include "wire.h"
 
 #define DNS_EDE_BLOCKED		15	/* RFC 8914 */
-
-/*
- * Whether local data (hosts files, hostsdir, records) has name: dnsmasq's
- * "known from /etc/hosts"; domain-needed and bogus-priv then leave the
- * query to it.
- */
-static int
-filter_local_has_name(const struct config *conf, const uint8_t *name,
-    size_t len)
-{
-	return hosts_has_name(conf->hosts, name, len) ||
-	    hosts_has_name(conf->hosts_dir, name, len);
-}
 
 /* rebind-domain-ok: name lies in a domain whose answers are exempt
  * from stop-dns-rebind. */
@@ -202,14 +188,14 @@ policy_filter(const struct config *conf, const struct query *q, int routed,
 	    name_is_plain(q->qname, q->qname_len)) {
 		/* A plain name known locally without this type: NODATA,
 		 * still never forwarded (dnsmasq 2.90). */
-		d->action = filter_local_has_name(conf, q->qname,
+		d->action = policy_local_has_name(conf, q->qname,
 		    q->qname_len) ? POLICY_NODATA : POLICY_NXDOMAIN;
 		return 1;
 	}
 	if (conf->bogus_priv && !routed && q->qtype == DNS_TYPE_PTR &&
 	    (af = filter_reverse_addr(q->qname, q->qname_len, a)) != 0 &&
 	    (af == AF_INET ? filter_private4(a, 1) : filter_private6(a, 1)) &&
-	    !filter_local_has_name(conf, q->qname, q->qname_len)) {
+	    !policy_local_has_name(conf, q->qname, q->qname_len)) {
 		d->action = POLICY_NXDOMAIN;
 		return 1;
 	}

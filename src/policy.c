@@ -83,6 +83,14 @@ policy_name_in_domain(const uint8_t *name, size_t namelen,
 	return 0;
 }
 
+int
+policy_local_has_name(const struct config *conf, const uint8_t *name,
+    size_t len)
+{
+	return hosts_has_name(conf->hosts, name, len) ||
+	    hosts_has_name(conf->hosts_dir, name, len);
+}
+
 static int
 policy_hosts(const struct config *conf, const struct query *q,
     struct policy_decision *d)
@@ -159,8 +167,7 @@ policy_decide(const struct config *conf, int have_global_v6,
 	case DOMTAB_NXDOMAIN:
 		/* local=/lan/ and a name local data has, without this
 		 * type: the name exists (dnsmasq 2.90: NODATA). */
-		d->action = hosts_has_name(conf->hosts, q->qname,
-		    q->qname_len) || hosts_has_name(conf->hosts_dir, q->qname,
+		d->action = policy_local_has_name(conf, q->qname,
 		    q->qname_len) ? POLICY_NODATA : POLICY_NXDOMAIN;
 		return;
 	case DOMTAB_NODATA:

@@ -51,6 +51,13 @@ struct policy_decision {
 void	policy_decide(const struct config *conf, int have_global_v6,
 	    const struct query *q, struct policy_decision *d);
 
+/*
+ * Whether local data (hosts files, hostsdir, records) has name (wire,
+ * lower case) with any type: dnsmasq's "known from /etc/hosts".
+ */
+int	policy_local_has_name(const struct config *, const uint8_t *name,
+	    size_t len);
+
 /* Whether name (wire, lower case) equals dom or lies below it. */
 int	policy_name_in_domain(const uint8_t *name, size_t namelen,
 	    const struct config_domain *dom);
