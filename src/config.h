@@ -29,7 +29,9 @@ enum aaaa_mode {
 	AAAA_FORWARD,		/* forward like any other type */
 	AAAA_AUTO,		/* EMPTY while no global IPv6 route, else FORWARD */
 	AAAA_DEADLINE,		/* forward; empty after aaaa_deadline_ms */
-	AAAA_AFTER_A		/* forward; empty aaaa_after_a_ms after the A */
+	AAAA_AFTER_A,		/* forward; empty aaaa_after_a_ms after the A */
+	AAAA_LEARN		/* forward; empty after aaaa_learn_ms from a server
+				   learnt slow at AAAA (learn.h); EMPTY as AUTO */
 };
 
 /* local-service[=net|host] (dnsmasq). */
@@ -122,6 +124,7 @@ struct config {
 	enum aaaa_mode		 aaaa_mode;
 	unsigned int		 aaaa_deadline_ms;	/* deadline:MS, 1-60000 */
 	unsigned int		 aaaa_after_a_ms;	/* after-a:MS, 0-60000 */
+	unsigned int		 aaaa_learn_ms;		/* learn:MS, 1-60000 */
 	uint32_t		 local_ttl;
 	uint16_t		 edns_packet_max; /* bytes, 512-4096 */
 	size_t			 cache_size;	/* entries; 0: no cache */

@@ -43,6 +43,7 @@
 #define CONFIG_MAX_CACHE	10000000	/* cache-size entries */
 #define CONFIG_MAX_TTL		604800		/* cache TTLs: 7 days (RFC 8767) */
 #define CONFIG_MAX_DEADLINE	60000		/* aaaa-mode=deadline:MS */
+#define CONFIG_LEARN_MS		250		/* aaaa-mode=learn's MS */
 
 enum key_type {
 	KT_FLAG,		/* no value */
@@ -164,7 +165,7 @@ int	set_nfqueue(struct parse *, const struct key *, const char *);
 int	set_nfqueue_rules(struct parse *, const struct key *, const char *);
 int	domains_parse(struct parse *, const struct key *, const char *,
 	    const char **, struct config_domain **, size_t *);
-#define AAAA_NMODES	(AAAA_AFTER_A + 1)
+#define AAAA_NMODES	(AAAA_LEARN + 1)
 extern const char *const aaaa_mode_names[AAAA_NMODES];
 int	string_quoted(const char *);
 size_t	config_line_len(const struct key *, const char *, int);

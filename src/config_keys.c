@@ -83,9 +83,10 @@ const struct key config_keys[] = {
 	{ "prefetch", 0, KT_FLAG, 0, NULL, NULL, F(prefetch), 0, 0,
 	    NULL, NULL, "refresh popular entries shortly before they expire" },
 	{ "aaaa-mode", 0, KT_STRING, 0, "empty",
-	    "empty|forward|auto|deadline:MS|after-a[:MS]",
+	    "empty|forward|auto|deadline:MS|after-a[:MS]|learn[:MS]",
 	    F(aaaa_mode), 0, 0, set_aaaa_mode, print_aaaa_mode,
-	    "how AAAA queries are handled (after-a:50: Happy Eyeballs)" },
+	    "how AAAA queries are handled (after-a:50: Happy Eyeballs; "
+	    "learn: a deadline of 250 ms for servers learnt slow)" },
 	{ "filter-AAAA", 0, KT_FLAG, K_NOPRINT, NULL, NULL, 0, 0, 0, 0,
 	    set_filter_aaaa, NULL, "the same as aaaa-mode=empty (dnsmasq)" },
 	{ "aaaa-forward", 0, KT_DOMAINLIST, K_REPEAT, NULL,
@@ -545,16 +546,17 @@ domains_parse(struct parse *p, const struct key *k, const char *v,
 	return 0;
 }
 
-/* By enum aaaa_mode; "deadline" is printed with its ":MS", "after-a"
- * with its ":MS" when not 0. */
+/* By enum aaaa_mode; "deadline" and "learn" are printed with their
+ * ":MS", "after-a" with its ":MS" when not 0. */
 const char *const aaaa_mode_names[AAAA_NMODES] = { "empty", "forward",
-    "auto", "deadline", "after-a" };
+    "auto", "deadline", "after-a", "learn" };
 
 /*
- * empty, forward, auto, deadline:MS (MS 1 to CONFIG_MAX_DEADLINE) or
- * after-a[:MS] (MS 0 to CONFIG_MAX_DEADLINE; after-a alone is 0).
- * aaaa_deadline_ms is 0 unless the mode is deadline, aaaa_after_a_ms 0
- * unless it is after-a.
+ * empty, forward, auto, deadline:MS (MS 1 to CONFIG_MAX_DEADLINE),
+ * after-a[:MS] (MS 0 to CONFIG_MAX_DEADLINE; after-a alone is 0) or
+ * learn[:MS] (MS 1 to CONFIG_MAX_DEADLINE; learn alone is
+ * CONFIG_LEARN_MS).  aaaa_deadline_ms is 0 unless the mode is deadline,
+ * aaaa_after_a_ms 0 unless it is after-a, aaaa_learn_ms 0 unless learn.
  */
 int
 set_aaaa_mode(struct parse *p, const struct key *k, const char *v)
@@ -574,6 +576,7 @@ set_aaaa_mode(struct parse *p, const struct key *k, const char *v)
 		p->cfg->aaaa_mode = AAAA_DEADLINE;
 		p->cfg->aaaa_deadline_ms = ms;
 		p->cfg->aaaa_after_a_ms = 0;
+		p->cfg->aaaa_learn_ms = 0;
 		return 0;
 	}
 	if (strncmp(v, "after-a:", 8) == 0) {
@@ -586,6 +589,22 @@ set_aaaa_mode(struct parse *p, const struct key *k, const char *v)
 		p->cfg->aaaa_mode = AAAA_AFTER_A;
 		p->cfg->aaaa_deadline_ms = 0;
 		p->cfg->aaaa_after_a_ms = ms;
+		p->cfg->aaaa_learn_ms = 0;
+		return 0;
+	}
+	if (strncmp(v, "learn", 5) == 0 && (v[5] == ':' || v[5] == '\0')) {
+		ms = CONFIG_LEARN_MS;
+		if (v[5] == ':' && (parse_ulong(v + 6, CONFIG_MAX_DEADLINE,
+		    &ms) == -1 || ms < 1)) {
+			kerr(p, k, "'%s': expected learn or learn:MS, MS a "
+			    "number of milliseconds from 1 to %d",
+			    show(v, sb, sizeof(sb)), CONFIG_MAX_DEADLINE);
+			return -1;
+		}
+		p->cfg->aaaa_mode = AAAA_LEARN;
+		p->cfg->aaaa_deadline_ms = 0;
+		p->cfg->aaaa_after_a_ms = 0;
+		p->cfg->aaaa_learn_ms = ms;
 		return 0;
 	}
 	for (i = 0; i < sizeof(aaaa_mode_names) / sizeof(*aaaa_mode_names);
@@ -594,10 +613,11 @@ set_aaaa_mode(struct parse *p, const struct key *k, const char *v)
 			p->cfg->aaaa_mode = (enum aaaa_mode)i;
 			p->cfg->aaaa_deadline_ms = 0;
 			p->cfg->aaaa_after_a_ms = 0;
+			p->cfg->aaaa_learn_ms = 0;
 			return 0;
 		}
 	kerr(p, k, "'%s' is not one of empty, forward, auto, deadline:MS, "
-	    "after-a[:MS]", show(v, sb, sizeof(sb)));
+	    "after-a[:MS], learn[:MS]", show(v, sb, sizeof(sb)));
 	return -1;
 }
 
@@ -607,6 +627,7 @@ set_filter_aaaa(struct parse *p, const struct key *k, const char *v)
 	p->cfg->aaaa_mode = AAAA_EMPTY;
 	p->cfg->aaaa_deadline_ms = 0;
 	p->cfg->aaaa_after_a_ms = 0;
+	p->cfg->aaaa_learn_ms = 0;
 	return 0;
 }
 

@@ -40,6 +40,9 @@ print_aaaa_mode(FILE *f, const struct config *cfg, const struct key *k)
 	if (m == AAAA_DEADLINE)
 		fprintf(f, "%s=%s:%u\n", k->name, aaaa_mode_names[m],
 		    cfg->aaaa_deadline_ms);
+	else if (m == AAAA_LEARN)
+		fprintf(f, "%s=%s:%u\n", k->name, aaaa_mode_names[m],
+		    cfg->aaaa_learn_ms);
 	else if (m == AAAA_AFTER_A && cfg->aaaa_after_a_ms > 0)
 		fprintf(f, "%s=%s:%u\n", k->name, aaaa_mode_names[m],
 		    cfg->aaaa_after_a_ms);

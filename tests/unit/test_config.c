@@ -386,7 +386,19 @@ static const struct {
 	    "number of milliseconds from 1 to 60000" },
 	{ { "briskdns", "--aaaa-mode=after", NULL }, -1, CONFIG_RUN,
 	    "option --aaaa-mode: 'after' is not one of empty, forward, auto, "
-	    "deadline:MS, after-a[:MS]" },
+	    "deadline:MS, after-a[:MS], learn[:MS]" },
+	{ { "briskdns", "--aaaa-mode=learn:0", NULL }, -1, CONFIG_RUN,
+	    "option --aaaa-mode: 'learn:0': expected learn or learn:MS, MS a "
+	    "number of milliseconds from 1 to 60000" },
+	{ { "briskdns", "--aaaa-mode=learn:60001", NULL }, -1, CONFIG_RUN,
+	    "option --aaaa-mode: 'learn:60001': expected learn or learn:MS, "
+	    "MS a number of milliseconds from 1 to 60000" },
+	{ { "briskdns", "--aaaa-mode=learn:", NULL }, -1, CONFIG_RUN,
+	    "option --aaaa-mode: 'learn:': expected learn or learn:MS, MS a "
+	    "number of milliseconds from 1 to 60000" },
+	{ { "briskdns", "--aaaa-mode=learning", NULL }, -1, CONFIG_RUN,
+	    "option --aaaa-mode: 'learning' is not one of empty, forward, "
+	    "auto, deadline:MS, after-a[:MS], learn[:MS]" },
 	{ { "briskdns", "--aaaa-mode=after-a:0", "--aaaa-mode=after-a:60000",
 	    NULL }, 0, CONFIG_RUN, NULL },
 	{ { "briskdns", "--aaaa-mode=after-a:60001", NULL }, -1, CONFIG_RUN,
@@ -613,6 +625,42 @@ START_TEST(test_values)
 	ck_assert_int_eq(cfg->aaaa_mode, value_cases[_i].mode);
 	ck_assert_uint_eq(cfg->aaaa_deadline_ms, value_cases[_i].deadline_ms);
 	ck_assert_uint_eq(cfg->aaaa_after_a_ms, value_cases[_i].after_a_ms);
+	config_free(cfg);
+}
+END_TEST
+
+/* aaaa-mode=learn[:MS]: 250 alone; another mode forgets the MS. */
+static const struct {
+	const char	*text;
+	enum aaaa_mode	 mode;
+	unsigned int	 learn_ms;
+	unsigned int	 deadline_ms;
+} learn_cases[] = {
+	{ "aaaa-mode=learn\n", AAAA_LEARN, 250, 0 },
+	{ "aaaa-mode=learn:1\n", AAAA_LEARN, 1, 0 },
+	{ "aaaa-mode=learn:60000\n", AAAA_LEARN, 60000, 0 },
+	{ "aaaa-mode=learn:400\naaaa-mode=learn\n", AAAA_LEARN, 250, 0 },
+	{ "aaaa-mode=learn:400\naaaa-mode=deadline:40\n", AAAA_DEADLINE, 0,
+	    40 },
+	{ "aaaa-mode=deadline:40\naaaa-mode=learn:100\n", AAAA_LEARN, 100,
+	    0 },
+	{ "aaaa-mode=learn:400\nfilter-AAAA\n", AAAA_EMPTY, 0, 0 },
+	{ "aaaa-mode=learn:400\naaaa-mode=auto\n", AAAA_AUTO, 0, 0 },
+};
+
+START_TEST(test_learn_values)
+{
+	struct config_errors	 errs = { NULL, 0 };
+	struct config		*cfg;
+	const char		*text = learn_cases[_i].text;
+
+	cfg = config_load_buffer("buf", text, strlen(text), &errs);
+	ck_assert_msg(cfg != NULL, "rejected: %s",
+	    errs.n > 0 ? errs.msg[0] : "?");
+	ck_assert_int_eq(cfg->aaaa_mode, learn_cases[_i].mode);
+	ck_assert_uint_eq(cfg->aaaa_learn_ms, learn_cases[_i].learn_ms);
+	ck_assert_uint_eq(cfg->aaaa_deadline_ms, learn_cases[_i].deadline_ms);
+	ck_assert_uint_eq(cfg->aaaa_after_a_ms, 0);
 	config_free(cfg);
 }
 END_TEST
@@ -1255,6 +1303,7 @@ config_suite(void)
 	tcase_add_test(tc, test_usage);
 	tcase_add_test(tc, test_example);
 	tcase_add_loop_test(tc, test_values, 0, NCASES(value_cases));
+	tcase_add_loop_test(tc, test_learn_values, 0, NCASES(learn_cases));
 	tcase_add_loop_test(tc, test_nfqueue, 0, NCASES(nfqueue_cases));
 	tcase_add_test(tc, test_nfqueue_print);
 	tcase_add_loop_test(tc, test_listen_clients, 0, NCASES(listen_cases));
