@@ -234,6 +234,9 @@ aaaa_mode_name(const struct config *c)
 			return "after-a";
 		snprintf(buf, sizeof(buf), "after-a:%u", c->aaaa_after_a_ms);
 		return buf;
+	case AAAA_LEARN:
+		snprintf(buf, sizeof(buf), "learn:%u", c->aaaa_learn_ms);
+		return buf;
 	}
 	return "?";
 }
@@ -244,14 +247,21 @@ route6_changed(int have)
 	query_set_global_v6(have);
 }
 
+/* auto and learn are empty without a global IPv6 route. */
+static int
+aaaa_follows_routes(const struct config *c)
+{
+	return c->aaaa_mode == AAAA_AUTO || c->aaaa_mode == AAAA_LEARN;
+}
+
 static void
 route6_follow(void)
 {
-	if (conf->aaaa_mode != AAAA_AUTO || route6_started)
+	if (!aaaa_follows_routes(conf) || route6_started)
 		return;
 	if (route6_init(base, route6_changed) == -1) {
-		log_warnx("aaaa-mode auto: cannot follow routes, "
-		    "forwarding AAAA");
+		log_warnx("aaaa-mode %s: cannot follow routes, "
+		    "forwarding AAAA", aaaa_mode_name(conf));
 		query_set_global_v6(1);
 		return;
 	}
@@ -405,7 +415,7 @@ reload_apply(struct config *nc)
 	resolv_watch();
 	hostsdir_watch(base, &conf);
 	route6_follow();
-	if (conf->aaaa_mode == AAAA_AUTO)
+	if (aaaa_follows_routes(conf))
 		query_set_global_v6(route6_have_global());
 	return old;
 }

@@ -60,7 +60,7 @@ struct pending_stats		 pending_stats;
 
 static struct event_base	*pbase;
 static const struct pending_ops	*pops;
-static struct pending_limits	 plimits = { 0, 0, 8000 };
+static struct pending_limits	 plimits = { 0, 0, 0, 8000 };
 static struct pendings		 ptable[PENDING_BUCKETS];
 static size_t			 nrequests;
 
@@ -167,8 +167,8 @@ pending_start(const struct query *q, const struct config_domain *route,
 static unsigned int
 pending_deadline(enum policy_wait wait)
 {
-	return wait == POLICY_WAIT_NONE ? UPSTREAM_DEADLINE_MS :
-	    UPSTREAM_CACHE_WAIT_MS;
+	return wait == POLICY_WAIT_NONE || wait == POLICY_WAIT_LEARN ?
+	    UPSTREAM_DEADLINE_MS : UPSTREAM_CACHE_WAIT_MS;
 }
 
 int
@@ -225,7 +225,7 @@ request_timer(int fd, short ev, void *arg)
 		request_free(r);
 		return;
 	}
-	if (r->wait == POLICY_WAIT_DEADLINE) {
+	if (policy_wait_deadline(r->wait)) {
 		(void)pops->expire(&r->q, &r->client, r->wait,
 		    PENDING_EXPIRE_DEADLINE);
 		request_free(r);
@@ -270,13 +270,15 @@ request_new(const struct query *q, const struct query_client *c,
 	evtimer_assign(&r->timer, pbase, request_timer, r);
 	/* A client that is owed an answer at the usual deadline, while the
 	 * transaction waits longer for the cache. */
-	r->client_timer = wait != POLICY_WAIT_DEADLINE &&
+	r->client_timer = !policy_wait_deadline(wait) &&
 	    p->deadline_ms > UPSTREAM_DEADLINE_MS;
 	TAILQ_INSERT_TAIL(&p->waiters, r, entry);
 	p->nwaiters++;
 	nrequests++;
 	if (wait == POLICY_WAIT_DEADLINE)
 		ms = plimits.aaaa_deadline_ms;
+	else if (wait == POLICY_WAIT_LEARNT)
+		ms = plimits.aaaa_learn_ms;
 	else if (stale)
 		ms = PENDING_STALE_CLIENT_MS;
 	else if (r->client_timer)

@@ -20,6 +20,10 @@
  * Bounds: pendings by dns-forward-max (upstream_query says busy),
  * requests by PENDING_MAX_WAITERS per pending and by max_requests in
  * all.
+ *
+ * aaaa-mode=learn reaches this module already decided per client:
+ * POLICY_WAIT_LEARNT waits as DEADLINE (with learn's MS), and
+ * POLICY_WAIT_LEARN, left undecided, as NONE.
  */
 #ifndef BRISKDNS_PENDING_H
 #define BRISKDNS_PENDING_H
@@ -40,7 +44,7 @@ struct query_client;
 
 /* Why a client's wait ended before the transaction did. */
 enum pending_expiry {
-	PENDING_EXPIRE_DEADLINE,	/* aaaa-mode=deadline:MS */
+	PENDING_EXPIRE_DEADLINE,	/* deadline:MS, or learn:MS (LEARNT) */
 	PENDING_EXPIRE_AFTER_A,		/* after-a[:MS]: MS after the A */
 	PENDING_EXPIRE_STALE,		/* serve-stale's client timer */
 	PENDING_EXPIRE_CLIENT,		/* UPSTREAM_DEADLINE_MS passed */
@@ -63,6 +67,7 @@ struct pending_ops {
 struct pending_limits {
 	unsigned int	 aaaa_deadline_ms;	/* deadline:MS */
 	unsigned int	 aaaa_after_a_ms;	/* after-a:MS */
+	unsigned int	 aaaa_learn_ms;		/* learn:MS (POLICY_WAIT_LEARNT) */
 	size_t		 max_requests;		/* clients waiting in all */
 };
 

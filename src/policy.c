@@ -24,7 +24,8 @@
  *   2. AAAA (type 28 only): the longest aaaa-empty= or aaaa-forward=
  *      pattern that matches decides (domtab_aaaa): aaaa-empty: EMPTY,
  *      whatever aaaa-mode says; aaaa-forward: step 3.  Neither: with
- *      aaaa-mode=empty, or auto without a global IPv6 route: EMPTY.
+ *      aaaa-mode=empty, or auto or learn without a global IPv6 route:
+ *      EMPTY (learn with one: WAIT_LEARN, decided per server).
  *   3. Otherwise FORWARD, routed as step 1 said (no rule: the default
  *      servers, route NULL).
  *
@@ -208,6 +209,13 @@ policy_decide(const struct config *conf, int have_global_v6,
 			break;
 		case AAAA_AFTER_A:
 			d->aaaa_wait = POLICY_WAIT_AFTER_A;
+			break;
+		case AAAA_LEARN:
+			if (!have_global_v6) {
+				d->action = POLICY_EMPTY;
+				return;
+			}
+			d->aaaa_wait = POLICY_WAIT_LEARN;
 			break;
 		case AAAA_FORWARD:
 			break;

@@ -29,7 +29,22 @@ enum policy_wait {
 	POLICY_WAIT_NONE = 0,	/* wait for the real answer */
 	POLICY_WAIT_DEADLINE,	/* empty after aaaa-mode=deadline:MS */
 	POLICY_WAIT_AFTER_A,	/* empty once an A answer is known */
+	/*
+	 * aaaa-mode=learn: the path turns it into LEARNT when the server
+	 * the question goes to first is learnt slow (upstream_learn_slow),
+	 * else into NONE; pending.c and the answers see only those.
+	 */
+	POLICY_WAIT_LEARN,
+	POLICY_WAIT_LEARNT,	/* as DEADLINE, with learn's MS */
 };
+
+/* Whether a client waiting with w gets the empty answer at a deadline,
+ * and instead of a failure (SERVFAIL, REFUSED, no answer). */
+static inline int
+policy_wait_deadline(enum policy_wait w)
+{
+	return w == POLICY_WAIT_DEADLINE || w == POLICY_WAIT_LEARNT;
+}
 
 struct policy_decision {
 	enum policy_action		 action;
@@ -45,7 +60,7 @@ struct policy_decision {
 };
 
 /*
- * have_global_v6: for aaaa-mode=auto, whether the host has a route to
+ * have_global_v6: for aaaa-mode=auto and learn, whether the host has a route to
  * 2000::/3 right now.
  */
 void	policy_decide(const struct config *conf, int have_global_v6,

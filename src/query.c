@@ -39,6 +39,7 @@
 #include "pending.h"
 #include "policy.h"
 #include "query.h"
+#include "upstream.h"
 
 #define QUERY_REQUESTS_PER_FORWARD	8	/* clients waiting, per slot */
 
@@ -100,6 +101,7 @@ query_set_config(const struct config *conf)
 	qconf = conf;
 	pl.aaaa_deadline_ms = conf->aaaa_deadline_ms;
 	pl.aaaa_after_a_ms = conf->aaaa_after_a_ms;
+	pl.aaaa_learn_ms = conf->aaaa_learn_ms;
 	pl.max_requests = (size_t)conf->dns_forward_max *
 	    QUERY_REQUESTS_PER_FORWARD;
 	pending_set_limits(&pl);
@@ -347,8 +349,8 @@ useful_rcode(int rcode)
 
 /*
  * A stale answer from the cache; 0 if it is gone meanwhile.  An AAAA
- * client of deadline:MS is never given a stale failure (SERVFAIL): it
- * gets the empty answer instead.
+ * client of deadline:MS (or learnt slow) is never given a stale failure
+ * (SERVFAIL): it gets the empty answer instead.
  */
 static int
 reply_stale(const struct query *q, const struct query_client *c,
@@ -361,7 +363,7 @@ reply_stale(const struct query *q, const struct query_client *c,
 	    client_limit(q, c), qbuf, sizeof(qbuf), &len, &prefetch) ==
 	    CACHE_MISS)
 		return 0;
-	if (wait == POLICY_WAIT_DEADLINE && !useful_rcode(DNS_RCODE(qbuf[3]))) {
+	if (policy_wait_deadline(wait) && !useful_rcode(DNS_RCODE(qbuf[3]))) {
 		reply_empty(q, c);
 		return 1;
 	}
@@ -399,7 +401,7 @@ path_answer(const struct query *q, const struct query_client *c,
 	char	 what[32];
 	size_t	 n;
 
-	if (!useful && wait == POLICY_WAIT_DEADLINE) {
+	if (!useful && policy_wait_deadline(wait)) {
 		reply_empty(q, c);
 		return;
 	}
@@ -454,13 +456,28 @@ static const struct pending_ops path_ops = {
 
 /* ---- the path -------------------------------------------------------- */
 
+/*
+ * The wait of one client: aaaa-mode=learn decided by the server that q
+ * goes to first, learnt slow (a deadline) or not (the real answer).
+ * Each client decides for itself, joining a question in flight or not.
+ */
+static enum policy_wait
+learnt_wait(const struct query *q, const struct policy_decision *d)
+{
+	if (d->aaaa_wait != POLICY_WAIT_LEARN)
+		return d->aaaa_wait;
+	return upstream_learn_slow(d->route, q->qtype) ? POLICY_WAIT_LEARNT :
+	    POLICY_WAIT_NONE;
+}
+
 static void
 forward(const struct query *q, const struct query_client *c,
     const struct policy_decision *d)
 {
-	size_t		 len;
-	uint64_t	 now = clock_ms();
-	int		 prefetch = 0, stale = 0, a_known = 0;
+	size_t			 len;
+	uint64_t		 now = clock_ms();
+	int			 prefetch = 0, stale = 0, a_known = 0;
+	enum policy_wait	 wait = learnt_wait(q, d);
 
 	if (qcache != NULL) {
 		switch (cache_lookup(qcache, q, now, client_limit(q, c), qbuf,
@@ -472,7 +489,7 @@ forward(const struct query *q, const struct query_client *c,
 			 * one.  The real answer is asked for again, for
 			 * the cache.
 			 */
-			if (d->aaaa_wait == POLICY_WAIT_DEADLINE &&
+			if (policy_wait_deadline(wait) &&
 			    !useful_rcode(DNS_RCODE(qbuf[3]))) {
 				reply_empty(q, c);
 				(void)pending_refresh(q, d->route);
@@ -496,7 +513,7 @@ forward(const struct query *q, const struct query_client *c,
 	}
 	/* after-a: the name's addresses are known already; after-a:MS
 	 * gives the real AAAA MS from now. */
-	if (d->aaaa_wait == POLICY_WAIT_AFTER_A && qcache != NULL &&
+	if (wait == POLICY_WAIT_AFTER_A && qcache != NULL &&
 	    cache_has_a(qcache, q->qname, q->qname_len, q->qclass, now)) {
 		if (qconf->aaaa_after_a_ms == 0) {
 			reply_empty(q, c);
@@ -506,7 +523,7 @@ forward(const struct query *q, const struct query_client *c,
 		a_known = 1;
 	}
 
-	switch (pending_wait(q, c, d->route, d->aaaa_wait, stale)) {
+	switch (pending_wait(q, c, d->route, wait, stale)) {
 	case PENDING_JOINED:
 		query_stats.coalesced++;
 		/* FALLTHROUGH */
@@ -525,7 +542,7 @@ forward(const struct query *q, const struct query_client *c,
 		log_busy("dns-forward-max queries in flight");
 		break;
 	case PENDING_NO_SERVER:
-		if (stale && reply_stale(q, c, d->aaaa_wait))
+		if (stale && reply_stale(q, c, wait))
 			return;
 		if (a_known) {		/* as after-a:0 would */
 			reply_empty(q, c);
@@ -543,9 +560,9 @@ forward(const struct query *q, const struct query_client *c,
 	 * server, and INTERFACE.md promises SERVFAIL when no answer can be
 	 * had. */
 	query_stats.busy++;
-	if (stale && reply_stale(q, c, d->aaaa_wait))
+	if (stale && reply_stale(q, c, wait))
 		return;
-	if (d->aaaa_wait == POLICY_WAIT_DEADLINE || a_known) {
+	if (policy_wait_deadline(wait) || a_known) {
 		reply_empty(q, c);
 		return;
 	}

@@ -44,6 +44,7 @@
 #include "clock.h"
 #include "config.h"
 #include "filter.h"
+#include "learn.h"
 #include "log.h"
 #include "msg.h"
 #include "uio.h"
@@ -107,6 +108,7 @@ struct server {
 	struct tconn		*tc;		/* the TCP connection to reuse */
 	struct lat_hist		 lat_a;		/* answers to A queries */
 	struct lat_hist		 lat_aaaa;	/* answers to AAAA queries */
+	struct learn		 learn;		/* aaaa-mode=learn */
 };
 
 struct uquery;
@@ -435,6 +437,58 @@ server_key(struct server *s, enum rtt_class k, uint64_t now)
 	return r->srtt ? r->srtt : UPSTREAM_RTO_INIT_MS;
 }
 
+/* ---- aaaa-mode=learn (learn.h) ------------------------------------------ */
+
+/* Fed only under aaaa-mode=learn: no judgement, no log line otherwise. */
+static int
+learning(void)
+{
+	return uconf != NULL && uconf->aaaa_mode == AAAA_LEARN;
+}
+
+static void
+learn_log(const struct server *s, const struct learn_figures *f)
+{
+	char	 buf[256];
+
+	log_info("server %s: %s", s->name, learn_change_text(f,
+	    uconf->aaaa_learn_ms, buf, sizeof(buf)));
+}
+
+/* An answer from s to a question of qtype, lat_ms after it was sent. */
+static void
+learn_feed_answer(struct server *s, uint16_t qtype, int rcode,
+    uint64_t lat_ms)
+{
+	struct learn_figures	 f;
+	enum learn_class	 k = learn_class_of(qtype);
+	int			 changed;
+
+	if (!learning() || k == LEARN_NCLASS)
+		return;
+	if (rcode == DNS_RCODE_NOERROR || rcode == DNS_RCODE_NXDOMAIN)
+		changed = learn_answer(&s->learn, k, lat_ms > 60000 ? 60000 :
+		    (uint32_t)lat_ms, clock_ms(), &f);
+	else if (rcode == DNS_RCODE_SERVFAIL)
+		changed = learn_failure(&s->learn, k, UPSTREAM_DEADLINE_MS,
+		    clock_ms(), &f);
+	else
+		return;
+	if (changed)
+		learn_log(s, &f);
+}
+
+/* s had uq's question and did not answer it before the deadline. */
+static void
+learn_feed_unanswered(struct server *s, uint16_t qtype)
+{
+	struct learn_figures	 f;
+
+	if (learning() && learn_failure(&s->learn, learn_class_of(qtype),
+	    UPSTREAM_DEADLINE_MS, clock_ms(), &f))
+		learn_log(s, &f);
+}
+
 int
 upstream_set_servers(const struct config *conf,
     const struct config_server *resolv, size_t nresolv)
@@ -478,6 +532,7 @@ upstream_set_servers(const struct config *conf,
 				return -1;
 			}
 			s->refs = 1;
+			learn_init(&s->learn);
 			memcpy(&s->addr, &cs->addr, cs->addrlen);
 			s->addrlen = cs->addrlen;
 			s->has_domain = cs->has_domain;
@@ -985,6 +1040,9 @@ xmit_answer(struct xmit *x, uint8_t *ans, size_t len)
 			(void)uquery_advance(uq);
 		return 1;
 	case ANSWER_OK:
+		if (!bare)
+			learn_feed_answer(s, uq->q->qtype, rcode,
+			    (lat + 999) / 1000);
 		if (uq->q->qtype == DNS_TYPE_A)
 			lat_add(&s->lat_a, lat);
 		else if (uq->q->qtype == DNS_TYPE_AAAA)
@@ -1254,10 +1312,17 @@ uquery_deadline(void *arg)
 {
 	struct uquery	*uq = arg;
 	struct xmit	*x;
-	size_t		 i;
+	size_t		 i, j;
 
 	for (i = 0; i < UPSTREAM_MAX_XMIT; i++) {
 		x = &uq->x[i];
+		/* Each server still asked: one failure, however many
+		 * transmissions it had. */
+		for (j = 0; j < i && (!xmit_active(&uq->x[j]) ||
+		    uq->x[j].srv != x->srv); j++)
+			;
+		if (xmit_active(x) && j == i)
+			learn_feed_unanswered(x->srv, uq->q->qtype);
 		if (xmit_active(x) && !x->tcp && !x->timed_out &&
 		    !xmit_server_alive(x)) {
 			x->srv->silent = 1;
@@ -1266,6 +1331,16 @@ uquery_deadline(void *arg)
 		}
 	}
 	uquery_fail(uq);
+}
+
+/* Is s one of route's servers (NULL: the default servers)? */
+static int
+server_in_route(const struct server *s, const struct config_domain *route)
+{
+	if (route == NULL)
+		return !s->has_domain;
+	return s->has_domain && s->domain.len == route->len &&
+	    memcmp(s->domain.wire, route->wire, route->len) == 0;
 }
 
 /* Candidates for route, in the order to try them. */
@@ -1279,9 +1354,7 @@ uquery_candidates(struct uquery *uq, const struct config_domain *route)
 
 	for (i = 0; i < nservers && n < UPSTREAM_MAX_SERVERS; i++) {
 		s = servers[i];
-		if (route == NULL ? s->has_domain :
-		    (!s->has_domain || s->domain.len != route->len ||
-		    memcmp(s->domain.wire, route->wire, route->len) != 0))
+		if (!server_in_route(s, route))
 			continue;
 		k = strict_order ? 0 : server_key(s, uq->klass, now);
 		/* Insertion sort, stable: equal keys keep config order. */
@@ -1405,6 +1478,43 @@ upstream_cancel(struct uquery *uq)
 	uquery_free(uq);
 }
 
+/*
+ * The server a question of qtype for route goes to first: the one
+ * uquery_candidates puts first (the lowest key, the first in order on
+ * a tie or with strict-order).
+ */
+static struct server *
+upstream_first(const struct config_domain *route, uint16_t qtype)
+{
+	struct server	*s, *best = NULL;
+	unsigned int	 k, bestk = 0;
+	uint64_t	 now = clock_ms();
+	size_t		 i, n = 0;
+
+	for (i = 0; i < nservers && n < UPSTREAM_MAX_SERVERS; i++) {
+		s = servers[i];
+		if (!server_in_route(s, route))
+			continue;
+		n++;
+		k = strict_order ? 0 : server_key(s, rtt_class_of(qtype), now);
+		if (best == NULL || k < bestk) {
+			best = s;
+			bestk = k;
+		}
+	}
+	return best;
+}
+
+int
+upstream_learn_slow(const struct config_domain *route, uint16_t qtype)
+{
+	struct server	*s;
+
+	if (!learning() || (s = upstream_first(route, qtype)) == NULL)
+		return 0;
+	return learn_slow(&s->learn, learn_class_of(qtype));
+}
+
 size_t
 upstream_inflight(void)
 {
@@ -1444,6 +1554,22 @@ upstream_shutdown(void)
 	nservers = 0;
 }
 
+/* SIGUSR1 under aaaa-mode=learn: what is learnt of s. */
+static void
+upstream_log_learn(const struct server *s, uint64_t now)
+{
+	struct learn_figures	 f;
+	char			 a[160], h[160];
+
+	learn_figures(&s->learn, LEARN_AAAA, now, &f);
+	learn_state_text(&f, a, sizeof(a));
+	learn_figures(&s->learn, LEARN_HTTPS, now, &f);
+	learn_state_text(&f, h, sizeof(h));
+	log_info("server %s: learnt: %s; %s; switches %llu", s->name, a, h,
+	    (unsigned long long)(s->learn.switches[LEARN_AAAA] +
+	    s->learn.switches[LEARN_HTTPS]));
+}
+
 void
 upstream_log_stats(void)
 {
@@ -1480,6 +1606,8 @@ upstream_log_stats(void)
 			log_info("server %s: %s srtt %u ms, rto %u ms",
 			    s->name, rtt_class_name[k], s->rtt[k].srtt,
 			    server_rto(s, k));
+		if (learning())
+			upstream_log_learn(s, now);
 		log_info("server %s: latency A: %llu answers, median %.2f ms, "
 		    "p95 %.2f ms; AAAA: %llu answers, median %.2f ms, "
 		    "p95 %.2f ms", s->name,

@@ -112,6 +112,14 @@ struct uquery	*upstream_query(const struct query *q,
 /* End a transaction without calling its callback. */
 void		 upstream_cancel(struct uquery *);
 
+/*
+ * aaaa-mode=learn: whether the server a question of qtype for route
+ * goes to first (as upstream_query would pick it) is learnt slow at that
+ * type (AAAA; HTTPS and SVCB).  0 under any other aaaa-mode.
+ */
+int		 upstream_learn_slow(const struct config_domain *route,
+		    uint16_t qtype);
+
 /* Transactions in flight now. */
 size_t		 upstream_inflight(void);
 /* The retransmission timeout of server i (in list order) for qtype, ms;
