@@ -392,6 +392,49 @@ set_after_a(unsigned int ms)
 	pending_set_limits(&l);
 }
 
+/*
+ * aaaa-mode=learn, decided by the path: a client of a server learnt slow
+ * (LEARNT) waits as deadline:MS with learn's MS, not deadline's, and its
+ * transaction waits on for the cache; an undecided LEARN waits as NONE.
+ */
+START_TEST(test_learnt_wait)
+{
+	struct pending_limits	 l = { .aaaa_deadline_ms = 20,
+	    .aaaa_learn_ms = 150, .max_requests = 1000 };
+	struct query		 q;
+	struct query_client	 c = client(5);
+	uint64_t		 t0;
+
+	pending_set_limits(&l);
+	query_for(&q, "learnt.example", DNS_TYPE_AAAA, DNS_FLAG_RD, 0);
+	t0 = now_ms();
+	ck_assert_int_eq(pending_wait(&q, &c, NULL, POLICY_WAIT_LEARNT, 0),
+	    PENDING_STARTED);
+	ck_assert_uint_eq(txs[0].deadline_ms, UPSTREAM_CACHE_WAIT_MS);
+	/* A client of forward joining it still hears SERVFAIL in time. */
+	c = client(6);
+	ck_assert_int_eq(pending_wait(&q, &c, NULL, POLICY_WAIT_NONE, 0),
+	    PENDING_JOINED);
+	run_until(1, 2000);
+	ck_assert_int_eq(count('e', PENDING_EXPIRE_DEADLINE), 1);
+	ck_assert_int_eq(evs[0].client, 5);
+	ck_assert_uint_ge(now_ms() - t0, 140);
+	tx_end(0, DNS_RCODE_NOERROR, 0);
+	ck_assert_int_eq(count('a', -1), 1);
+	ck_assert_int_eq(evs[nev - 1].client, 6);
+
+	query_for(&q, "learn.example", DNS_TYPE_AAAA, DNS_FLAG_RD, 0);
+	ck_assert_int_eq(pending_wait(&q, &c, NULL, POLICY_WAIT_LEARN, 0),
+	    PENDING_STARTED);
+	ck_assert_uint_eq(txs[1].deadline_ms, UPSTREAM_DEADLINE_MS);
+	ck_assert(policy_wait_deadline(POLICY_WAIT_LEARNT));
+	ck_assert(policy_wait_deadline(POLICY_WAIT_DEADLINE));
+	ck_assert(!policy_wait_deadline(POLICY_WAIT_LEARN));
+	ck_assert(!policy_wait_deadline(POLICY_WAIT_NONE));
+	ck_assert(!policy_wait_deadline(POLICY_WAIT_AFTER_A));
+}
+END_TEST
+
 /* after-a:MS: the empty answer MS after the A, not before; the
  * transaction goes on for the cache and its end answers nobody. */
 START_TEST(test_after_a_ms_empty)
@@ -555,6 +598,7 @@ main(void)
 	tcase_add_test(tc, test_coalescing_key);
 	tcase_add_test(tc, test_transaction_deadlines);
 	tcase_add_test(tc, test_deadline_wait);
+	tcase_add_test(tc, test_learnt_wait);
 	tcase_add_test(tc, test_release_after_a);
 	tcase_add_test(tc, test_after_a_ms_empty);
 	tcase_add_test(tc, test_after_a_ms_real);

@@ -126,6 +126,17 @@ static const struct policy_case cases[] = {
 	{ AAAA_AFTER_A, 0, "www.v6only.test", AAAA, FWD, R_NULL, NOWAIT },
 	{ AAAA_AFTER_A, 0, "host.lan", AAAA, NXD, R_NULL, NOWAIT },
 	{ AAAA_AUTO, 1, "www.other.test", AAAA, FWD, R_NULL, NOWAIT },
+	/* aaaa-mode=learn: as auto without a global IPv6 route; with one,
+	 * forwarded, the wait decided per server by the path */
+	{ AAAA_LEARN, 0, "www.other.test", AAAA, EMPTY, R_NULL, NOWAIT },
+	{ AAAA_LEARN, 1, "www.other.test", AAAA, FWD, R_NULL,
+	    POLICY_WAIT_LEARN },
+	{ AAAA_LEARN, 1, "www.example", AAAA, FWD, 1, POLICY_WAIT_LEARN },
+	{ AAAA_LEARN, 0, "www.example", A, FWD, 1, NOWAIT },
+	{ AAAA_LEARN, 1, "www.other.test", A, FWD, R_NULL, NOWAIT },
+	{ AAAA_LEARN, 0, "www.v6only.test", AAAA, FWD, R_NULL, NOWAIT },
+	{ AAAA_LEARN, 1, "www.v6only.test", AAAA, FWD, R_NULL, NOWAIT },
+	{ AAAA_LEARN, 1, "host.lan", AAAA, NXD, R_NULL, NOWAIT },
 	/* aaaa-empty: EMPTY whatever the mode; the longest pattern of
 	 * aaaa-empty and aaaa-forward decides; equal: the later line */
 #define EMPTY_ALL(n)							\
@@ -134,7 +145,8 @@ static const struct policy_case cases[] = {
 	{ AAAA_AUTO, 0, n, AAAA, EMPTY, R_NULL, NOWAIT },		\
 	{ AAAA_AUTO, 1, n, AAAA, EMPTY, R_NULL, NOWAIT },		\
 	{ AAAA_DEADLINE, 1, n, AAAA, EMPTY, R_NULL, NOWAIT },		\
-	{ AAAA_AFTER_A, 1, n, AAAA, EMPTY, R_NULL, NOWAIT }
+	{ AAAA_AFTER_A, 1, n, AAAA, EMPTY, R_NULL, NOWAIT },		\
+	{ AAAA_LEARN, 1, n, AAAA, EMPTY, R_NULL, NOWAIT }
 	EMPTY_ALL("tv.v6only.test"),
 	EMPTY_ALL("a.tv.v6only.test"),
 	EMPTY_ALL("slow.test"),

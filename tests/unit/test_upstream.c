@@ -1043,6 +1043,46 @@ START_TEST(test_servfail_next_server)
 }
 END_TEST
 
+/*
+ * aaaa-mode=learn: each server learns from its own answers.  Server 0
+ * (first with strict-order) answers AAAA SERVFAIL, server 1 answers it:
+ * after 3 questions server 0 is learnt slow (three failures in a row),
+ * server 1 not, and upstream_learn_slow() answers for server 0, the one
+ * AAAA goes to first.  Under any other aaaa-mode nothing is learnt.
+ */
+START_TEST(test_learn_per_server)
+{
+	char	 label[32];
+	int	 i, c, mode;
+
+	for (mode = 0; mode < 2; mode++) {
+		setup_servers(2, 1000, 1);
+		conf.aaaa_mode = mode ? AAAA_LEARN : AAAA_FORWARD;
+		conf.aaaa_learn_ms = 250;
+		fsrv[0].rcode = DNS_RCODE_SERVFAIL;
+		for (i = 0; i < 3; i++) {
+			ck_assert_int_eq(upstream_learn_slow(NULL,
+			    DNS_TYPE_AAAA), 0);
+			snprintf(label, sizeof(label), "l%d-%d", mode, i);
+			c = ask(label, DNS_TYPE_AAAA, 0, NULL);
+			run_until(100 * (uint64_t)(ncq + 1));
+			ck_assert_int_eq(cq[c].rcode, DNS_RCODE_NOERROR);
+			ck_assert_int_eq(count_tx(label, 0, 0), 1);
+			ck_assert_int_eq(count_tx(label, 0, 1), 1);
+		}
+		ck_assert_int_eq(upstream_learn_slow(NULL, DNS_TYPE_AAAA),
+		    mode);
+		ck_assert_int_eq(upstream_learn_slow(NULL, DNS_TYPE_A), 0);
+		ck_assert_int_eq(upstream_learn_slow(NULL, 65), 0);
+		/* Server 0 gone: server 1, not learnt slow, is first. */
+		conf.nservers = 1;
+		conf.servers = &cservers[1];
+		ck_assert_int_eq(upstream_set_servers(&conf, NULL, 0), 0);
+		ck_assert_int_eq(upstream_learn_slow(NULL, DNS_TYPE_AAAA), 0);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1065,6 +1105,7 @@ main(void)
 	tcase_add_test(tc, test_tcp_reused);
 	tcase_add_test(tc, test_jostle);
 	tcase_add_test(tc, test_servfail_next_server);
+	tcase_add_test(tc, test_learn_per_server);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
