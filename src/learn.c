@@ -189,6 +189,22 @@ learn_failure(struct learn *l, enum learn_class k, uint32_t fail_ms,
 }
 
 int
+learn_result(struct learn *l, uint16_t qtype, int rcode, uint64_t ms,
+    uint32_t fail_ms, uint64_t now, struct learn_figures *f)
+{
+	enum learn_class	 k = learn_class_of(qtype);
+
+	if (k == LEARN_NCLASS)
+		return 0;
+	if (rcode == DNS_RCODE_NOERROR || rcode == DNS_RCODE_NXDOMAIN)
+		return learn_answer(l, k, ms > 60000 ? 60000 : (uint32_t)ms,
+		    now, f);
+	if (rcode == DNS_RCODE_SERVFAIL || rcode == LEARN_UNANSWERED)
+		return learn_failure(l, k, fail_ms, now, f);
+	return 0;
+}
+
+int
 learn_slow(const struct learn *l, enum learn_class k)
 {
 	return k > LEARN_A && k < LEARN_NCLASS && l->state[k] == LEARN_SLOW;
@@ -231,5 +247,21 @@ learn_state_text(const struct learn_figures *f, char *buf, size_t len)
 	    learn_class_name[f->klass < LEARN_NCLASS ? f->klass : LEARN_A],
 	    f->state == LEARN_SLOW ? "slow" : "fast", f->p95, f->n, f->a_p95,
 	    f->a_n, f->fail_run);
+	return buf;
+}
+
+const char *
+learn_stats_text(const struct learn *l, uint64_t now, char *buf, size_t len)
+{
+	struct learn_figures	 f;
+	char			 a[160], h[160];
+
+	learn_figures(l, LEARN_AAAA, now, &f);
+	learn_state_text(&f, a, sizeof(a));
+	learn_figures(l, LEARN_HTTPS, now, &f);
+	learn_state_text(&f, h, sizeof(h));
+	snprintf(buf, len, "%s; %s; switches %llu", a, h,
+	    (unsigned long long)(l->switches[LEARN_AAAA] +
+	    l->switches[LEARN_HTTPS]));
 	return buf;
 }

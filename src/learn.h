@@ -101,6 +101,16 @@ int		 learn_answer(struct learn *, enum learn_class k, uint32_t ms,
  * ignored for A.  Returns as learn_answer. */
 int		 learn_failure(struct learn *, enum learn_class k,
 		    uint32_t fail_ms, uint64_t now, struct learn_figures *f);
+/*
+ * The end of one question of qtype to the server: an answer with rcode
+ * (NOERROR, NXDOMAIN) after ms, or a failure at fail_ms (SERVFAIL, or
+ * LEARN_UNANSWERED: none by the deadline); other rcodes and types say
+ * nothing.  Returns as learn_answer.
+ */
+#define LEARN_UNANSWERED	(-1)
+int		 learn_result(struct learn *, uint16_t qtype, int rcode,
+		    uint64_t ms, uint32_t fail_ms, uint64_t now,
+		    struct learn_figures *f);
 int		 learn_slow(const struct learn *, enum learn_class k);
 void		 learn_figures(const struct learn *, enum learn_class k,
 		    uint64_t now, struct learn_figures *f);
@@ -114,5 +124,8 @@ const char	*learn_change_text(const struct learn_figures *,
 		    unsigned int ms, char *buf, size_t len);
 const char	*learn_state_text(const struct learn_figures *, char *buf,
 		    size_t len);
+/* Both judged classes, and the number of switches, for SIGUSR1. */
+const char	*learn_stats_text(const struct learn *, uint64_t now,
+		    char *buf, size_t len);
 
 #endif

@@ -446,47 +446,21 @@ learning(void)
 	return uconf != NULL && uconf->aaaa_mode == AAAA_LEARN;
 }
 
+/*
+ * What a question of qtype to s came to: an answer with rcode after ms,
+ * or LEARN_UNANSWERED by the deadline.  A switch is logged with its
+ * figures.
+ */
 static void
-learn_log(const struct server *s, const struct learn_figures *f)
-{
-	char	 buf[256];
-
-	log_info("server %s: %s", s->name, learn_change_text(f,
-	    uconf->aaaa_learn_ms, buf, sizeof(buf)));
-}
-
-/* An answer from s to a question of qtype, lat_ms after it was sent. */
-static void
-learn_feed_answer(struct server *s, uint16_t qtype, int rcode,
-    uint64_t lat_ms)
+server_learn(struct server *s, uint16_t qtype, int rcode, uint64_t ms)
 {
 	struct learn_figures	 f;
-	enum learn_class	 k = learn_class_of(qtype);
-	int			 changed;
+	char			 buf[256];
 
-	if (!learning() || k == LEARN_NCLASS)
-		return;
-	if (rcode == DNS_RCODE_NOERROR || rcode == DNS_RCODE_NXDOMAIN)
-		changed = learn_answer(&s->learn, k, lat_ms > 60000 ? 60000 :
-		    (uint32_t)lat_ms, clock_ms(), &f);
-	else if (rcode == DNS_RCODE_SERVFAIL)
-		changed = learn_failure(&s->learn, k, UPSTREAM_DEADLINE_MS,
-		    clock_ms(), &f);
-	else
-		return;
-	if (changed)
-		learn_log(s, &f);
-}
-
-/* s had uq's question and did not answer it before the deadline. */
-static void
-learn_feed_unanswered(struct server *s, uint16_t qtype)
-{
-	struct learn_figures	 f;
-
-	if (learning() && learn_failure(&s->learn, learn_class_of(qtype),
+	if (learning() && learn_result(&s->learn, qtype, rcode, ms,
 	    UPSTREAM_DEADLINE_MS, clock_ms(), &f))
-		learn_log(s, &f);
+		log_info("server %s: %s", s->name, learn_change_text(&f,
+		    uconf->aaaa_learn_ms, buf, sizeof(buf)));
 }
 
 int
@@ -1041,7 +1015,7 @@ xmit_answer(struct xmit *x, uint8_t *ans, size_t len)
 		return 1;
 	case ANSWER_OK:
 		if (!bare)
-			learn_feed_answer(s, uq->q->qtype, rcode,
+			server_learn(s, uq->q->qtype, rcode,
 			    (lat + 999) / 1000);
 		if (uq->q->qtype == DNS_TYPE_A)
 			lat_add(&s->lat_a, lat);
@@ -1322,7 +1296,8 @@ uquery_deadline(void *arg)
 		    uq->x[j].srv != x->srv); j++)
 			;
 		if (xmit_active(x) && j == i)
-			learn_feed_unanswered(x->srv, uq->q->qtype);
+			server_learn(x->srv, uq->q->qtype,
+			    LEARN_UNANSWERED, 0);
 		if (xmit_active(x) && !x->tcp && !x->timed_out &&
 		    !xmit_server_alive(x)) {
 			x->srv->silent = 1;
@@ -1554,27 +1529,12 @@ upstream_shutdown(void)
 	nservers = 0;
 }
 
-/* SIGUSR1 under aaaa-mode=learn: what is learnt of s. */
-static void
-upstream_log_learn(const struct server *s, uint64_t now)
-{
-	struct learn_figures	 f;
-	char			 a[160], h[160];
-
-	learn_figures(&s->learn, LEARN_AAAA, now, &f);
-	learn_state_text(&f, a, sizeof(a));
-	learn_figures(&s->learn, LEARN_HTTPS, now, &f);
-	learn_state_text(&f, h, sizeof(h));
-	log_info("server %s: learnt: %s; %s; switches %llu", s->name, a, h,
-	    (unsigned long long)(s->learn.switches[LEARN_AAAA] +
-	    s->learn.switches[LEARN_HTTPS]));
-}
-
 void
 upstream_log_stats(void)
 {
 	struct server	*s;
 	uint64_t	 now = clock_ms();
+	char		 lbuf[384];
 	size_t		 i;
 	int		 k;
 
@@ -1607,7 +1567,9 @@ upstream_log_stats(void)
 			    s->name, rtt_class_name[k], s->rtt[k].srtt,
 			    server_rto(s, k));
 		if (learning())
-			upstream_log_learn(s, now);
+			log_info("server %s: learnt: %s", s->name,
+			    learn_stats_text(&s->learn, now, lbuf,
+			    sizeof(lbuf)));
 		log_info("server %s: latency A: %llu answers, median %.2f ms, "
 		    "p95 %.2f ms; AAAA: %llu answers, median %.2f ms, "
 		    "p95 %.2f ms", s->name,

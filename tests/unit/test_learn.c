@@ -361,6 +361,53 @@ START_TEST(test_state_text)
 }
 END_TEST
 
+START_TEST(test_result)
+{
+	struct learn		 l;
+	struct learn_figures	 f;
+	char			 buf[512];
+	int			 i;
+
+	now = 1000000;
+	learn_init(&l);
+	for (i = 0; i < 8; i++)
+		ck_assert_int_eq(learn_result(&l, DNS_TYPE_A,
+		    DNS_RCODE_NOERROR, 20, 3500, now += 100, NULL), 0);
+	/* NXDOMAIN is an answer; REFUSED and other types say nothing. */
+	for (i = 0; i < 8; i++)
+		ck_assert_int_eq(learn_result(&l, DNS_TYPE_AAAA,
+		    DNS_RCODE_NXDOMAIN, 25, 3500, now += 100, NULL), 0);
+	for (i = 0; i < 8; i++) {
+		ck_assert_int_eq(learn_result(&l, DNS_TYPE_AAAA,
+		    DNS_RCODE_REFUSED, 0, 3500, now += 100, NULL), 0);
+		ck_assert_int_eq(learn_result(&l, DNS_TYPE_MX,
+		    LEARN_UNANSWERED, 0, 3500, now += 100, NULL), 0);
+	}
+	learn_figures(&l, LEARN_AAAA, now, &f);
+	ck_assert_uint_eq(f.n, 8);
+	ck_assert_uint_eq(f.fail_run, 0);
+	/* SERVFAIL and unanswered are failures at the deadline given. */
+	ck_assert_int_eq(learn_result(&l, DNS_TYPE_AAAA, DNS_RCODE_SERVFAIL,
+	    5, 3500, now += 100, NULL), 0);
+	ck_assert_int_eq(learn_result(&l, DNS_TYPE_AAAA, LEARN_UNANSWERED,
+	    0, 3500, now += 100, &f), 1);
+	ck_assert_uint_eq(f.p95, 3500);
+	ck_assert_uint_eq(f.fail_run, 2);
+	/* HTTPS and SVCB share a class; latencies are capped at 60 s. */
+	ck_assert_int_eq(learn_result(&l, 65, DNS_RCODE_NOERROR, 90000000,
+	    3500, now += 100, NULL), 0);
+	ck_assert_int_eq(learn_result(&l, 64, DNS_RCODE_NOERROR, 30, 3500,
+	    now += 100, NULL), 0);
+	learn_figures(&l, LEARN_HTTPS, now, &f);
+	ck_assert_uint_eq(f.n, 2);
+	ck_assert_uint_eq(f.recent_max, 60000);
+	ck_assert_str_eq(learn_stats_text(&l, now, buf, sizeof(buf)),
+	    "AAAA slow (p95 3500 ms over 10 answers, A p95 20 ms over 8, "
+	    "failures in a row 2); HTTPS/SVCB fast (p95 30 ms over 2 "
+	    "answers, A p95 20 ms over 8, failures in a row 0); switches 1");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -378,6 +425,7 @@ main(void)
 	tcase_add_test(tc, test_independent);
 	tcase_add_test(tc, test_ageing);
 	tcase_add_test(tc, test_state_text);
+	tcase_add_test(tc, test_result);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
