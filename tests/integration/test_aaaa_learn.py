@@ -10,7 +10,8 @@ Each test runs in a network namespace of its own, so whether the host has
 a global IPv6 route (learn is empty without one) is the test's choice."""
 
 import re
-import time
+import signal
+import threading
 
 import dns.rcode
 import dns.rdatatype
@@ -154,6 +155,17 @@ def test_learn_servfail(netns, upstream, daemon, uniq):
     check_empty(r, name, 60, 0x5f, False)
     assert dt < 0.3, "SERVFAIL turned empty after %.3fs" % dt
     assert a_addrs(d.q(uniq("sfa"))[0]) == ["192.0.2.1"]
+    # A server that stays across SIGHUP keeps what was learnt of it.
+    off = len(d.log())
+    d.signal(signal.SIGHUP)
+    assert d.wait_log(r"configuration reloaded", timeout=3, start=off), \
+        d.log()[off:]
+    up.responder = None
+    up.delay = {AAAA: 1.0}
+    r, dt = d.q(uniq("sfhup"), "AAAA")
+    assert r is not None and r.rcode() == 0 and a_addrs(r) == [], \
+        rcode_text(r)
+    assert 0.25 <= dt < 0.8, "learnt deadline after SIGHUP: %.3fs" % dt
 
 
 def test_learn_unanswered(netns, upstream, daemon, uniq):
@@ -168,7 +180,6 @@ def test_learn_unanswered(netns, upstream, daemon, uniq):
     d = daemon("--aaaa-mode=learn", "--server=" + up.server_arg, netns=ns)
     rx = r"server %s: AAAA slow \(3 failures in a row" % re.escape(
         up.server_arg)
-    import threading
     out = []
 
     def one(i):
