@@ -1,7 +1,7 @@
 /*
  * query.c: the one path every query takes, whichever door it came in by.
  *
- *   bytes -> msg_parse_query -> policy_decide -> local answer
+ *   bytes -> msg_parse_query -> policy_decide_client -> local answer
  *                                            -> cache hit
  *                                            -> pending (in-flight table)
  *                                                 -> upstream
@@ -290,8 +290,9 @@ hosts_on_subnet(const uint8_t *addr4, void *arg)
 }
 
 size_t
-query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
-    size_t bufsz, int *malformed)
+query_local_answer(const uint8_t *pkt, size_t len,
+    const struct sockaddr *client, uint8_t *buf, size_t bufsz,
+    int *malformed)
 {
 	struct query		 q;
 	struct policy_decision	 d;
@@ -300,7 +301,7 @@ query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
 
 	if ((*malformed = msg_parse_query(pkt, len, &q) != MSG_OK))
 		return 0;
-	policy_decide(qconf, have_global_v6, &q, &d);
+	policy_decide_client(qconf, have_global_v6, client, &q, &d);
 	switch (d.action) {
 	case POLICY_EMPTY:
 		n = build_empty(&q, buf, bufsz, &nx);
@@ -594,7 +595,8 @@ query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 		c = &cx;
 		log_query_extra(&q, c, NULL);
 	}
-	policy_decide(qconf, have_global_v6, &q, &d);
+	policy_decide_client(qconf, have_global_v6,
+	    (const struct sockaddr *)&c->peer, &q, &d);
 	switch (d.action) {
 	case POLICY_EMPTY:
 		reply_empty(&q, c);
