@@ -43,6 +43,10 @@ struct clientnet {
 	size_t			 nruns[2];
 };
 
+/* ::ffff:0:0/96, the IPv4-mapped addresses. */
+static const uint8_t	 mapped_pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0xff, 0xff };
+
 static size_t
 family_len(int family)
 {
@@ -101,11 +105,8 @@ clientnet_parse(const char *text, struct clientnet_net *out)
 int
 clientnet_is_mapped(const struct clientnet_net *n)
 {
-	static const uint8_t	 pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0xff, 0xff };
-
 	return n->family == AF_INET6 && n->plen >= 96 &&
-	    memcmp(n->addr, pfx, sizeof(pfx)) == 0;
+	    memcmp(n->addr, mapped_pfx, sizeof(mapped_pfx)) == 0;
 }
 
 const char *
@@ -211,8 +212,6 @@ clientnet_add(struct clientnet *t, const struct clientnet_net *n,
 enum clientnet_rule
 clientnet_lookup(const struct clientnet *t, int family, const uint8_t *addr)
 {
-	static const uint8_t		 mapped[12] = { 0, 0, 0, 0, 0, 0, 0,
-	    0, 0, 0, 0xff, 0xff };
 	const struct clientnet_run	*r;
 	uint8_t				 a[16];
 	size_t				 alen, f, i, lo, hi, mid;
@@ -220,9 +219,10 @@ clientnet_lookup(const struct clientnet *t, int family, const uint8_t *addr)
 
 	if (t == NULL || t->n == 0)
 		return CLIENTNET_NONE;
-	if (family == AF_INET6 && memcmp(addr, mapped, sizeof(mapped)) == 0) {
+	if (family == AF_INET6 &&
+	    memcmp(addr, mapped_pfx, sizeof(mapped_pfx)) == 0) {
 		family = AF_INET;
-		addr += sizeof(mapped);
+		addr += sizeof(mapped_pfx);
 	}
 	if (family != AF_INET && family != AF_INET6)
 		return CLIENTNET_NONE;

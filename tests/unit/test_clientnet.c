@@ -238,7 +238,6 @@ END_TEST
 START_TEST(test_null)
 {
 	struct sockaddr_in	 sin;
-	struct sockaddr_storage	 ss;
 	uint8_t			 a[16] = { 10, 0, 0, 1 };
 
 	ck_assert_int_eq(clientnet_lookup(NULL, AF_INET, a), NONE);
@@ -247,7 +246,6 @@ START_TEST(test_null)
 	sin.sin_family = AF_INET;
 	ck_assert_int_eq(clientnet_lookup_sa(NULL,
 	    (struct sockaddr *)&sin), NONE);
-	memset(&ss, 0, sizeof(ss));
 	ck_assert_int_eq(clientnet_count(NULL), 0);
 	clientnet_free(NULL);
 }
