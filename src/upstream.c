@@ -1637,17 +1637,17 @@ upstream_log_early(const struct server *s)
 			break;
 		n += (size_t)w;
 	}
-	log_info("server %s: answered early: deadline %llu, after-a %llu; "
-	    "late answers %llu, never came %llu; time saved %llu ms "
-	    "(%llu clients, late), %llu ms (%llu clients, never came, "
-	    "counted to the client deadline)", s->name,
+	log_info("server %s: answered empty early: deadline %llu, "
+	    "after-a %llu; real answer late %llu, never %llu; time saved "
+	    "%llu ms for %llu clients (late), %llu ms for %llu clients "
+	    "(never; counted to the %u ms client deadline)", s->name,
 	    (unsigned long long)st->early[UPSTREAM_EARLY_DEADLINE],
 	    (unsigned long long)st->early[UPSTREAM_EARLY_AFTER_A],
 	    (unsigned long long)st->late, (unsigned long long)st->never,
 	    (unsigned long long)st->saved_late_ms,
 	    (unsigned long long)st->clients_late,
 	    (unsigned long long)st->saved_never_ms,
-	    (unsigned long long)st->clients_never);
+	    (unsigned long long)st->clients_never, UPSTREAM_DEADLINE_MS);
 	log_info("server %s: late by ms: %s", s->name,
 	    n > 0 ? hist : "none");
 }
