@@ -194,12 +194,27 @@ pending_refresh(const struct query *q, const struct config_domain *route)
 /* ---- diagnostics of early answers -------------------------------------- */
 
 /*
+ * The reason SIGUSR1 counts an early answer under.  The learn mode's
+ * clients (POLICY_WAIT_LEARN) are to count under a kind of their own
+ * (UPSTREAM_EARLY_LEARN): one case here.
+ */
+static enum upstream_early
+pending_early_kind(enum policy_wait wait, enum pending_expiry why)
+{
+	(void)wait;
+
+	return why == PENDING_EXPIRE_AFTER_A ? UPSTREAM_EARLY_AFTER_A :
+	    UPSTREAM_EARLY_DEADLINE;
+}
+
+/*
  * A client of p that arrived at born was answered empty now, before the
  * real answer, for why (deadline, after-a).  Its wait would have lasted
  * until the real answer, at most until its client deadline.
  */
 static void
-pending_early(struct pending *p, uint64_t born, enum pending_expiry why)
+pending_early(struct pending *p, uint64_t born, enum policy_wait wait,
+    enum pending_expiry why)
 {
 	uint64_t	 now = clock_ms(), dl = born + UPSTREAM_DEADLINE_MS;
 
@@ -210,8 +225,7 @@ pending_early(struct pending *p, uint64_t born, enum pending_expiry why)
 		p->early_min_dl = p->early_max_dl = dl;
 		if (p->uq != NULL)
 			upstream_note_early(p->uq,
-			    why == PENDING_EXPIRE_AFTER_A ?
-			    UPSTREAM_EARLY_AFTER_A : UPSTREAM_EARLY_DEADLINE);
+			    pending_early_kind(wait, why));
 	}
 	p->early_sum += now;
 	p->early_sum_dl += dl;
@@ -258,7 +272,7 @@ pending_answered_early(const struct query *q, enum pending_expiry why)
 	struct pending	*p;
 
 	if ((p = pending_find(q)) != NULL)
-		pending_early(p, clock_ms(), why);
+		pending_early(p, clock_ms(), POLICY_WAIT_NONE, why);
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -300,14 +314,15 @@ request_timer(int fd, short ev, void *arg)
 
 	r->timer_set = 0;
 	if (r->a_known) {
-		pending_early(r->p, r->born_ms, PENDING_EXPIRE_AFTER_A);
+		pending_early(r->p, r->born_ms, r->wait, PENDING_EXPIRE_AFTER_A);
 		(void)pops->expire(&r->q, &r->client, r->wait,
 		    PENDING_EXPIRE_AFTER_A);
 		request_free(r);
 		return;
 	}
 	if (r->wait == POLICY_WAIT_DEADLINE) {
-		pending_early(r->p, r->born_ms, PENDING_EXPIRE_DEADLINE);
+		pending_early(r->p, r->born_ms, r->wait,
+		    PENDING_EXPIRE_DEADLINE);
 		(void)pops->expire(&r->q, &r->client, r->wait,
 		    PENDING_EXPIRE_DEADLINE);
 		request_free(r);
@@ -444,7 +459,8 @@ pending_release_after_a(const struct query *aq)
 				request_arm(r, ms);
 				continue;
 			}
-			pending_early(p, r->born_ms, PENDING_EXPIRE_AFTER_A);
+			pending_early(p, r->born_ms, r->wait,
+			    PENDING_EXPIRE_AFTER_A);
 			(void)pops->expire(&r->q, &r->client, r->wait,
 			    PENDING_EXPIRE_AFTER_A);
 			request_free(r);

@@ -162,11 +162,12 @@ def log_line(d, name, what, timeout=2):
     return m
 
 
-def test_log_paths_forward_cache(daemon, upstream, uniq):
+def test_log_paths_forward_cache_stale(daemon, upstream, uniq):
     """A forwarded reply names the server that answered and its time; the
-    second query is cached."""
-    up = upstream(delay={A: 0.05})
-    d = daemon("--log-queries", servers=[up])
+    second query is cached; once expired, with the upstream dead,
+    serve-stale's answer says so."""
+    up = upstream(ttl=1, delay={A: 0.05})
+    d = daemon("--log-queries", "--serve-stale=60", servers=[up])
     name = uniq("fw")
     d.q(name)
     m = log_line(d, name, r"reply NOERROR from %s in (\d+) ms" %
@@ -175,6 +176,11 @@ def test_log_paths_forward_cache(daemon, upstream, uniq):
     log_line(d, name, "forwarded")
     d.q(name)
     log_line(d, name, "cached")
+    time.sleep(1.2)		# the TTL of 1 s runs out
+    up.dead = True
+    r, _ = d.q(name, timeout=5)
+    assert a_addrs(r) == ["192.0.2.1"], rcode_text(r)
+    log_line(d, name, "stale answer from the cache")
 
 
 def test_log_paths_empty(daemon, upstream, uniq, write_file):
@@ -210,17 +216,3 @@ def test_log_paths_empty(daemon, upstream, uniq, write_file):
     # The A of the same name: a forwarded reply.
     log_line(d5, n, r"reply NOERROR from %s in \d+ ms" %
              re.escape(up.server_arg))
-
-
-def test_log_paths_stale(daemon, upstream, uniq):
-    """serve-stale: an expired entry served while the upstream is dead
-    says so."""
-    up = upstream(ttl=1, a=["192.0.2.21"])
-    d = daemon("--log-queries", "--serve-stale=60", servers=[up])
-    name = uniq("stale")
-    assert a_addrs(d.q(name)[0]) == ["192.0.2.21"]
-    time.sleep(1.2)		# the TTL of 1 s runs out
-    up.dead = True
-    r, _ = d.q(name, timeout=5)
-    assert a_addrs(r) == ["192.0.2.21"], rcode_text(r)
-    log_line(d, name, "stale answer from the cache")
