@@ -314,7 +314,8 @@ request_timer(int fd, short ev, void *arg)
 
 	r->timer_set = 0;
 	if (r->a_known) {
-		pending_early(r->p, r->born_ms, r->wait, PENDING_EXPIRE_AFTER_A);
+		pending_early(r->p, r->born_ms, r->wait,
+		    PENDING_EXPIRE_AFTER_A);
 		(void)pops->expire(&r->q, &r->client, r->wait,
 		    PENDING_EXPIRE_AFTER_A);
 		request_free(r);

@@ -440,8 +440,9 @@ path_answer(const struct query *q, const struct query_client *c,
 		/* The server that answered, and how long it took since the
 		 * question went upstream. */
 		if ((srv = upstream_answering(&ms)) != NULL)
-			snprintf(what, sizeof(what), "reply %s from %s in %u ms",
-			    msg_rcode_text(rcode), srv, ms);
+			snprintf(what, sizeof(what),
+			    "reply %s from %s in %u ms", msg_rcode_text(rcode),
+			    srv, ms);
 		else
 			snprintf(what, sizeof(what), "reply %s",
 			    msg_rcode_text(rcode));

@@ -107,7 +107,7 @@ struct server {
 	struct tconn		*tc;		/* the TCP connection to reuse */
 	struct lat_hist		 lat_a;		/* answers to A queries */
 	struct lat_hist		 lat_aaaa;	/* answers to AAAA queries */
-	struct upstream_early_stats early_st;	/* clients answered early */
+	struct upstream_early_stats early_st;	/* early answers */
 };
 
 struct uquery;
@@ -172,9 +172,9 @@ struct uquery {
 	struct uio_timer	 deadline;
 	uint8_t			*fallback;	/* a not-useful answer */
 	size_t			 fallback_len;
-	struct server		*answered_by;	/* its useful answer ended it */
-	int			 early;		/* clients answered early */
-	enum upstream_early	 early_kind;	/* the first one's reason */
+	struct server		*answered_by;	/* its answer ended it */
+	int			 early;		/* answered early */
+	enum upstream_early	 early_kind;	/* the first's why */
 };
 
 TAILQ_HEAD(uquery_list, uquery);
@@ -1618,12 +1618,11 @@ upstream_answering(unsigned int *ms)
 static void
 upstream_log_early(const struct server *s)
 {
-	const struct upstream_early_stats	*st = &s->early_st;
-	char					 hist[UPSTREAM_LATE_BUCKETS * 24];
-	char					 name[16];
-	size_t					 n = 0;
-	unsigned int				 b;
-	int					 w;
+	const struct upstream_early_stats *st = &s->early_st;
+	char		 hist[UPSTREAM_LATE_BUCKETS * 24], name[16];
+	size_t		 n = 0;
+	unsigned int	 b;
+	int		 w;
 
 	hist[0] = '\0';
 	for (b = 0; b < UPSTREAM_LATE_BUCKETS; b++) {

@@ -147,7 +147,7 @@ struct upstream_early_stats {
 	/* Questions whose clients were answered early, while sent to this
 	 * server, by the first such client's reason. */
 	uint64_t	 early[UPSTREAM_EARLY_NKINDS];
-	uint64_t	 late;		/* the real answer came from it, after */
+	uint64_t	 late;		/* its real answer came after */
 	uint64_t	 never;		/* no real answer came at all */
 	uint64_t	 late_hist[UPSTREAM_LATE_BUCKETS];
 	/* Time saved for clients, ms: each client answered early is
@@ -155,7 +155,7 @@ struct upstream_early_stats {
 	 * counted at most to its own client deadline
 	 * (UPSTREAM_DEADLINE_MS after its query), and to that deadline
 	 * when the real answer never came. */
-	uint64_t	 clients_late;	/* clients answered early, then late */
+	uint64_t	 clients_late;	/* early clients, answer late */
 	uint64_t	 saved_late_ms;
 	uint64_t	 clients_never;
 	uint64_t	 saved_never_ms;
