@@ -171,6 +171,7 @@ policy_decide_client(const struct config *conf, int have_global_v6,
 	d->action = POLICY_FORWARD;
 	d->route = NULL;
 	d->aaaa_wait = POLICY_WAIT_NONE;
+	d->empty_by = "aaaa-mode";
 	d->hosts = NULL;
 	d->hosts_entry = NULL;
 
@@ -231,6 +232,7 @@ policy_decide_client(const struct config *conf, int have_global_v6,
 	    DOMTAB_AAAA_NONE;
 	if (aaaa == DOMTAB_AAAA_EMPTY) {
 		d->action = POLICY_EMPTY;
+		d->empty_by = "aaaa-empty";
 		return;
 	}
 	if (q->qtype == DNS_TYPE_AAAA && conf->aaaa_mode != AAAA_FORWARD &&
