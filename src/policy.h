@@ -11,6 +11,7 @@
 #include "msg.h"
 
 struct hosts;
+struct sockaddr;
 struct hosts_entry;
 
 enum policy_action {
@@ -49,6 +50,9 @@ policy_wait_deadline(enum policy_wait w)
 struct policy_decision {
 	enum policy_action		 action;
 	enum policy_wait		 aaaa_wait;
+	/* With POLICY_EMPTY: which rule answers empty, the word
+	 * log-queries writes ("aaaa-mode", "aaaa-empty", "filter"). */
+	const char			*empty_by;
 	/* With POLICY_FORWARD: the domain of the server= lines that route
 	 * this query (longest match), or NULL for the default servers. */
 	const struct config_domain	*route;
@@ -65,6 +69,15 @@ struct policy_decision {
  */
 void	policy_decide(const struct config *conf, int have_global_v6,
 	    const struct query *q, struct policy_decision *d);
+/*
+ * The same for a query from client (the stub listener's peer, the source
+ * of an intercepted packet; sockaddr_in or sockaddr_in6): its
+ * aaaa-forward-client= / aaaa-empty-client= rule applies.  policy_decide
+ * is this with client NULL (unknown: no client rule).
+ */
+void	policy_decide_client(const struct config *conf, int have_global_v6,
+	    const struct sockaddr *client, const struct query *q,
+	    struct policy_decision *d);
 
 /*
  * Whether local data (hosts files, hostsdir, records) has name (wire,

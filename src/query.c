@@ -1,7 +1,7 @@
 /*
  * query.c: the one path every query takes, whichever door it came in by.
  *
- *   bytes -> msg_parse_query -> policy_decide -> local answer
+ *   bytes -> msg_parse_query -> policy_decide_client -> local answer
  *                                            -> cache hit
  *                                            -> pending (in-flight table)
  *                                                 -> upstream
@@ -243,17 +243,38 @@ build_empty(const struct query *q, uint8_t *buf, size_t bufsz, int *nx)
 	    DNS_EDE_FILTERED, buf, bufsz);
 }
 
-static void
-reply_empty(const struct query *q, const struct query_client *c)
+/*
+ * The word log-queries writes for the path that answered a waiting
+ * client empty (see briskdns.conf(5), log-queries): "deadline",
+ * "after-a", or "learn" (a server learnt slow, POLICY_WAIT_LEARNT).
+ */
+static const char *
+wait_word(enum policy_wait wait, int after_a)
 {
+	if (after_a || wait == POLICY_WAIT_AFTER_A)
+		return "after-a";
+	return wait == POLICY_WAIT_LEARNT ? "learn" : "deadline";
+}
+
+/* The empty answer (or NXDOMAIN, see build_empty); by: the path's word
+ * for log-queries ("aaaa-mode", "aaaa-empty", "filter", "deadline",
+ * "after-a"). */
+static void
+reply_empty(const struct query *q, const struct query_client *c,
+    const char *by)
+{
+	char	 what[64];
 	size_t	 n;
 	int	 nx;
 
 	n = build_empty(q, qbuf, sizeof(qbuf), &nx);
 	if (!nx)
 		query_stats.local_empty++;
-	log_query(q, c, nx ? "NXDOMAIN (cached), aaaa-mode" :
-	    "answered empty (aaaa-mode)");
+	if (qconf->log_queries) {
+		snprintf(what, sizeof(what), nx ? "NXDOMAIN (cached), %s" :
+		    "answered empty (%s)", by);
+		log_query(q, c, what);
+	}
 	reply_buf(q, c, qbuf, n);
 }
 
@@ -292,8 +313,9 @@ hosts_on_subnet(const uint8_t *addr4, void *arg)
 }
 
 size_t
-query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
-    size_t bufsz, int *malformed)
+query_local_answer(const uint8_t *pkt, size_t len,
+    const struct sockaddr *client, uint8_t *buf, size_t bufsz,
+    int *malformed)
 {
 	struct query		 q;
 	struct policy_decision	 d;
@@ -302,7 +324,7 @@ query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
 
 	if ((*malformed = msg_parse_query(pkt, len, &q) != MSG_OK))
 		return 0;
-	policy_decide(qconf, have_global_v6, &q, &d);
+	policy_decide_client(qconf, have_global_v6, client, &q, &d);
 	switch (d.action) {
 	case POLICY_EMPTY:
 		n = build_empty(&q, buf, bufsz, &nx);
@@ -364,7 +386,7 @@ reply_stale(const struct query *q, const struct query_client *c,
 	    CACHE_MISS)
 		return 0;
 	if (policy_wait_deadline(wait) && !useful_rcode(DNS_RCODE(qbuf[3]))) {
-		reply_empty(q, c);
+		reply_empty(q, c, wait_word(wait, 0));
 		return 1;
 	}
 	query_stats.stale_served++;
@@ -398,11 +420,13 @@ path_answer(const struct query *q, const struct query_client *c,
 {
 	int	 rcode = ans != NULL ? DNS_RCODE(ans[3]) : -1;
 	int	 useful = ans != NULL && useful_rcode(rcode);
-	char	 what[32];
+	char	 what[128];
+	const char *srv;
+	unsigned int ms;
 	size_t	 n;
 
 	if (!useful && policy_wait_deadline(wait)) {
-		reply_empty(q, c);
+		reply_empty(q, c, wait_word(wait, 0));
 		return;
 	}
 	if (!useful && stale && reply_stale(q, c, wait))
@@ -414,7 +438,15 @@ path_answer(const struct query *q, const struct query_client *c,
 		return;
 	}
 	if (qconf->log_queries) {
-		snprintf(what, sizeof(what), "reply %s", msg_rcode_text(rcode));
+		/* The server that answered, and how long it took since the
+		 * question went upstream. */
+		if ((srv = upstream_answering(&ms)) != NULL)
+			snprintf(what, sizeof(what),
+			    "reply %s from %s in %u ms", msg_rcode_text(rcode),
+			    srv, ms);
+		else
+			snprintf(what, sizeof(what), "reply %s",
+			    msg_rcode_text(rcode));
 		log_query(q, c, what);
 	}
 	memcpy(qbuf, ans, len);
@@ -435,7 +467,8 @@ path_expire(const struct query *q, const struct query_client *c,
 	switch (why) {
 	case PENDING_EXPIRE_DEADLINE:
 	case PENDING_EXPIRE_AFTER_A:
-		reply_empty(q, c);
+		reply_empty(q, c, wait_word(wait,
+		    why == PENDING_EXPIRE_AFTER_A));
 		return 1;
 	case PENDING_EXPIRE_STALE:
 		return reply_stale(q, c, wait);
@@ -491,8 +524,10 @@ forward(const struct query *q, const struct query_client *c,
 			 */
 			if (policy_wait_deadline(wait) &&
 			    !useful_rcode(DNS_RCODE(qbuf[3]))) {
-				reply_empty(q, c);
-				(void)pending_refresh(q, d->route);
+				reply_empty(q, c, wait_word(wait, 0));
+				if (pending_refresh(q, d->route))
+					pending_answered_early(q,
+					    PENDING_EXPIRE_DEADLINE);
 				return;
 			}
 			query_stats.cache_hits++;
@@ -516,8 +551,10 @@ forward(const struct query *q, const struct query_client *c,
 	if (wait == POLICY_WAIT_AFTER_A && qcache != NULL &&
 	    cache_has_a(qcache, q->qname, q->qname_len, q->qclass, now)) {
 		if (qconf->aaaa_after_a_ms == 0) {
-			reply_empty(q, c);
-			(void)pending_refresh(q, d->route);
+			reply_empty(q, c, wait_word(wait, 1));
+			if (pending_refresh(q, d->route))
+				pending_answered_early(q,
+				    PENDING_EXPIRE_AFTER_A);
 			return;
 		}
 		a_known = 1;
@@ -545,7 +582,7 @@ forward(const struct query *q, const struct query_client *c,
 		if (stale && reply_stale(q, c, wait))
 			return;
 		if (a_known) {		/* as after-a:0 would */
-			reply_empty(q, c);
+			reply_empty(q, c, wait_word(wait, 1));
 			return;
 		}
 		query_stats.servfail++;
@@ -563,7 +600,7 @@ forward(const struct query *q, const struct query_client *c,
 	if (stale && reply_stale(q, c, wait))
 		return;
 	if (policy_wait_deadline(wait) || a_known) {
-		reply_empty(q, c);
+		reply_empty(q, c, wait_word(wait, a_known));
 		return;
 	}
 	reply_rcode(q, c, DNS_RCODE_SERVFAIL);
@@ -611,10 +648,11 @@ query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 		c = &cx;
 		log_query_extra(&q, c, NULL);
 	}
-	policy_decide(qconf, have_global_v6, &q, &d);
+	policy_decide_client(qconf, have_global_v6,
+	    (const struct sockaddr *)&c->peer, &q, &d);
 	switch (d.action) {
 	case POLICY_EMPTY:
-		reply_empty(&q, c);
+		reply_empty(&q, c, d.empty_by);
 		return;
 	case POLICY_NXDOMAIN:
 	case POLICY_NODATA:

@@ -58,7 +58,8 @@ def test_learn_slow_and_back(netns, upstream, daemon, uniq):
     ua = upstream("127.0.0.1", netns=ns, aaaa=["2001:db8::a"])
     ub = upstream("127.0.0.1", netns=ns, aaaa=["2001:db8::b"])
     d = daemon("--aaaa-mode=learn", "--server=/a.test/" + ua.server_arg,
-               "--server=/b.test/" + ub.server_arg, netns=ns)
+               "--server=/b.test/" + ub.server_arg, "--log-queries",
+               netns=ns)
     assert d.wait_log(r"aaaa-mode learn:250"), d.log()
     warm(d, uniq, "a.test")
     warm(d, uniq, "b.test")
@@ -100,9 +101,15 @@ def test_learn_slow_and_back(netns, upstream, daemon, uniq):
         assert dt < 0.5, "b.test AAAA after %.3fs" % dt
     assert not re.search(slow_rx(ub), d.log()), d.log()
 
-    # SIGUSR1 shows what is learnt, per server.
+    # log-queries names the path; SIGUSR1 counts the early answers and
+    # shows what is learnt, per server.
+    for name in late:
+        assert re.search(r"query\[AAAA\] %s from .*: answered empty "
+                         r"\(learn\)" % re.escape(name), d.log()), d.log()
     off = len(d.log())
-    d.stats()
+    st = d.stats()
+    assert st["server %s early learn" % ua.server_arg] == 2, st
+    assert st["server %s early deadline" % ua.server_arg] == 0, st
     stats = d.log()[off:]
     assert re.search(r"server %s: learnt: AAAA slow \(p95 \d+ ms over \d+ "
                      r"answers, A p95 \d+ ms over \d+" %
