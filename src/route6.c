@@ -1,6 +1,6 @@
 /*
  * route6.c: does the host have a route to global unicast IPv6 space?
- * (aaaa-mode=auto)
+ * (aaaa-mode=auto and learn)
  *
  * One NETLINK_ROUTE socket, subscribed to RTMGRP_IPV6_ROUTE.  The answer
  * is always computed from a full dump of the IPv6 routes (RTM_GETROUTE,
@@ -134,11 +134,11 @@ route6_set(int have)
 	if (r6_reported && have == r6_have)
 		return;
 	if (r6_reported)
-		log_info("aaaa-mode auto: global IPv6 route %s",
+		log_info("aaaa-mode: global IPv6 route %s",
 		    have ? "appeared, forwarding AAAA" :
 		    "gone, answering AAAA empty");
 	else
-		log_info("aaaa-mode auto: %s",
+		log_info("aaaa-mode: %s",
 		    have ? "global IPv6 route present, forwarding AAAA" :
 		    "no global IPv6 route, answering AAAA empty");
 	r6_have = have;
@@ -426,7 +426,7 @@ route6_init(struct event_base *base, void (*cb)(int))
 	r6_dump_failed = 0;
 	r6_need_dump = 0;
 	if (!route6_kernel_has_ipv6()) {
-		log_info("aaaa-mode auto: no IPv6 in this kernel, answering "
+		log_info("aaaa-mode: no IPv6 in this kernel, answering "
 		    "AAAA empty");
 		r6_have = 0;
 		r6_reported = 1;

@@ -185,7 +185,7 @@ def test_ipv6_disabled_by_sysctl(netns, upstream, daemon, uniq):
     assert up.queries(qtype="AAAA") == [], "AAAA forwarded without IPv6"
     log = d.log()
     assert count(log, SKIP_RX) == 1, log
-    assert re.search(r"aaaa-mode auto: no global IPv6 route", log), log
+    assert re.search(r"aaaa-mode: no global IPv6 route", log), log
     assert count(log, r"^briskdns: .*(upstream|::1)") <= 2, \
         "IPv6 server on an IPv6-less host fills the log:\n" + log
 
@@ -233,7 +233,7 @@ def test_no_ipv6_kernel_aaaa_auto(noipv6_shim, netns, upstream, daemon,
         "AAAA forwarded although the kernel has no IPv6: %r" % (
             r and r.answer)
     assert up.queries(qtype="AAAA") == []
-    assert d.wait_log(r"aaaa-mode auto: no IPv6 in this kernel",
+    assert d.wait_log(r"aaaa-mode: no IPv6 in this kernel",
                       timeout=0.5), d.log()
 
 
