@@ -266,12 +266,13 @@ pending_early_end(struct pending *p, struct uquery *uq, const uint8_t *ans,
 }
 
 void
-pending_answered_early(const struct query *q, enum pending_expiry why)
+pending_answered_early(const struct query *q, enum policy_wait wait,
+    enum pending_expiry why)
 {
 	struct pending	*p;
 
 	if ((p = pending_find(q)) != NULL)
-		pending_early(p, clock_ms(), POLICY_WAIT_NONE, why);
+		pending_early(p, clock_ms(), wait, why);
 }
 
 /* ---- requests ----------------------------------------------------------- */

@@ -120,9 +120,9 @@ void	pending_release_after_a(const struct query *aq);
  * with the A cached, deadline:MS with a SERVFAIL cached) while q is
  * asked upstream for the cache (pending_refresh): counted as one of its
  * early clients for the diagnostics (upstream_note_early).  Nothing if
- * q is not in flight.
+ * q is not in flight.  wait: the client's (LEARNT counts under learn).
  */
-void	pending_answered_early(const struct query *q,
+void	pending_answered_early(const struct query *q, enum policy_wait wait,
 	    enum pending_expiry why);
 
 #endif

@@ -526,7 +526,7 @@ forward(const struct query *q, const struct query_client *c,
 			    !useful_rcode(DNS_RCODE(qbuf[3]))) {
 				reply_empty(q, c, wait_word(wait, 0));
 				if (pending_refresh(q, d->route))
-					pending_answered_early(q,
+					pending_answered_early(q, wait,
 					    PENDING_EXPIRE_DEADLINE);
 				return;
 			}
@@ -553,7 +553,7 @@ forward(const struct query *q, const struct query_client *c,
 		if (qconf->aaaa_after_a_ms == 0) {
 			reply_empty(q, c, wait_word(wait, 1));
 			if (pending_refresh(q, d->route))
-				pending_answered_early(q,
+				pending_answered_early(q, wait,
 				    PENDING_EXPIRE_AFTER_A);
 			return;
 		}

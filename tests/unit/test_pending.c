@@ -762,7 +762,8 @@ START_TEST(test_early_after_a)
 	ck_assert_int_eq(txs[0].early_kind, UPSTREAM_EARLY_AFTER_A);
 	/* A later client, answered by the path at once (A cached). */
 	clock_fake_advance_ms(10);
-	pending_answered_early(&q, PENDING_EXPIRE_AFTER_A);
+	pending_answered_early(&q, POLICY_WAIT_AFTER_A,
+	    PENDING_EXPIRE_AFTER_A);
 	ck_assert_int_eq(txs[0].early, 1);
 	clock_fake_advance_ms(60);
 	tx_end(0, DNS_RCODE_NOERROR, 0);
@@ -781,8 +782,20 @@ START_TEST(test_early_after_a)
 	ck_assert_int_eq(txs[1].early, 0);
 	ck_assert_int_eq(txs[1].early_end, 0);
 	/* Not in flight: pending_answered_early does nothing. */
-	pending_answered_early(&q2, PENDING_EXPIRE_DEADLINE);
+	pending_answered_early(&q2, POLICY_WAIT_DEADLINE,
+	    PENDING_EXPIRE_DEADLINE);
 	ck_assert_int_eq(ntx, 2);
+
+	/* A client of a server learnt slow, answered by the path (a
+	 * SERVFAIL cached): counted under learn, not deadline. */
+	c = client(4);
+	ck_assert_int_eq(pending_wait(&q2, &c, NULL, POLICY_WAIT_NONE, 0),
+	    PENDING_STARTED);
+	pending_answered_early(&q2, POLICY_WAIT_LEARNT,
+	    PENDING_EXPIRE_DEADLINE);
+	ck_assert_int_eq(txs[2].early, 1);
+	ck_assert_int_eq(txs[2].early_kind, UPSTREAM_EARLY_LEARN);
+	tx_end(2, DNS_RCODE_NOERROR, 0);
 }
 END_TEST
 
