@@ -510,6 +510,7 @@ class Config:
         self.lines = list(lines)	# briskdns configuration lines
         self.extra = list(extra)	# dnsmasq options
         self.skip = None		# why it is not run
+        self.tag = None			# a label for its names
 
 
 def configs(o):
@@ -529,6 +530,8 @@ def configs(o):
                           extra=["--filter-AAAA"]))
     if "unbound" in want:
         out.append(Config("unbound", "unbound"))
+    for i, c in enumerate(out):
+        c.tag = "c%d" % i
     return out
 
 
@@ -663,7 +666,9 @@ def run_config(o, c, sc, d, procs, up, token):
     p, port, cmd = start_resolver(o, c, d, procs, up.port, token)
     try:
         up.reset_counts()
-        names = ["r%d-%d.%s.%s.%s." % (i, port, sc["name"], token, ZONE)
+        # New names for each configuration and scenario (the upstream
+        # keeps when it first saw each name).
+        names = ["r%d.%s.%s.%s.%s." % (i, c.tag, sc["name"], token, ZONE)
                  for i in range(o.rounds)]
         cold = run_rounds(port, names, o.interval / 1000.0,
                           o.timeout / 1000.0)
@@ -719,13 +724,20 @@ def table(sc, rows, timeout_ms):
                                          ["-"] * (len(hd) - 2)) + " |")
             continue
         c = r["cold"]
-        ratio = "%.2f" % r["ratio"] if r.get("ratio") is not None else "-"
+        ratio = "-"
+        if r.get("ratio") is not None:
+            x = r["ratio"]
+            ratio = "%.0f" % x if x >= 100 else "%.1f" % x if x >= 10 \
+                else "%.2f" % x
+            if c["all"]["median"] >= timeout_ms:
+                ratio = "≥ " + ratio
         w = "-"
         if r["warm"]:
             wa = r["warm"]
             w = fmt_ms(wa["all"]["median"], timeout_ms)
             odd = ["%s %s" % (n, fmt_got(wa[n]["got"])) for n in
-                   ("AAAA", "HTTPS") if wa[n]["got"] != c[n]["got"]]
+                   ("AAAA", "HTTPS")
+                   if set(wa[n]["got"]) != set(c[n]["got"])]
             if odd:
                 w += " (%s)" % ", ".join(odd)
         out.append("| " + " | ".join([
@@ -759,7 +771,12 @@ def version(argv):
     try:
         r = subprocess.run(argv, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, timeout=5)
-        return r.stdout.splitlines()[0].strip() if r.stdout else "?"
+        # "Dnsmasq version 2.90  Copyright ...", "Version 1.17.1"
+        w = r.stdout.split()
+        for i, x in enumerate(w[:-1]):
+            if x.lower() == "version":
+                return w[i + 1]
+        return "?"
     except (OSError, subprocess.TimeoutExpired):
         return None
 
@@ -832,6 +849,7 @@ def main():
 
     def on_term(signum, frame):
         raise SystemExit(128 + signum)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGHUP, on_term)
 
@@ -896,7 +914,8 @@ def main():
     print()
     print("briskdns %s; %s; %s; host has a global IPv6 route: %s "
           "(auto and learn act as empty without one); %s" % (
-              o.briskdns, meta["dnsmasq"] or "dnsmasq not installed",
+              o.briskdns, "dnsmasq " + meta["dnsmasq"] if meta["dnsmasq"]
+              else "dnsmasq not installed",
               "unbound " + meta["unbound"] if meta["unbound"]
               else "unbound not installed",
               "yes" if meta["global_ipv6_route"] else "no", meta["date"]))
