@@ -877,7 +877,13 @@ def main():
                     rows.append({"resolver": c.label, "skipped": c.skip})
                     continue
                 log("%s: %s ..." % (sc["name"], c.label))
-                row = run_config(o, c, sc, d, procs, up, token)
+                try:
+                    row = run_config(o, c, sc, d, procs, up, token)
+                except RuntimeError as e:
+                    log(str(e))
+                    rows.append({"resolver": c.label,
+                                 "skipped": "failed: did not start"})
+                    continue
                 log("  all three: median %s ms, p95 %s ms" % (
                     fmt_ms(row["cold"]["all"]["median"], o.timeout),
                     fmt_ms(row["cold"]["all"]["p95"], o.timeout)))
