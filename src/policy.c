@@ -21,7 +21,8 @@
  *      that would get the empty answer, because NXDOMAIN is the truthful
  *      answer for a name that exists nowhere.  Local answers win over
  *      aaaa-mode.
- *   2. AAAA (type 28 only): the longest aaaa-empty= or aaaa-forward=
+ *   2. AAAA (type 28, and the types of slow-types=, which get exactly
+ *      what an AAAA query of the name gets): the longest aaaa-empty= or aaaa-forward=
  *      pattern that matches decides (domtab_aaaa): aaaa-empty: EMPTY,
  *      whatever aaaa-mode says; aaaa-forward: step 3.  Neither: with
  *      aaaa-mode=empty, or auto without a global IPv6 route: EMPTY.
@@ -120,12 +121,24 @@ policy_is_reverse(const struct query *q)
 	    q->qname_len - sizeof(arpa), arpa, sizeof(arpa));
 }
 
+int
+policy_slow_type(const struct config *conf, uint16_t qtype)
+{
+	size_t	 i;
+
+	for (i = 0; i < conf->nslow_types; i++)
+		if (conf->slow_types[i] == qtype)
+			return 1;
+	return 0;
+}
+
 void
 policy_decide(const struct config *conf, int have_global_v6,
     const struct query *q, struct policy_decision *d)
 {
 	const struct config_domain	*route = NULL;
 	enum domtab_aaaa		 aaaa;
+	int				 aaaa_like;
 
 	d->action = POLICY_FORWARD;
 	d->route = NULL;
@@ -184,14 +197,20 @@ policy_decide(const struct config *conf, int have_global_v6,
 	if (policy_filter(conf, q, route != NULL, d))
 		return;		/* filter.c: domain-needed, bogus-priv, filter-rr */
 
-	/* aaaa-empty / aaaa-forward: the longest pattern of either. */
-	aaaa = q->qtype == DNS_TYPE_AAAA ? domtab_aaaa(conf->domains,
-	    q->qname, q->qname_len) : DOMTAB_AAAA_NONE;
+	/*
+	 * aaaa-empty / aaaa-forward: the longest pattern of either.  AAAA
+	 * and the slow-types alike: this block is the one place that says
+	 * what an AAAA query gets, so a slow type gets the same.
+	 */
+	aaaa_like = q->qtype == DNS_TYPE_AAAA || policy_slow_type(conf,
+	    q->qtype);
+	aaaa = aaaa_like ? domtab_aaaa(conf->domains, q->qname,
+	    q->qname_len) : DOMTAB_AAAA_NONE;
 	if (aaaa == DOMTAB_AAAA_EMPTY) {
 		d->action = POLICY_EMPTY;
 		return;
 	}
-	if (q->qtype == DNS_TYPE_AAAA && conf->aaaa_mode != AAAA_FORWARD &&
+	if (aaaa_like && conf->aaaa_mode != AAAA_FORWARD &&
 	    aaaa == DOMTAB_AAAA_NONE) {
 		switch (conf->aaaa_mode) {
 		case AAAA_EMPTY:
