@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "briskdns.h"
+#include "clientnet.h"
 #include "config.h"
 #include "config_impl.h"
 #include "domtab.h"
@@ -540,6 +541,7 @@ config_free(struct config *cfg)
 	filter_config_free(cfg);
 	listen_free(cfg);
 	config_hosts_free(cfg);
+	clientnet_free(cfg->aaaa_clients);
 	free(cfg);
 }
 

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct clientnet;
 struct domtab;
 
 #define CONFIG_DEFAULT_FILE	SYSCONFDIR "/briskdns.conf"
@@ -211,6 +212,11 @@ struct config {
 	/* ---- dnsmasq keys with no effect (config_reject.c) ---- */
 	int			 no_ident;	/* CHAOS queries: REFUSED */
 	uint32_t		 noop_given;	/* keys accepted, no effect */
+
+	/* ---- per-client AAAA rules (config_client.c) ---- */
+	/* aaaa-forward-client=, aaaa-empty-client=: read-only once loaded
+	 * (clientnet.h); NULL: none. */
+	struct clientnet	*aaaa_clients;
 };
 
 /* Errors, each a full line: "file:line: what" or "option --key: what". */

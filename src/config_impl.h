@@ -261,4 +261,11 @@ int	config_reject_short(struct parse *, int);
 int	set_noop(struct parse *, const struct key *, const char *);
 void	print_noop(FILE *, const struct config *, const struct key *);
 
+/* ---- per-client AAAA rules (config_client.c) ---- */
+int	set_aaaa_forward_client(struct parse *, const struct key *,
+	    const char *);
+int	set_aaaa_empty_client(struct parse *, const struct key *,
+	    const char *);
+void	print_aaaa_client(FILE *, const struct config *, const struct key *);
+
 #endif

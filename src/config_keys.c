@@ -97,10 +97,19 @@ const struct key config_keys[] = {
 	    print_domain_flag,
 	    "answer AAAA queries for these domains empty at once, whatever "
 	    "aaaa-mode says (repeatable)" },
+	{ "aaaa-forward-client", 0, KT_STRING, K_REPEAT, NULL,
+	    "CIDR[,CIDR...]", 0, 0, 0, 0, set_aaaa_forward_client,
+	    print_aaaa_client, "forward the AAAA queries of clients in these "
+	    "networks, whatever aaaa-mode says; longest prefix wins "
+	    "(repeatable)" },
+	{ "aaaa-empty-client", 0, KT_STRING, K_REPEAT, NULL,
+	    "CIDR[,CIDR...]", 0, 0, 0, 0, set_aaaa_empty_client,
+	    print_aaaa_client, "answer the AAAA queries of clients in these "
+	    "networks empty at once, whatever aaaa-mode says (repeatable)" },
 	{ "slow-types", 0, KT_STRING, 0, NULL, "TYPE[,TYPE...]",
 	    0, 0, 0, 0, set_slow_types, print_slow_types,
 	    "queries of these types (HTTPS, SVCB) are handled as AAAA "
-	    "queries are by aaaa-mode, aaaa-empty and aaaa-forward" },
+	    "queries are by aaaa-mode and the aaaa-forward/-empty rules" },
 	{ "local-ttl", 0, KT_NUMBER, 0, "60", "SECONDS", F(local_ttl), 0,
 	    2147483647, NULL, NULL,
 	    "TTL of the SOA in briskdns's own empty answers" },

@@ -187,12 +187,34 @@ intercept_csum_ok(const struct ipdns *q, struct nlattr **attr)
 	return ippkt_udp_checksum(q, udp, q->payload_len + 8) == 0;
 }
 
+/* The query's source as a socket address: the client, for the policy's
+ * per-client rules (aaaa-forward-client=, aaaa-empty-client=). */
+static const struct sockaddr *
+intercept_client(const struct ipdns *q, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (q->family == AF_INET) {
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, q->src, 4);
+		sin->sin_port = htons(q->sport);
+	} else {
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, q->src, 16);
+		sin6->sin6_port = htons(q->sport);
+	}
+	return (const struct sockaddr *)ss;
+}
+
 /* One queued packet: answer it and drop it, or accept it. */
 static void
 intercept_packet(const struct nlmsghdr *nlh)
 {
 	struct nlattr			*attr[NFQA_MAX + 1];
 	struct nfqnl_msg_packet_hdr	*ph;
+	struct sockaddr_storage		 from;
 	struct ipdns			 q;
 	const uint8_t			*pkt;
 	size_t				 len, n;
@@ -236,8 +258,9 @@ intercept_packet(const struct nlmsghdr *nlh)
 		intercept_verdict(id, NF_ACCEPT);
 		return;
 	}
-	n = query_local_answer(q.payload, q.payload_len, icpt_dns,
-	    sizeof(icpt_dns), &malformed);
+	n = query_local_answer(q.payload, q.payload_len,
+	    intercept_client(&q, &from), icpt_dns, sizeof(icpt_dns),
+	    &malformed);
 	if (malformed)
 		intercept_stats.unparseable++;
 	if (n == 0 || n > sizeof(icpt_dns) ||

@@ -22,20 +22,26 @@
  *      answer for a name that exists nowhere.  Local answers win over
  *      aaaa-mode.
  *   2. AAAA (type 28, and the types of slow-types=, which get exactly
- *      what an AAAA query of the name gets): the longest aaaa-empty= or aaaa-forward=
- *      pattern that matches decides (domtab_aaaa): aaaa-empty: EMPTY,
- *      whatever aaaa-mode says; aaaa-forward: step 3.  Neither: with
- *      aaaa-mode=empty, or auto without a global IPv6 route: EMPTY.
+ *      what an AAAA query of the name gets): the longest aaaa-empty= or
+ *      aaaa-forward= pattern that matches decides (domtab_aaaa): aaaa-empty: EMPTY,
+ *      whatever aaaa-mode says; aaaa-forward: step 3.  Without one, the
+ *      longest aaaa-empty-client= or aaaa-forward-client= network that
+ *      holds the client decides the same way (clientnet.h; a domain rule
+ *      wins over a client rule).  None: with aaaa-mode=empty, or auto
+ *      without a global IPv6 route: EMPTY.
  *   3. Otherwise FORWARD, routed as step 1 said (no rule: the default
  *      servers, route NULL).
  *
  * Cost: a lookup walks the name's suffixes in a hash, whatever the number
  * of rules.
  */
+#include <sys/socket.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
 #include "briskdns.h"
+#include "clientnet.h"
 #include "config.h"
 #include "domtab.h"
 #include "filter.h"
@@ -132,9 +138,44 @@ policy_slow_type(const struct config *conf, uint16_t qtype)
 	return 0;
 }
 
+/*
+ * The AAAA rule for q from client: the longest aaaa-empty= or
+ * aaaa-forward= pattern that matches the name; without one, the longest
+ * aaaa-empty-client= or aaaa-forward-client= network that holds the
+ * client (clientnet.h); neither: NONE, aaaa-mode decides.  The one place
+ * a client changes an AAAA query's treatment.
+ */
+static enum domtab_aaaa
+policy_aaaa_rule(const struct config *conf, const struct sockaddr *client,
+    const struct query *q)
+{
+	enum domtab_aaaa	 a;
+
+	a = domtab_aaaa(conf->domains, q->qname, q->qname_len);
+	if (a != DOMTAB_AAAA_NONE)
+		return a;
+	switch (clientnet_lookup_sa(conf->aaaa_clients, client)) {
+	case CLIENTNET_FORWARD:
+		return DOMTAB_AAAA_FORWARD;
+	case CLIENTNET_EMPTY:
+		return DOMTAB_AAAA_EMPTY;
+	case CLIENTNET_NONE:
+		break;
+	}
+	return DOMTAB_AAAA_NONE;
+}
+
 void
 policy_decide(const struct config *conf, int have_global_v6,
     const struct query *q, struct policy_decision *d)
+{
+	policy_decide_client(conf, have_global_v6, NULL, q, d);
+}
+
+void
+policy_decide_client(const struct config *conf, int have_global_v6,
+    const struct sockaddr *client, const struct query *q,
+    struct policy_decision *d)
 {
 	const struct config_domain	*route = NULL;
 	enum domtab_aaaa		 aaaa;
@@ -198,14 +239,15 @@ policy_decide(const struct config *conf, int have_global_v6,
 		return;		/* filter.c: domain-needed, bogus-priv, filter-rr */
 
 	/*
-	 * aaaa-empty / aaaa-forward: the longest pattern of either.  AAAA
-	 * and the slow-types alike: this block is the one place that says
-	 * what an AAAA query gets, so a slow type gets the same.
+	 * aaaa-empty / aaaa-forward: the longest pattern of either; then
+	 * the client's networks.  AAAA and the slow-types alike: this block
+	 * is the one place that says what an AAAA query gets, so a slow
+	 * type gets the same.
 	 */
 	aaaa_like = q->qtype == DNS_TYPE_AAAA || policy_slow_type(conf,
 	    q->qtype);
-	aaaa = aaaa_like ? domtab_aaaa(conf->domains, q->qname,
-	    q->qname_len) : DOMTAB_AAAA_NONE;
+	aaaa = aaaa_like ? policy_aaaa_rule(conf, client, q) :
+	    DOMTAB_AAAA_NONE;
 	if (aaaa == DOMTAB_AAAA_EMPTY) {
 		d->action = POLICY_EMPTY;
 		return;

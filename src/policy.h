@@ -11,6 +11,7 @@
 #include "msg.h"
 
 struct hosts;
+struct sockaddr;
 struct hosts_entry;
 
 enum policy_action {
@@ -51,6 +52,15 @@ struct policy_decision {
  */
 void	policy_decide(const struct config *conf, int have_global_v6,
 	    const struct query *q, struct policy_decision *d);
+/*
+ * The same for a query from client (the stub listener's peer, the source
+ * of an intercepted packet; sockaddr_in or sockaddr_in6): its
+ * aaaa-forward-client= / aaaa-empty-client= rule applies.  policy_decide
+ * is this with client NULL (unknown: no client rule).
+ */
+void	policy_decide_client(const struct config *conf, int have_global_v6,
+	    const struct sockaddr *client, const struct query *q,
+	    struct policy_decision *d);
 
 /*
  * Whether local data (hosts files, hostsdir, records) has name (wire,

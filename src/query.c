@@ -1,7 +1,7 @@
 /*
  * query.c: the one path every query takes, whichever door it came in by.
  *
- *   bytes -> msg_parse_query -> policy_decide -> local answer
+ *   bytes -> msg_parse_query -> policy_decide_client -> local answer
  *                                            -> cache hit
  *                                            -> pending (in-flight table)
  *                                                 -> upstream
@@ -294,8 +294,9 @@ hosts_on_subnet(const uint8_t *addr4, void *arg)
 }
 
 size_t
-query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
-    size_t bufsz, int *malformed)
+query_local_answer(const uint8_t *pkt, size_t len,
+    const struct sockaddr *client, uint8_t *buf, size_t bufsz,
+    int *malformed)
 {
 	struct query		 q;
 	struct policy_decision	 d;
@@ -304,7 +305,7 @@ query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
 
 	if ((*malformed = msg_parse_query(pkt, len, &q) != MSG_OK))
 		return 0;
-	policy_decide(qconf, have_global_v6, &q, &d);
+	policy_decide_client(qconf, have_global_v6, client, &q, &d);
 	switch (d.action) {
 	case POLICY_EMPTY:
 		n = build_empty(&q, buf, bufsz, &nx);
@@ -352,11 +353,13 @@ useful_rcode(int rcode)
 /*
  * Whether AAAA is suppressed for q's name, for client c: an AAAA query of
  * the name from c would get the empty answer (aaaa-mode=empty, auto
- * without a global IPv6 route, aaaa-empty=, filter-AAAA), or would wait
+ * without a global IPv6 route, aaaa-empty=, aaaa-empty-client=,
+ * filter-AAAA), or would wait
  * with an end (deadline:MS, after-a[:MS], any later aaaa_wait) while the
  * cache holds no AAAA answer with addresses for it: the client was, or
- * may be, told there is none.  The one statement of the rule; c is for
- * the rules that depend on the client.
+ * may be, told there is none.  The one statement of the rule; the client
+ * rules (aaaa-forward-client=, aaaa-empty-client=) apply as for c's AAAA
+ * query.
  */
 static int
 query_aaaa_suppressed(const struct query *q, const struct query_client *c,
@@ -365,10 +368,10 @@ query_aaaa_suppressed(const struct query *q, const struct query_client *c,
 	static struct query	 aq;	/* single-threaded scratch */
 	struct policy_decision	 d;
 
-	(void)c;
 	aq = *q;
 	aq.qtype = DNS_TYPE_AAAA;
-	policy_decide(qconf, have_global_v6, &aq, &d);
+	policy_decide_client(qconf, have_global_v6,
+	    (const struct sockaddr *)&c->peer, &aq, &d);
 	if (d.action == POLICY_EMPTY)
 		return 1;
 	if (d.action != POLICY_FORWARD || d.aaaa_wait == POLICY_WAIT_NONE)
@@ -654,7 +657,8 @@ query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 		c = &cx;
 		log_query_extra(&q, c, NULL);
 	}
-	policy_decide(qconf, have_global_v6, &q, &d);
+	policy_decide_client(qconf, have_global_v6,
+	    (const struct sockaddr *)&c->peer, &q, &d);
 	switch (d.action) {
 	case POLICY_EMPTY:
 		reply_empty(&q, c);

@@ -64,7 +64,9 @@ void	query_input(const uint8_t *pkt, size_t len,
 	    const struct query_client *c);
 
 /*
- * For the interception door: if the path answers this query itself (the
+ * For the interception door: if the path answers this query from client
+ * (the packet's source address, for aaaa-empty-client= and
+ * aaaa-forward-client=; NULL: unknown) itself (the
  * empty AAAA answer of aaaa-mode), write the answer to buf and return its
  * length; 0 means the packet is not briskdns's to answer (anything else,
  * malformed DNS included: the bound server sees it unchanged; *malformed
@@ -72,8 +74,9 @@ void	query_input(const uint8_t *pkt, size_t len,
  * local=, address=: the bound server answers its own names).  The same
  * parser, policy and reply builder as the stub listener.
  */
-size_t	query_local_answer(const uint8_t *pkt, size_t len, uint8_t *buf,
-	    size_t bufsz, int *malformed);
+size_t	query_local_answer(const uint8_t *pkt, size_t len,
+	    const struct sockaddr *client, uint8_t *buf, size_t bufsz,
+	    int *malformed);
 
 struct query_stats {
 	uint64_t	 queries;

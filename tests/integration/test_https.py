@@ -226,6 +226,25 @@ def test_slow_types_domain_rules(daemon, upstream, uniq):
     assert len(up.queries(qtype=SVCB)) == 0
 
 
+def test_client_rules(daemon, upstream, uniq):
+    """aaaa-empty-client= holds this client (127.0.0.1) under
+    aaaa-mode=forward: its HTTPS answers lose ipv6hint, and with
+    slow-types its HTTPS queries are answered empty, as its AAAA ones."""
+    up = svc_upstream(upstream)
+    d = daemon("--aaaa-mode=forward", "--aaaa-empty-client=127.0.0.0/8",
+               servers=[up])
+    check_stripped(q(d, uniq("cl")))
+    d2 = daemon("--aaaa-mode=forward", "--aaaa-forward-client=10.0.0.0/8",
+                servers=[up])
+    check_kept(q(d2, uniq("cl2")))
+    d3 = daemon("--aaaa-mode=forward", "--aaaa-empty-client=127.0.0.1",
+                "--slow-types=HTTPS", servers=[up])
+    name = uniq("cl3")
+    r, _ = udp_query(d3.port, make_query(name, HTTPS, edns=True, qid=3))
+    check_empty(r, name, 60, 3, True, rdtype=HTTPS)
+    assert up.queries(qname=name, qtype=HTTPS) == []
+
+
 def test_slow_types_deadline(daemon, upstream, uniq):
     """deadline:200: the HTTPS answer comes empty near 200 ms; the late
     real one is cached and answered next time."""

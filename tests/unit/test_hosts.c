@@ -623,7 +623,7 @@ START_TEST(test_intercept_door)
 		o = DNS_HDRLEN + wire_name("both.example", pkt + DNS_HDRLEN);
 		put16(pkt + o, types[i]);
 		put16(pkt + o + 2, DNS_CLASS_IN);
-		n = query_local_answer(pkt, o + 4, buf, sizeof(buf),
+		n = query_local_answer(pkt, o + 4, NULL, buf, sizeof(buf),
 		    &malformed);
 		ck_assert_int_eq(malformed, 0);
 		if (types[i] == DNS_TYPE_A) {
