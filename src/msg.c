@@ -1092,8 +1092,11 @@ svc_set_add(struct svc_sets *s, const uint8_t *pkt, const struct msg_rr *rr)
 	uint8_t	 name[DNS_MAXNAME];
 	size_t	 n;
 
-	if ((n = name_flatten(pkt, rr->end, rr->owner, name)) == 0 ||
-	    svc_set_has(s, rr->section, rr->type, name, n))
+	if ((n = name_flatten(pkt, rr->end, rr->owner, name)) == 0) {
+		s->all[rr->section] = 1;	/* cannot tell which: all */
+		return;
+	}
+	if (svc_set_has(s, rr->section, rr->type, name, n))
 		return;
 	if (s->n == SVC_MAXSETS) {
 		s->all[rr->section] = 1;

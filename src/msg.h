@@ -157,8 +157,9 @@ size_t	msg_finish_answer_opt(uint8_t *ans, size_t len, size_t bufsz,
  * covered) are dropped and AD is cleared: the signatures no longer match.
  * A record whose SvcParams do not parse (lengths that do not fit its
  * RDATA, an odd mandatory list) is left as it is.  Returns the new length
- * (at most max), or 0 if nothing was taken out (or the answer does not
- * fit max rewritten): ans is then unchanged, byte for byte.
+ * (at most max; ans's buffer must hold max bytes), or 0 if nothing was
+ * taken out (or the answer does not fit max rewritten): ans is then
+ * unchanged, byte for byte.
  */
 #define MSG_SVC_IPV6HINT	6
 size_t	msg_svc_strip(uint8_t *ans, size_t len, size_t max, uint16_t key);

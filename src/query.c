@@ -354,12 +354,11 @@ useful_rcode(int rcode)
  * Whether AAAA is suppressed for q's name, for client c: an AAAA query of
  * the name from c would get the empty answer (aaaa-mode=empty, auto
  * without a global IPv6 route, aaaa-empty=, aaaa-empty-client=,
- * filter-AAAA), or would wait
- * with an end (deadline:MS, after-a[:MS], any later aaaa_wait) while the
- * cache holds no AAAA answer with addresses for it: the client was, or
- * may be, told there is none.  The one statement of the rule; the client
- * rules (aaaa-forward-client=, aaaa-empty-client=) apply as for c's AAAA
- * query.
+ * filter-AAAA), or would wait with an end (deadline:MS, after-a[:MS], any
+ * later aaaa_wait) while the cache holds no AAAA answer with addresses for
+ * it: the client was, or may be, told there is none.  The one statement
+ * of the rule: whatever policy_decide_client says for c's AAAA query
+ * (client rules included) it follows.
  */
 static int
 query_aaaa_suppressed(const struct query *q, const struct query_client *c,
