@@ -201,6 +201,7 @@ policy_filter(const struct config *conf, const struct query *q, int routed,
 	}
 	if (conf->nfilter_rr > 0 && filter_type(conf, q->qtype)) {
 		d->action = POLICY_EMPTY;
+		d->empty_by = "filter";
 		return 1;
 	}
 	return 0;

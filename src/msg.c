@@ -965,7 +965,7 @@ answer_reemit(const uint8_t *ans, size_t len, unsigned int nrr)
 	return e->off;
 }
 
-/* ---- SvcParams of SVCB and HTTPS records ------------------------------------ */
+/* ---- SvcParams of SVCB and HTTPS records ---------------------------------- */
 
 /*
  * msg_svc_strip: a SvcParam taken out of every SVCB and HTTPS record.

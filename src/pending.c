@@ -53,6 +53,16 @@ struct pending {
 	unsigned int		 deadline_ms;	/* the transaction's */
 	struct requests		 waiters;
 	unsigned int		 nwaiters;
+	/* Clients answered empty early (deadline, after-a), for the
+	 * diagnostics: their number, when the first was, the sums of
+	 * their early answers' times and of their client deadlines, the
+	 * earliest and latest of those deadlines (ms). */
+	uint64_t		 nearly;
+	uint64_t		 early_first;
+	uint64_t		 early_sum;
+	uint64_t		 early_sum_dl;
+	uint64_t		 early_min_dl;
+	uint64_t		 early_max_dl;
 };
 LIST_HEAD(pendings, pending);
 
@@ -181,6 +191,90 @@ pending_refresh(const struct query *q, const struct config_domain *route)
 	return pending_start(q, route, UPSTREAM_CACHE_WAIT_MS, &busy) != NULL;
 }
 
+/* ---- diagnostics of early answers -------------------------------------- */
+
+/*
+ * The reason SIGUSR1 counts an early answer under.  The learn mode's
+ * clients (POLICY_WAIT_LEARN) are to count under a kind of their own
+ * (UPSTREAM_EARLY_LEARN): one case here.
+ */
+static enum upstream_early
+pending_early_kind(enum policy_wait wait, enum pending_expiry why)
+{
+	(void)wait;
+
+	return why == PENDING_EXPIRE_AFTER_A ? UPSTREAM_EARLY_AFTER_A :
+	    UPSTREAM_EARLY_DEADLINE;
+}
+
+/*
+ * A client of p that arrived at born was answered empty now, before the
+ * real answer, for why (deadline, after-a).  Its wait would have lasted
+ * until the real answer, at most until its client deadline.
+ */
+static void
+pending_early(struct pending *p, uint64_t born, enum policy_wait wait,
+    enum pending_expiry why)
+{
+	uint64_t	 now = clock_ms(), dl = born + UPSTREAM_DEADLINE_MS;
+
+	if (dl < now)
+		dl = now;
+	if (p->nearly++ == 0) {
+		p->early_first = now;
+		p->early_min_dl = p->early_max_dl = dl;
+		if (p->uq != NULL)
+			upstream_note_early(p->uq,
+			    pending_early_kind(wait, why));
+	}
+	p->early_sum += now;
+	p->early_sum_dl += dl;
+	if (dl < p->early_min_dl)
+		p->early_min_dl = dl;
+	if (dl > p->early_max_dl)
+		p->early_max_dl = dl;
+}
+
+/*
+ * p's transaction ended (in its callback, uq still valid): how late the
+ * real answer was after the first early answer, and the time saved: for
+ * each early client, from its early answer to the real answer or its
+ * own deadline, whichever is first (to its deadline when no real answer
+ * came).  Exact unless the answer came between the early clients'
+ * deadlines; then the sum over clients of min(answer, deadline) is
+ * bounded by min(n * answer, sum of deadlines).
+ */
+static void
+pending_early_end(struct pending *p, struct uquery *uq, const uint8_t *ans,
+    size_t len)
+{
+	uint64_t	 now = clock_ms(), upto;
+	int		 came;
+
+	came = ans != NULL && len >= DNS_HDRLEN &&
+	    (DNS_RCODE(ans[3]) == DNS_RCODE_NOERROR ||
+	    DNS_RCODE(ans[3]) == DNS_RCODE_NXDOMAIN);
+	if (!came || now >= p->early_max_dl)
+		upto = p->early_sum_dl;
+	else if (now <= p->early_min_dl)
+		upto = p->nearly * now;
+	else
+		upto = p->nearly * now < p->early_sum_dl ? p->nearly * now :
+		    p->early_sum_dl;
+	upstream_note_early_end(uq, came,
+	    now > p->early_first ? now - p->early_first : 0, p->nearly,
+	    upto > p->early_sum ? upto - p->early_sum : 0);
+}
+
+void
+pending_answered_early(const struct query *q, enum pending_expiry why)
+{
+	struct pending	*p;
+
+	if ((p = pending_find(q)) != NULL)
+		pending_early(p, clock_ms(), POLICY_WAIT_NONE, why);
+}
+
 /* ---- requests ----------------------------------------------------------- */
 
 static void
@@ -220,12 +314,16 @@ request_timer(int fd, short ev, void *arg)
 
 	r->timer_set = 0;
 	if (r->a_known) {
+		pending_early(r->p, r->born_ms, r->wait,
+		    PENDING_EXPIRE_AFTER_A);
 		(void)pops->expire(&r->q, &r->client, r->wait,
 		    PENDING_EXPIRE_AFTER_A);
 		request_free(r);
 		return;
 	}
 	if (r->wait == POLICY_WAIT_DEADLINE) {
+		pending_early(r->p, r->born_ms, r->wait,
+		    PENDING_EXPIRE_DEADLINE);
 		(void)pops->expire(&r->q, &r->client, r->wait,
 		    PENDING_EXPIRE_DEADLINE);
 		request_free(r);
@@ -330,7 +428,8 @@ after_a_ms(const struct request *r)
 /* The types whose questions an A answer may release. */
 static const uint16_t	 after_a_types[] = { DNS_TYPE_AAAA, DNS_TYPE_HTTPS,
     DNS_TYPE_SVCB };
-#define PENDING_AFTER_A_TYPES	(sizeof(after_a_types) / sizeof(after_a_types[0]))
+#define PENDING_AFTER_A_TYPES	\
+	(sizeof(after_a_types) / sizeof(after_a_types[0]))
 
 void
 pending_release_after_a(const struct query *aq)
@@ -368,6 +467,8 @@ pending_release_after_a(const struct query *aq)
 				request_arm(r, ms);
 				continue;
 			}
+			pending_early(p, r->born_ms, r->wait,
+			    PENDING_EXPIRE_AFTER_A);
 			(void)pops->expire(&r->q, &r->client, r->wait,
 			    PENDING_EXPIRE_AFTER_A);
 			request_free(r);
@@ -382,6 +483,8 @@ pending_done(void *arg, uint8_t *ans, size_t len)
 	struct pending	*p = arg;
 	struct request	*r;
 
+	if (p->nearly > 0 && p->uq != NULL)
+		pending_early_end(p, p->uq, ans, len);
 	p->uq = NULL;
 	LIST_REMOVE(p, entry);		/* nobody joins a finished one */
 	pops->result(&p->q, ans, len);

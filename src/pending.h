@@ -111,4 +111,14 @@ int	pending_refresh(const struct query *q,
  * time. */
 void	pending_release_after_a(const struct query *aq);
 
+/*
+ * A client of q was answered empty early by the path itself (after-a
+ * with the A cached, deadline:MS with a SERVFAIL cached) while q is
+ * asked upstream for the cache (pending_refresh): counted as one of its
+ * early clients for the diagnostics (upstream_note_early).  Nothing if
+ * q is not in flight.
+ */
+void	pending_answered_early(const struct query *q,
+	    enum pending_expiry why);
+
 #endif

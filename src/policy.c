@@ -23,12 +23,13 @@
  *      aaaa-mode.
  *   2. AAAA (type 28, and the types of slow-types=, which get exactly
  *      what an AAAA query of the name gets): the longest aaaa-empty= or
- *      aaaa-forward= pattern that matches decides (domtab_aaaa): aaaa-empty: EMPTY,
- *      whatever aaaa-mode says; aaaa-forward: step 3.  Without one, the
- *      longest aaaa-empty-client= or aaaa-forward-client= network that
- *      holds the client decides the same way (clientnet.h; a domain rule
- *      wins over a client rule).  None: with aaaa-mode=empty, or auto
- *      without a global IPv6 route: EMPTY.
+ *      aaaa-forward= pattern that matches decides (domtab_aaaa):
+ *      aaaa-empty: EMPTY, whatever aaaa-mode says; aaaa-forward: step
+ *      3.  Without one, the longest aaaa-empty-client= or
+ *      aaaa-forward-client= network that holds the client decides the
+ *      same way (clientnet.h; a domain rule wins over a client rule).
+ *      None: with aaaa-mode=empty, or auto without a global IPv6 route:
+ *      EMPTY.
  *   3. Otherwise FORWARD, routed as step 1 said (no rule: the default
  *      servers, route NULL).
  *
@@ -184,6 +185,7 @@ policy_decide_client(const struct config *conf, int have_global_v6,
 	d->action = POLICY_FORWARD;
 	d->route = NULL;
 	d->aaaa_wait = POLICY_WAIT_NONE;
+	d->empty_by = "aaaa-mode";
 	d->hosts = NULL;
 	d->hosts_entry = NULL;
 
@@ -250,6 +252,7 @@ policy_decide_client(const struct config *conf, int have_global_v6,
 	    DOMTAB_AAAA_NONE;
 	if (aaaa == DOMTAB_AAAA_EMPTY) {
 		d->action = POLICY_EMPTY;
+		d->empty_by = "aaaa-empty";
 		return;
 	}
 	if (aaaa_like && conf->aaaa_mode != AAAA_FORWARD &&

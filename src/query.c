@@ -39,6 +39,7 @@
 #include "pending.h"
 #include "policy.h"
 #include "query.h"
+#include "upstream.h"
 
 #define QUERY_REQUESTS_PER_FORWARD	8	/* clients waiting, per slot */
 
@@ -241,9 +242,28 @@ build_empty(const struct query *q, uint8_t *buf, size_t bufsz, int *nx)
 	    DNS_EDE_FILTERED, buf, bufsz);
 }
 
-static void
-reply_empty(const struct query *q, const struct query_client *c)
+/*
+ * The word log-queries writes for the path that answered a waiting
+ * client empty (see briskdns.conf(5), log-queries): "deadline" or
+ * "after-a".  The learn mode's clients (POLICY_WAIT_LEARN) are to be
+ * "learn": one case here.
+ */
+static const char *
+wait_word(enum policy_wait wait, int after_a)
 {
+	if (after_a || wait == POLICY_WAIT_AFTER_A)
+		return "after-a";
+	return "deadline";
+}
+
+/* The empty answer (or NXDOMAIN, see build_empty); by: the path's word
+ * for log-queries ("aaaa-mode", "aaaa-empty", "filter", "deadline",
+ * "after-a"). */
+static void
+reply_empty(const struct query *q, const struct query_client *c,
+    const char *by)
+{
+	char	 what[64];
 	size_t	 n;
 	int	 nx, slow;
 
@@ -253,9 +273,11 @@ reply_empty(const struct query *q, const struct query_client *c)
 		query_stats.local_empty_slow++;
 	else if (!nx)
 		query_stats.local_empty++;
-	log_query(q, c, nx ? "NXDOMAIN (cached), aaaa-mode" : slow ?
-	    "answered empty (aaaa-mode, slow-types)" :
-	    "answered empty (aaaa-mode)");
+	if (qconf->log_queries) {
+		snprintf(what, sizeof(what), nx ? "NXDOMAIN (cached), %s%s" :
+		    "answered empty (%s%s)", by, slow ? ", slow-types" : "");
+		log_query(q, c, what);
+	}
 	reply_buf(q, c, qbuf, n);
 }
 
@@ -421,7 +443,7 @@ reply_stale(const struct query *q, const struct query_client *c,
 	    CACHE_MISS)
 		return 0;
 	if (wait == POLICY_WAIT_DEADLINE && !useful_rcode(DNS_RCODE(qbuf[3]))) {
-		reply_empty(q, c);
+		reply_empty(q, c, wait_word(wait, 0));
 		return 1;
 	}
 	query_stats.stale_served++;
@@ -456,11 +478,13 @@ path_answer(const struct query *q, const struct query_client *c,
 {
 	int	 rcode = ans != NULL ? DNS_RCODE(ans[3]) : -1;
 	int	 useful = ans != NULL && useful_rcode(rcode);
-	char	 what[32];
+	char	 what[128];
+	const char *srv;
+	unsigned int ms;
 	size_t	 n;
 
 	if (!useful && wait == POLICY_WAIT_DEADLINE) {
-		reply_empty(q, c);
+		reply_empty(q, c, wait_word(wait, 0));
 		return;
 	}
 	if (!useful && stale && reply_stale(q, c, wait))
@@ -472,7 +496,15 @@ path_answer(const struct query *q, const struct query_client *c,
 		return;
 	}
 	if (qconf->log_queries) {
-		snprintf(what, sizeof(what), "reply %s", msg_rcode_text(rcode));
+		/* The server that answered, and how long it took since the
+		 * question went upstream. */
+		if ((srv = upstream_answering(&ms)) != NULL)
+			snprintf(what, sizeof(what),
+			    "reply %s from %s in %u ms", msg_rcode_text(rcode),
+			    srv, ms);
+		else
+			snprintf(what, sizeof(what), "reply %s",
+			    msg_rcode_text(rcode));
 		log_query(q, c, what);
 	}
 	memcpy(qbuf, ans, len);
@@ -494,7 +526,8 @@ path_expire(const struct query *q, const struct query_client *c,
 	switch (why) {
 	case PENDING_EXPIRE_DEADLINE:
 	case PENDING_EXPIRE_AFTER_A:
-		reply_empty(q, c);
+		reply_empty(q, c, wait_word(wait,
+		    why == PENDING_EXPIRE_AFTER_A));
 		return 1;
 	case PENDING_EXPIRE_STALE:
 		return reply_stale(q, c, wait);
@@ -535,8 +568,10 @@ forward(const struct query *q, const struct query_client *c,
 			 */
 			if (d->aaaa_wait == POLICY_WAIT_DEADLINE &&
 			    !useful_rcode(DNS_RCODE(qbuf[3]))) {
-				reply_empty(q, c);
-				(void)pending_refresh(q, d->route);
+				reply_empty(q, c, wait_word(d->aaaa_wait, 0));
+				if (pending_refresh(q, d->route))
+					pending_answered_early(q,
+					    PENDING_EXPIRE_DEADLINE);
 				return;
 			}
 			query_stats.cache_hits++;
@@ -561,8 +596,10 @@ forward(const struct query *q, const struct query_client *c,
 	if (d->aaaa_wait == POLICY_WAIT_AFTER_A && qcache != NULL &&
 	    cache_has_a(qcache, q->qname, q->qname_len, q->qclass, now)) {
 		if (qconf->aaaa_after_a_ms == 0) {
-			reply_empty(q, c);
-			(void)pending_refresh(q, d->route);
+			reply_empty(q, c, wait_word(d->aaaa_wait, 1));
+			if (pending_refresh(q, d->route))
+				pending_answered_early(q,
+				    PENDING_EXPIRE_AFTER_A);
 			return;
 		}
 		a_known = 1;
@@ -590,7 +627,7 @@ forward(const struct query *q, const struct query_client *c,
 		if (stale && reply_stale(q, c, d->aaaa_wait))
 			return;
 		if (a_known) {		/* as after-a:0 would */
-			reply_empty(q, c);
+			reply_empty(q, c, wait_word(d->aaaa_wait, 1));
 			return;
 		}
 		query_stats.servfail++;
@@ -608,7 +645,7 @@ forward(const struct query *q, const struct query_client *c,
 	if (stale && reply_stale(q, c, d->aaaa_wait))
 		return;
 	if (d->aaaa_wait == POLICY_WAIT_DEADLINE || a_known) {
-		reply_empty(q, c);
+		reply_empty(q, c, wait_word(d->aaaa_wait, a_known));
 		return;
 	}
 	reply_rcode(q, c, DNS_RCODE_SERVFAIL);
@@ -660,7 +697,7 @@ query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 	    (const struct sockaddr *)&c->peer, &q, &d);
 	switch (d.action) {
 	case POLICY_EMPTY:
-		reply_empty(&q, c);
+		reply_empty(&q, c, d.empty_by);
 		return;
 	case POLICY_NXDOMAIN:
 	case POLICY_NODATA:

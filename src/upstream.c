@@ -107,6 +107,7 @@ struct server {
 	struct tconn		*tc;		/* the TCP connection to reuse */
 	struct lat_hist		 lat_a;		/* answers to A queries */
 	struct lat_hist		 lat_aaaa;	/* answers to AAAA queries */
+	struct upstream_early_stats early_st;	/* early answers */
 };
 
 struct uquery;
@@ -149,6 +150,7 @@ struct xmit {
 
 /* A candidate server, and whether it still may be asked. */
 #define CAND_DONE	0x1	/* it answered, uselessly: not asked again */
+#define CAND_ASKED	0x2	/* sent the question (diagnostics) */
 
 struct uquery {
 	TAILQ_ENTRY(uquery)	 entry;		/* inflight or inflight_cache */
@@ -170,6 +172,9 @@ struct uquery {
 	struct uio_timer	 deadline;
 	uint8_t			*fallback;	/* a not-useful answer */
 	size_t			 fallback_len;
+	struct server		*answered_by;	/* its answer ended it */
+	int			 early;		/* answered early */
+	enum upstream_early	 early_kind;	/* the first's why */
 };
 
 TAILQ_HEAD(uquery_list, uquery);
@@ -186,8 +191,10 @@ static struct uquery_list	 inflight_cache =
 static size_t			 ninflight;
 static uint64_t			 njostled;
 static uint8_t			 ansbuf[DNS_MAXMSG];
+static struct uquery		*cb_uq;		/* in its callback */
 
 static void	xmit_readable(void *);
+static void	upstream_log_early(const struct server *);
 static int	uquery_advance(struct uquery *);
 static void	tconn_free(struct tconn *);
 static void	tconn_release(struct tconn *);
@@ -355,6 +362,7 @@ server_rtt_sample(struct server *s, enum rtt_class k, uint64_t sample)
 }
 
 static int	xmit_send(struct uquery *, struct server *, int, int);
+static void	uquery_asked(struct uquery *, struct server *);
 
 /*
  * s is heard from again after it went silent (a frozen server came
@@ -651,6 +659,7 @@ xmit_send(struct uquery *uq, struct server *s, int tcp, int noedns)
 		tc->used++;
 	}
 	s->sent++;
+	uquery_asked(uq, s);
 	return 0;
 }
 
@@ -709,8 +718,12 @@ xmit_working(const struct xmit *x, enum rtt_class k, uint64_t now,
 static void
 uquery_end(struct uquery *uq, uint8_t *ans, size_t len)
 {
+	struct uquery	*prev = cb_uq;
+
 	/* The callback first: ans may live in a transmission's buffer. */
+	cb_uq = uq;
 	uq->cb(uq->arg, ans, len);
+	cb_uq = prev;
 	upstream_cancel(uq);
 }
 
@@ -742,6 +755,23 @@ uquery_cand_done(struct uquery *uq, const struct server *s)
 	for (i = 0; i < uq->ncand; i++)
 		if (uq->cand[i] == s)
 			uq->cflags[i] |= CAND_DONE;
+}
+
+/*
+ * s was sent uq's question: the first time, and once the clients were
+ * answered early, s is one of the servers it was asked of.
+ */
+static void
+uquery_asked(struct uquery *uq, struct server *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < uq->ncand; i++)
+		if (uq->cand[i] == s && !(uq->cflags[i] & CAND_ASKED)) {
+			uq->cflags[i] |= CAND_ASKED;
+			if (uq->early)
+				s->early_st.early[uq->early_kind]++;
+		}
 }
 
 /*
@@ -1019,6 +1049,7 @@ xmit_answer(struct xmit *x, uint8_t *ans, size_t len)
 				ans = rbuf;
 				break;
 			}
+			uq->answered_by = s;
 			uquery_end(uq, ans, len);
 			return 1;
 		}
@@ -1489,5 +1520,133 @@ upstream_log_stats(void)
 		    (unsigned long long)s->lat_aaaa.total,
 		    lat_percentile(&s->lat_aaaa, 50) / 1000.0,
 		    lat_percentile(&s->lat_aaaa, 95) / 1000.0);
+		upstream_log_early(s);
 	}
+}
+
+/* ---- diagnostics of early answers (see upstream.h) -------------------- */
+
+const char *const upstream_early_name[UPSTREAM_EARLY_NKINDS] = {
+	"deadline", "after-a"
+};
+
+void
+upstream_note_early(struct uquery *uq, enum upstream_early kind)
+{
+	size_t	 i;
+
+	if (uq->early)
+		return;
+	uq->early = 1;
+	uq->early_kind = kind;
+	for (i = 0; i < uq->ncand; i++)
+		if (uq->cflags[i] & CAND_ASKED)
+			uq->cand[i]->early_st.early[kind]++;
+}
+
+void
+upstream_note_early_end(struct uquery *uq, int came, uint64_t late_ms,
+    uint64_t clients, uint64_t saved_ms)
+{
+	struct upstream_early_stats	*st;
+	size_t				 i;
+
+	if (!uq->early)
+		return;
+	if (came && uq->answered_by != NULL) {
+		st = &uq->answered_by->early_st;
+		st->late++;
+		st->late_hist[upstream_late_bucket(late_ms)]++;
+		st->clients_late += clients;
+		st->saved_late_ms += saved_ms;
+		return;
+	}
+	for (i = 0; i < uq->ncand; i++) {
+		if (!(uq->cflags[i] & CAND_ASKED))
+			continue;
+		st = &uq->cand[i]->early_st;
+		st->never++;
+		st->clients_never += clients;
+		st->saved_never_ms += saved_ms;
+	}
+}
+
+unsigned int
+upstream_late_bucket(uint64_t ms)
+{
+	unsigned int	 b;
+
+	if (ms == 0)
+		return 0;
+	b = 64 - (unsigned int)__builtin_clzll(ms);	/* floor(log2) + 1 */
+	return b < UPSTREAM_LATE_BUCKETS ? b : UPSTREAM_LATE_BUCKETS - 1;
+}
+
+const char *
+upstream_late_bucket_name(unsigned int b, char *buf, size_t len)
+{
+	if (b == 0)
+		snprintf(buf, len, "<1");
+	else if (b >= UPSTREAM_LATE_BUCKETS - 1)
+		snprintf(buf, len, ">=%u", 1u << (UPSTREAM_LATE_BUCKETS - 2));
+	else
+		snprintf(buf, len, "%u-%u", 1u << (b - 1), (1u << b) - 1);
+	return buf;
+}
+
+const struct upstream_early_stats *
+upstream_early_stats(size_t i, const char **name)
+{
+	if (i >= nservers)
+		return NULL;
+	if (name != NULL)
+		*name = servers[i]->name;
+	return &servers[i]->early_st;
+}
+
+const char *
+upstream_answering(unsigned int *ms)
+{
+	if (cb_uq == NULL || cb_uq->answered_by == NULL)
+		return NULL;
+	if (ms != NULL)
+		*ms = (unsigned int)(clock_ms() - cb_uq->started);
+	return cb_uq->answered_by->name;
+}
+
+/* SIGUSR1: server s's early answers, two lines. */
+static void
+upstream_log_early(const struct server *s)
+{
+	const struct upstream_early_stats *st = &s->early_st;
+	char		 hist[UPSTREAM_LATE_BUCKETS * 24], name[16];
+	size_t		 n = 0;
+	unsigned int	 b;
+	int		 w;
+
+	hist[0] = '\0';
+	for (b = 0; b < UPSTREAM_LATE_BUCKETS; b++) {
+		if (st->late_hist[b] == 0)
+			continue;
+		w = snprintf(hist + n, sizeof(hist) - n, "%s%s %llu",
+		    n > 0 ? ", " : "",
+		    upstream_late_bucket_name(b, name, sizeof(name)),
+		    (unsigned long long)st->late_hist[b]);
+		if (w < 0 || (size_t)w >= sizeof(hist) - n)
+			break;
+		n += (size_t)w;
+	}
+	log_info("server %s: answered empty early: deadline %llu, "
+	    "after-a %llu; real answer late %llu, never %llu; time saved "
+	    "%llu ms for %llu clients (late), %llu ms for %llu clients "
+	    "(never; counted to the %u ms client deadline)", s->name,
+	    (unsigned long long)st->early[UPSTREAM_EARLY_DEADLINE],
+	    (unsigned long long)st->early[UPSTREAM_EARLY_AFTER_A],
+	    (unsigned long long)st->late, (unsigned long long)st->never,
+	    (unsigned long long)st->saved_late_ms,
+	    (unsigned long long)st->clients_late,
+	    (unsigned long long)st->saved_never_ms,
+	    (unsigned long long)st->clients_never, UPSTREAM_DEADLINE_MS);
+	log_info("server %s: late by ms: %s", s->name,
+	    n > 0 ? hist : "none");
 }

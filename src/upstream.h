@@ -119,4 +119,70 @@ size_t		 upstream_inflight(void);
 unsigned int	 upstream_rto(size_t i, uint16_t qtype);
 void		 upstream_log_stats(void);
 
+/*
+ * Diagnostics of early answers (aaaa-mode=deadline:MS, after-a[:MS],
+ * and whatever else answers a client empty before the real answer,
+ * e.g. slow-types= or learn): pending.c reports, per transaction, that
+ * its clients were answered early and, at its end, how the real answer
+ * fared; upstream attributes it to servers.  Rule: "early" and "never"
+ * go to every server the question was sent to (whenever it was sent);
+ * "late" and the time saved of a late answer go to the server whose
+ * answer ended the transaction.  Counters live in each server, kept
+ * across SIGHUP while the server stays; upstream_early_stats() reads
+ * them (SIGUSR1, and a later metrics interface).
+ */
+enum upstream_early {
+	UPSTREAM_EARLY_DEADLINE = 0,	/* deadline:MS fired */
+	UPSTREAM_EARLY_AFTER_A,		/* after-a[:MS] after the A */
+	UPSTREAM_EARLY_NKINDS
+};
+extern const char *const upstream_early_name[UPSTREAM_EARLY_NKINDS];
+
+/* How late a late answer was, ms after the first early answer: bucket
+ * 0 below 1 ms, bucket b (1..12) from 2^(b-1) to 2^b - 1 ms, bucket 13
+ * 4096 ms and more. */
+#define UPSTREAM_LATE_BUCKETS	14
+
+struct upstream_early_stats {
+	/* Questions whose clients were answered early, while sent to this
+	 * server, by the first such client's reason. */
+	uint64_t	 early[UPSTREAM_EARLY_NKINDS];
+	uint64_t	 late;		/* its real answer came after */
+	uint64_t	 never;		/* no real answer came at all */
+	uint64_t	 late_hist[UPSTREAM_LATE_BUCKETS];
+	/* Time saved for clients, ms: each client answered early is
+	 * credited the wait from its early answer to the real answer,
+	 * counted at most to its own client deadline
+	 * (UPSTREAM_DEADLINE_MS after its query), and to that deadline
+	 * when the real answer never came. */
+	uint64_t	 clients_late;	/* early clients, answer late */
+	uint64_t	 saved_late_ms;
+	uint64_t	 clients_never;
+	uint64_t	 saved_never_ms;
+};
+
+/* The transaction's first client was answered early (once per uq). */
+void	upstream_note_early(struct uquery *, enum upstream_early);
+/*
+ * At its end (in the callback; uq is still valid there): the clients
+ * answered early, and the time saved for them; came: a real (useful)
+ * answer arrived, late_ms after the first early answer.
+ */
+void	upstream_note_early_end(struct uquery *, int came, uint64_t late_ms,
+	    uint64_t clients, uint64_t saved_ms);
+unsigned int	 upstream_late_bucket(uint64_t ms);
+/* The bucket's name: "<1", "1-1", "2-3", ..., "2048-4095", ">=4096". */
+const char	*upstream_late_bucket_name(unsigned int b, char *buf,
+		    size_t len);
+/* Server i's counters (in list order) and its name; NULL past the end. */
+const struct upstream_early_stats *upstream_early_stats(size_t i,
+		    const char **name);
+
+/*
+ * During a transaction's callback: the server whose answer ended it
+ * ("ADDR#PORT"; NULL if none did) and the time since the question was
+ * first sent, ms.  For log-queries.
+ */
+const char	*upstream_answering(unsigned int *ms);
+
 #endif

@@ -329,15 +329,49 @@ class Daemon:
                 return m
             time.sleep(0.05)
 
+    # SIGUSR1's early-answer lines per server (upstream.c,
+    # upstream_log_early), and the keys stats() gives them.
+    EARLY_RX = re.compile(
+        r"server (\S+): answered empty early: deadline (\d+), after-a "
+        r"(\d+); real answer late (\d+), never (\d+); time saved (\d+) ms "
+        r"for (\d+) clients \(late\), (\d+) ms for (\d+) clients \(never;")
+    EARLY_KEYS = ("early deadline", "early after-a", "late", "never",
+                  "saved late ms", "saved late clients", "saved never ms",
+                  "saved never clients")
+    LATE_RX = re.compile(r"server (\S+): late by ms: (.*)$")
+
     def stats(self, timeout=2.0):
         """SIGUSR1, then the statistics it logs as a dict of counters:
-        "queries", "forwarded", ... and "cache inserts", "cache hits", ..."""
+        "queries", "forwarded", ... and "cache inserts", "cache hits", ...;
+        per server NAME (ADDR#PORT), "server NAME early deadline",
+        "... early after-a", "... late", "... never", "... saved late ms",
+        "... saved late clients", "... saved never ms", "... saved never
+        clients", and the late-answer histogram as "server NAME late by
+        BUCKET" (BUCKET: "<1", "1-1", "2-3", ..., "2048-4095", ">=4096";
+        only buckets with answers)."""
         off = len(self.log())
         self.signal(signal.SIGUSR1)
         m = self.wait_log(r"^.*cache: (off|.*prefetches \d+)$", timeout, off)
         assert m, "no statistics after SIGUSR1:\n" + self.log()[off:]
+        # The server lines come after the cache's, the listener's last.
+        m = self.wait_log(r"listener: udp \d+", timeout, off)
+        assert m, "no listener statistics after SIGUSR1:\n" + \
+            self.log()[off:]
         out = {}
         for line in self.log()[off:].splitlines():
+            m = self.EARLY_RX.search(line)
+            if m:
+                for k, v in zip(self.EARLY_KEYS, m.groups()[1:]):
+                    out["server %s %s" % (m.group(1), k)] = int(v)
+                continue
+            m = self.LATE_RX.search(line)
+            if m:
+                if m.group(2) != "none":
+                    for part in m.group(2).split(", "):
+                        b, n = part.rsplit(" ", 1)
+                        out["server %s late by %s" % (m.group(1), b)] = \
+                            int(n)
+                continue
             if "cache: " in line:
                 pre, line = "cache ", line.split("cache: ", 1)[1]
             elif "queries " in line:

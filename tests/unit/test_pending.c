@@ -21,6 +21,7 @@
 
 #include "unit.h"
 #include "briskdns.h"
+#include "clock.h"
 #include "msg.h"
 #include "pending.h"
 #include "query.h"
@@ -37,6 +38,14 @@ struct tx {
 	upstream_done_cb	 cb;
 	void			*arg;
 	int			 ended;
+	/* What pending.c reported of early answers. */
+	int			 early;		/* upstream_note_early calls */
+	int			 early_kind;
+	int			 early_end;	/* upstream_note_early_end calls */
+	int			 came;
+	uint64_t		 late_ms;
+	uint64_t		 clients;
+	uint64_t		 saved_ms;
 };
 static struct tx	 txs[MAXTX];
 static int		 ntx;
@@ -70,6 +79,28 @@ void
 upstream_cancel(struct uquery *uq)
 {
 	((struct tx *)uq)->ended = 1;
+}
+
+void
+upstream_note_early(struct uquery *uq, enum upstream_early kind)
+{
+	struct tx	*t = (struct tx *)uq;
+
+	t->early++;
+	t->early_kind = (int)kind;
+}
+
+void
+upstream_note_early_end(struct uquery *uq, int came, uint64_t late_ms,
+    uint64_t clients, uint64_t saved_ms)
+{
+	struct tx	*t = (struct tx *)uq;
+
+	t->early_end++;
+	t->came = came;
+	t->late_ms = late_ms;
+	t->clients = clients;
+	t->saved_ms = saved_ms;
 }
 
 /* End transaction i with an answer of rcode carrying nan A records, or
@@ -184,6 +215,7 @@ teardown(void)
 		if (!txs[i].ended)
 			tx_end(i, -1, 0);
 	event_base_free(base);
+	clock_fake_set(0);
 }
 
 static void
@@ -576,6 +608,173 @@ START_TEST(test_stale_timer)
 }
 END_TEST
 
+/* ---- diagnostics of early answers ------------------------------------------ */
+
+#define T0_US	1000000000ULL	/* the fake clock's start: 1000 s */
+
+/*
+ * deadline:MS: the client answered empty at the deadline, the real
+ * answer 300 ms later: one question answered early (deadline), late by
+ * 300 ms, 300 ms saved for the one client.
+ */
+START_TEST(test_early_deadline_late)
+{
+	struct query		 q;
+	struct query_client	 c = client(1);
+
+	clock_fake_set(T0_US);
+	query_for(&q, "late.example", DNS_TYPE_AAAA, DNS_FLAG_RD, 0);
+	ck_assert_int_eq(pending_wait(&q, &c, NULL, POLICY_WAIT_DEADLINE, 0),
+	    PENDING_STARTED);
+	clock_fake_advance_ms(20);
+	run_until(1, 2000);
+	ck_assert_int_eq(count('e', PENDING_EXPIRE_DEADLINE), 1);
+	ck_assert_int_eq(txs[0].early, 1);
+	ck_assert_int_eq(txs[0].early_kind, UPSTREAM_EARLY_DEADLINE);
+	ck_assert_int_eq(txs[0].early_end, 0);
+	clock_fake_advance_ms(300);
+	tx_end(0, DNS_RCODE_NOERROR, 0);
+	ck_assert_int_eq(txs[0].early_end, 1);
+	ck_assert_int_eq(txs[0].came, 1);
+	ck_assert_uint_eq(txs[0].late_ms, 300);
+	ck_assert_uint_eq(txs[0].clients, 1);
+	ck_assert_uint_eq(txs[0].saved_ms, 300);
+}
+END_TEST
+
+/*
+ * Two clients of one question answered early at different times: the
+ * question is reported early once; each client's saving runs from its
+ * own early answer; an answer past a client's deadline credits it only
+ * up to its deadline (3.5 s after its query); a SERVFAIL is no real
+ * answer (never came: each is credited up to its deadline).
+ */
+START_TEST(test_early_two_clients)
+{
+	struct query		 q;
+	struct query_client	 c;
+	int			 i;
+
+	for (i = 0; i < 2; i++) {
+		ntx = nev = 0;
+		memset(txs, 0, sizeof(txs));
+		clock_fake_set(T0_US);
+		query_for(&q, i ? "cap.example" : "two.example",
+		    DNS_TYPE_AAAA, DNS_FLAG_RD, 0);
+		c = client(1);
+		ck_assert_int_eq(pending_wait(&q, &c, NULL,
+		    POLICY_WAIT_DEADLINE, 0), PENDING_STARTED);
+		clock_fake_advance_ms(20);
+		run_until(1, 2000);
+		clock_fake_advance_ms(80);		/* at 100 ms */
+		c = client(2);
+		ck_assert_int_eq(pending_wait(&q, &c, NULL,
+		    POLICY_WAIT_DEADLINE, 0), PENDING_JOINED);
+		clock_fake_advance_ms(20);		/* at 120 ms */
+		run_until(2, 2000);
+		ck_assert_int_eq(count('e', PENDING_EXPIRE_DEADLINE), 2);
+		ck_assert_int_eq(txs[0].early, 1);
+		if (i == 0) {
+			/* At 500 ms: 480 + 380. */
+			clock_fake_advance_ms(380);
+			tx_end(0, DNS_RCODE_NXDOMAIN, 0);
+			ck_assert_int_eq(txs[0].came, 1);
+			ck_assert_uint_eq(txs[0].late_ms, 480);
+			ck_assert_uint_eq(txs[0].saved_ms, 480 + 380);
+		} else {
+			/* At 5000 ms, a SERVFAIL: 3480 + 3480. */
+			clock_fake_advance_ms(4880);
+			tx_end(0, DNS_RCODE_SERVFAIL, 0);
+			ck_assert_int_eq(txs[0].came, 0);
+			ck_assert_uint_eq(txs[0].saved_ms,
+			    2 * (UPSTREAM_DEADLINE_MS - 20));
+		}
+		ck_assert_int_eq(txs[0].early_end, 1);
+		ck_assert_uint_eq(txs[0].clients, 2);
+	}
+}
+END_TEST
+
+/* An answer later than every early client's deadline: each credited up
+ * to its deadline; none at all (a timeout): the same. */
+START_TEST(test_early_capped_and_never)
+{
+	struct query		 q;
+	struct query_client	 c = client(1);
+	int			 i;
+
+	for (i = 0; i < 2; i++) {
+		ntx = nev = 0;
+		memset(txs, 0, sizeof(txs));
+		clock_fake_set(T0_US);
+		query_for(&q, i ? "never.example" : "capped.example",
+		    DNS_TYPE_AAAA, DNS_FLAG_RD, 0);
+		ck_assert_int_eq(pending_wait(&q, &c, NULL,
+		    POLICY_WAIT_DEADLINE, 0), PENDING_STARTED);
+		clock_fake_advance_ms(20);
+		run_until(1, 2000);
+		clock_fake_advance_ms(10000);
+		tx_end(0, i ? -1 : DNS_RCODE_NOERROR, 0);
+		ck_assert_int_eq(txs[0].came, !i);
+		if (!i)
+			ck_assert_uint_eq(txs[0].late_ms, 10000);
+		ck_assert_uint_eq(txs[0].clients, 1);
+		ck_assert_uint_eq(txs[0].saved_ms, UPSTREAM_DEADLINE_MS - 20);
+	}
+}
+END_TEST
+
+/*
+ * after-a: released clients count as early (after-a), once per
+ * question; a client answered by the real answer, or a question with
+ * no early client, reports nothing; the path's own early answer
+ * (pending_answered_early: the A cached) joins the question in flight.
+ */
+START_TEST(test_early_after_a)
+{
+	struct query		 q, a, q2;
+	struct query_client	 c;
+
+	clock_fake_set(T0_US);
+	set_after_a(0);
+	query_for(&q, "aa.example", DNS_TYPE_AAAA, DNS_FLAG_RD, 0);
+	query_for(&a, "aa.example", DNS_TYPE_A, DNS_FLAG_RD, 0);
+	c = client(1);
+	ck_assert_int_eq(pending_wait(&q, &c, NULL, POLICY_WAIT_AFTER_A, 0),
+	    PENDING_STARTED);
+	c = client(2);
+	ck_assert_int_eq(pending_wait(&q, &c, NULL, POLICY_WAIT_NONE, 0),
+	    PENDING_JOINED);
+	clock_fake_advance_ms(30);
+	pending_release_after_a(&a);
+	ck_assert_int_eq(txs[0].early, 1);
+	ck_assert_int_eq(txs[0].early_kind, UPSTREAM_EARLY_AFTER_A);
+	/* A later client, answered by the path at once (A cached). */
+	clock_fake_advance_ms(10);
+	pending_answered_early(&q, PENDING_EXPIRE_AFTER_A);
+	ck_assert_int_eq(txs[0].early, 1);
+	clock_fake_advance_ms(60);
+	tx_end(0, DNS_RCODE_NOERROR, 0);
+	ck_assert_int_eq(txs[0].early_end, 1);
+	ck_assert_uint_eq(txs[0].late_ms, 70);
+	ck_assert_uint_eq(txs[0].clients, 2);
+	ck_assert_uint_eq(txs[0].saved_ms, 70 + 60);
+	ck_assert_int_eq(count('a', -1), 1);	/* client 2, the real one */
+
+	/* Nobody answered early: nothing reported. */
+	query_for(&q2, "plain.example", DNS_TYPE_AAAA, DNS_FLAG_RD, 0);
+	c = client(3);
+	ck_assert_int_eq(pending_wait(&q2, &c, NULL, POLICY_WAIT_DEADLINE,
+	    0), PENDING_STARTED);
+	tx_end(1, DNS_RCODE_NOERROR, 0);
+	ck_assert_int_eq(txs[1].early, 0);
+	ck_assert_int_eq(txs[1].early_end, 0);
+	/* Not in flight: pending_answered_early does nothing. */
+	pending_answered_early(&q2, PENDING_EXPIRE_DEADLINE);
+	ck_assert_int_eq(ntx, 2);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -595,6 +794,10 @@ main(void)
 	tcase_add_test(tc, test_after_a_ms_cached);
 	tcase_add_test(tc, test_bounds);
 	tcase_add_test(tc, test_stale_timer);
+	tcase_add_test(tc, test_early_deadline_late);
+	tcase_add_test(tc, test_early_two_clients);
+	tcase_add_test(tc, test_early_capped_and_never);
+	tcase_add_test(tc, test_early_after_a);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -94,6 +94,8 @@ struct cq {
 	int		 rcode;		/* -1: no answer (NULL) */
 	int		 ancount;
 	struct uquery	*uq;
+	uint64_t	 early_at;	/* ms; 0: no client answered early */
+	char		 answering[64];	/* upstream_answering() then */
 };
 
 static struct fserver	 fsrv[MAXSRV];
@@ -423,12 +425,22 @@ cq_done(void *arg, uint8_t *ans, size_t len)
 {
 	struct cq	*c = arg;
 
+	const char	*srv;
+	unsigned int	 ms;
+
 	ck_assert_int_eq(c->done, 0);
 	c->done = 1;
-	c->uq = NULL;
 	c->t_done = now_ms();
 	c->rcode = ans != NULL ? DNS_RCODE(ans[3]) : -1;
 	c->ancount = ans != NULL && len >= DNS_HDRLEN ? get16(ans + 6) : -1;
+	if ((srv = upstream_answering(&ms)) != NULL)
+		snprintf(c->answering, sizeof(c->answering), "%s %u", srv, ms);
+	/* As pending.c does for a question answered early: one client,
+	 * answered empty at early_at. */
+	if (c->early_at != 0)
+		upstream_note_early_end(c->uq, c->rcode == DNS_RCODE_NOERROR,
+		    c->t_done - c->early_at, 1, c->t_done - c->early_at);
+	c->uq = NULL;
 }
 
 /* A client query for label.example. of qtype, started now.  Its index,
@@ -1043,6 +1055,102 @@ START_TEST(test_servfail_next_server)
 }
 END_TEST
 
+/* ---- diagnostics of early answers -------------------------------------- */
+
+static void
+note_early(int c)
+{
+	cq[c].early_at = now_ms();
+	upstream_note_early(cq[c].uq, UPSTREAM_EARLY_DEADLINE);
+}
+
+/*
+ * Early answers are attributed per server: the late answer and its
+ * saving to the server that answered; "early" and "never" to every
+ * server the question went to, also one asked after the early answer.
+ */
+START_TEST(test_early_attribution)
+{
+	const struct upstream_early_stats	*s0, *s1;
+	const char				*name;
+	int					 c, d, e;
+
+	setup_servers(2, 1000, 1);
+	/* Server 0 answers AAAA in 400 ms, silent for "gone". */
+	fsrv[0].delay_aaaa = 400;
+	c = ask("late", DNS_TYPE_AAAA, 30000, NULL);
+	run_until(100);
+	note_early(c);
+	run_until(1000);
+	ck_assert_int_eq(cq[c].rcode, DNS_RCODE_NOERROR);
+	ck_assert_str_eq(cq[c].answering, "192.0.2.1#53 400");
+	s0 = upstream_early_stats(0, &name);
+	ck_assert_str_eq(name, "192.0.2.1#53");
+	ck_assert_uint_eq(s0->early[UPSTREAM_EARLY_DEADLINE], 1);
+	ck_assert_uint_eq(s0->late, 1);
+	ck_assert_uint_eq(s0->never, 0);
+	ck_assert_uint_eq(s0->late_hist[upstream_late_bucket(300)], 1);
+	ck_assert_uint_eq(upstream_late_bucket(300), 9);	/* 256-511 */
+	ck_assert_uint_eq(s0->saved_late_ms, 300);
+	ck_assert_uint_eq(s0->clients_late, 1);
+
+	/* Server 0 silent: the question goes to server 1 too (after the
+	 * early answer); server 1 answers late. */
+	fsrv[0].silent = 1;
+	fsrv[1].delay_aaaa = 5;
+	d = ask("moved", DNS_TYPE_AAAA, 30000, NULL);
+	run_until(1100);
+	note_early(d);
+	run_until(3000);
+	ck_assert_int_eq(cq[d].rcode, DNS_RCODE_NOERROR);
+	ck_assert_int_eq(count_tx("moved", DNS_TYPE_AAAA, 1), 1);
+	s0 = upstream_early_stats(0, NULL);
+	s1 = upstream_early_stats(1, NULL);
+	ck_assert_uint_eq(s0->early[UPSTREAM_EARLY_DEADLINE], 2);
+	ck_assert_uint_eq(s0->late, 1);
+	ck_assert_uint_eq(s1->early[UPSTREAM_EARLY_DEADLINE], 1);
+	ck_assert_uint_eq(s1->late, 1);
+	ck_assert_uint_eq(s1->never, 0);
+
+	/* Both silent: never came, to both. */
+	fsrv[1].silent = 1;
+	e = ask("gone", DNS_TYPE_AAAA, 5000, NULL);
+	run_until(3100);
+	note_early(e);
+	run_until(20000);
+	ck_assert_int_eq(cq[e].rcode, -1);
+	ck_assert_uint_eq(s0->never, 1);
+	ck_assert_uint_eq(s1->never, 1);
+	ck_assert_uint_eq(s0->clients_never, 1);
+	ck_assert_uint_eq(s0->late, 1);
+	ck_assert_uint_eq(s1->late, 1);
+	ck_assert_ptr_null(upstream_early_stats(2, NULL));
+}
+END_TEST
+
+START_TEST(test_late_buckets)
+{
+	static const struct {
+		uint64_t	 ms;
+		unsigned int	 b;
+		const char	*name;
+	} t[] = {
+		{ 0, 0, "<1" }, { 1, 1, "1-1" }, { 2, 2, "2-3" },
+		{ 3, 2, "2-3" }, { 511, 9, "256-511" }, { 512, 10, "512-1023" },
+		{ 4095, 12, "2048-4095" }, { 4096, 13, ">=4096" },
+		{ 1ULL << 40, 13, ">=4096" },
+	};
+	char		 buf[32];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ck_assert_uint_eq(upstream_late_bucket(t[i].ms), t[i].b);
+		ck_assert_str_eq(upstream_late_bucket_name(t[i].b, buf,
+		    sizeof(buf)), t[i].name);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1065,6 +1173,8 @@ main(void)
 	tcase_add_test(tc, test_tcp_reused);
 	tcase_add_test(tc, test_jostle);
 	tcase_add_test(tc, test_servfail_next_server);
+	tcase_add_test(tc, test_early_attribution);
+	tcase_add_test(tc, test_late_buckets);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
