@@ -36,6 +36,9 @@
 #define DNS_TYPE_TXT	16
 #define DNS_TYPE_AAAA	28
 #define DNS_TYPE_OPT	41
+#define DNS_TYPE_RRSIG	46
+#define DNS_TYPE_SVCB	64
+#define DNS_TYPE_HTTPS	65
 #define DNS_TYPE_IXFR	251
 #define DNS_TYPE_AXFR	252
 #define DNS_TYPE_ANY	255

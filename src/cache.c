@@ -33,8 +33,8 @@
  *   memory a full cache can hold: size * 16 KiB at worst).
  * - A stale hit counts as a hit; a lookup that finds nothing usable
  *   (absent, expired past the stale window, bigger than the caller's
- *   buffer) as a miss.  cache_has_a/cache_nxdomain count nothing and do
- *   not reorder the LRU list.
+ *   buffer) as a miss.  cache_has_a, cache_has_aaaa and cache_nxdomain
+ *   count nothing and do not reorder the LRU list.
  * - The key has the DO, CD and RD bits besides name, type and class: an
  *   answer fetched with CD=1 (not validated upstream) is never served to a
  *   CD=0 client.  A hit gets the client's header bits (msg_answer_flags).
@@ -706,9 +706,9 @@ cache_key_name(const uint8_t *name, size_t namelen, uint8_t *out)
 	return 1;
 }
 
-int
-cache_has_a(struct cache *c, const uint8_t *name, size_t namelen,
-    uint16_t qclass, uint64_t now)
+static int
+cache_has_addr(struct cache *c, const uint8_t *name, size_t namelen,
+    uint16_t qtype, uint16_t qclass, uint64_t now)
 {
 	struct cache_entry	*e;
 	uint8_t			 key[DNS_MAXNAME];
@@ -717,13 +717,26 @@ cache_has_a(struct cache *c, const uint8_t *name, size_t namelen,
 	if (!cache_key_name(name, namelen, key))
 		return 0;
 	for (dobit = 0; dobit < 2; dobit++) {
-		e = cache_peek(c, key, namelen, DNS_TYPE_A, qclass, dobit,
-		    now);
+		e = cache_peek(c, key, namelen, qtype, qclass, dobit, now);
 		if (e != NULL && (e->flags & CE_HASTYPE) &&
 		    DNS_RCODE(entry_ans(e)[3]) == DNS_RCODE_NOERROR)
 			return 1;
 	}
 	return 0;
+}
+
+int
+cache_has_a(struct cache *c, const uint8_t *name, size_t namelen,
+    uint16_t qclass, uint64_t now)
+{
+	return cache_has_addr(c, name, namelen, DNS_TYPE_A, qclass, now);
+}
+
+int
+cache_has_aaaa(struct cache *c, const uint8_t *name, size_t namelen,
+    uint16_t qclass, uint64_t now)
+{
+	return cache_has_addr(c, name, namelen, DNS_TYPE_AAAA, qclass, now);
 }
 
 int

@@ -97,6 +97,9 @@ int	cache_insert(struct cache *, const struct query *q,
  */
 int	cache_has_a(struct cache *, const uint8_t *name, size_t namelen,
 	    uint16_t qclass, uint64_t now);
+/* The same for a fresh AAAA answer with at least one address. */
+int	cache_has_aaaa(struct cache *, const uint8_t *name, size_t namelen,
+	    uint16_t qclass, uint64_t now);
 int	cache_nxdomain(struct cache *, const uint8_t *name, size_t namelen,
 	    uint16_t qclass, uint64_t now);
 

@@ -25,6 +25,8 @@ struct domtab;
 
 #define CONFIG_DEFAULT_FILE	SYSCONFDIR "/briskdns.conf"
 
+#define CONFIG_MAX_SLOW_TYPES	2	/* slow-types=: HTTPS, SVCB */
+
 enum aaaa_mode {
 	AAAA_EMPTY = 0,		/* answer locally, at once */
 	AAAA_FORWARD,		/* forward like any other type */
@@ -126,6 +128,10 @@ struct config {
 	unsigned int		 aaaa_deadline_ms;	/* deadline:MS, 1-60000 */
 	unsigned int		 aaaa_after_a_ms;	/* after-a:MS, 0-60000 */
 	unsigned int		 aaaa_learn_ms;		/* learn:MS, 1-60000 */
+	/* slow-types=: query types that get an AAAA query's treatment from
+	 * aaaa-mode, aaaa-empty= and aaaa-forward= (policy.c). */
+	uint16_t		 slow_types[CONFIG_MAX_SLOW_TYPES];
+	size_t			 nslow_types;
 	uint32_t		 local_ttl;
 	uint16_t		 edns_packet_max; /* bytes, 512-4096 */
 	size_t			 cache_size;	/* entries; 0: no cache */

@@ -160,6 +160,7 @@ int	set_name(struct parse *, const struct key *, const char *);
 int	set_listen(struct parse *, const struct key *, const char *);
 int	set_aaaa_mode(struct parse *, const struct key *, const char *);
 int	set_filter_aaaa(struct parse *, const struct key *, const char *);
+int	set_slow_types(struct parse *, const struct key *, const char *);
 int	set_conf_file(struct parse *, const struct key *, const char *);
 int	set_nfqueue(struct parse *, const struct key *, const char *);
 int	set_nfqueue_rules(struct parse *, const struct key *, const char *);
@@ -173,6 +174,7 @@ size_t	config_line_len(const struct key *, const char *, int);
 /* ---- print-back (config_print.c) ---- */
 void	print_conf_file(FILE *, const struct config *, const struct key *);
 void	print_aaaa_mode(FILE *, const struct config *, const struct key *);
+void	print_slow_types(FILE *, const struct config *, const struct key *);
 void	print_unset_zero(FILE *, const struct config *, const struct key *);
 void	print_nfqueue(FILE *, const struct config *, const struct key *);
 void	print_nfqueue_rules(FILE *, const struct config *, const struct key *);

@@ -107,6 +107,10 @@ const struct key config_keys[] = {
 	    "CIDR[,CIDR...]", 0, 0, 0, 0, set_aaaa_empty_client,
 	    print_aaaa_client, "answer the AAAA queries of clients in these "
 	    "networks empty at once, whatever aaaa-mode says (repeatable)" },
+	{ "slow-types", 0, KT_STRING, 0, NULL, "TYPE[,TYPE...]",
+	    0, 0, 0, 0, set_slow_types, print_slow_types,
+	    "queries of these types (HTTPS, SVCB) are handled as AAAA "
+	    "queries are by aaaa-mode and the aaaa-forward/-empty rules" },
 	{ "local-ttl", 0, KT_NUMBER, 0, "60", "SECONDS", F(local_ttl), 0,
 	    2147483647, NULL, NULL,
 	    "TTL of the SOA in briskdns's own empty answers" },
@@ -637,6 +641,56 @@ set_filter_aaaa(struct parse *p, const struct key *k, const char *v)
 	p->cfg->aaaa_deadline_ms = 0;
 	p->cfg->aaaa_after_a_ms = 0;
 	p->cfg->aaaa_learn_ms = 0;
+	return 0;
+}
+
+/*
+ * slow-types=TYPE[,TYPE...]: HTTPS, SVCB, 65, 64 (or TYPE65, TYPE64), in
+ * any letter case; the last slow-types= replaces the earlier ones (the
+ * command line the file's).  Other types are refused by name: what the
+ * AAAA modes do to an answer is known for these only.
+ */
+int
+set_slow_types(struct parse *p, const struct key *k, const char *v)
+{
+	static const struct {
+		const char	*name;
+		uint16_t	 type;
+	} allowed[] = {
+		{ "HTTPS", DNS_TYPE_HTTPS }, { "65", DNS_TYPE_HTTPS },
+		{ "TYPE65", DNS_TYPE_HTTPS }, { "SVCB", DNS_TYPE_SVCB },
+		{ "64", DNS_TYPE_SVCB }, { "TYPE64", DNS_TYPE_SVCB },
+	};
+	uint16_t	 types[CONFIG_MAX_SLOW_TYPES];
+	size_t		 n = 0, i, j, len;
+	const char	*s, *e;
+	char		 sb[SHOWBUF], item[CONFIG_SHOW + 1];
+
+	for (s = v;; s = e + 1) {
+		e = strchr(s, ',');
+		len = e != NULL ? (size_t)(e - s) : strlen(s);
+		for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+			if (strlen(allowed[i].name) == len &&
+			    strncasecmp(s, allowed[i].name, len) == 0)
+				break;
+		if (i == sizeof(allowed) / sizeof(allowed[0])) {
+			if (len >= sizeof(item))
+				len = sizeof(item) - 1;
+			memcpy(item, s, len);
+			item[len] = '\0';
+			kerr(p, k, "'%s' is not a slow type: HTTPS (65) and "
+			    "SVCB (64) are", show(item, sb, sizeof(sb)));
+			return -1;
+		}
+		for (j = 0; j < n && types[j] != allowed[i].type; j++)
+			;
+		if (j == n)
+			types[n++] = allowed[i].type;
+		if (e == NULL)
+			break;
+	}
+	memcpy(p->cfg->slow_types, types, n * sizeof(types[0]));
+	p->cfg->nslow_types = n;
 	return 0;
 }
 

@@ -53,6 +53,22 @@ print_aaaa_mode(FILE *f, const struct config *cfg, const struct key *k)
 }
 
 void
+print_slow_types(FILE *f, const struct config *cfg, const struct key *k)
+{
+	size_t	i;
+
+	if (cfg->nslow_types == 0) {
+		fprintf(f, "# %s: none\n", k->name);
+		return;
+	}
+	fprintf(f, "%s=", k->name);
+	for (i = 0; i < cfg->nslow_types; i++)
+		fprintf(f, "%s%s", i ? "," : "",
+		    cfg->slow_types[i] == DNS_TYPE_HTTPS ? "HTTPS" : "SVCB");
+	fputc('\n', f);
+}
+
+void
 print_nfqueue(FILE *f, const struct config *cfg, const struct key *k)
 {
 	if (cfg->nfqueue < 0)

@@ -965,6 +965,280 @@ answer_reemit(const uint8_t *ans, size_t len, unsigned int nrr)
 	return e->off;
 }
 
+/* ---- SvcParams of SVCB and HTTPS records ---------------------------------- */
+
+/*
+ * msg_svc_strip: a SvcParam taken out of every SVCB and HTTPS record.
+ * Written with the emitter above (the same one that removes an OPT), not
+ * with ldns: the records around the changed ones keep their bytes and
+ * their compression where it can be kept, names are re-emitted so no
+ * pointer points amiss, the work is bounded by the message and nothing
+ * allocates; ldns would decompress, re-order nothing but re-encode every
+ * record, and allocate per record on the answer path.
+ */
+
+#define SVC_KEY_MANDATORY	0
+#define SVC_MAXSETS		16	/* changed RRsets remembered by owner */
+
+static int
+svc_type(uint16_t type)
+{
+	return type == DNS_TYPE_SVCB || type == DNS_TYPE_HTTPS;
+}
+
+/*
+ * The SvcParams of the SVCB or HTTPS record rr (checked by
+ * msg_iter_next): each a key, a length and a value that fit the RDATA
+ * exactly (a mandatory list of whole keys).  Returns -1 if they do not,
+ * 1 if key is among them, 0 if not; *params: where they start.
+ */
+static int
+svc_params(const uint8_t *pkt, const struct msg_rr *rr, uint16_t key,
+    size_t *params)
+{
+	size_t		 pos, end = rr->end, vlen;
+	uint16_t	 k;
+	int		 found = 0;
+
+	if (rr->rdlen < 3 || (pos = msg_skip_name(pkt, end, rr->rdata + 2)) ==
+	    0)
+		return -1;
+	*params = pos;
+	/* Each turn consumes at least 4 bytes of the RDATA. */
+	while (pos < end) {
+		if (end - pos < 4)
+			return -1;
+		k = get16(pkt + pos);
+		vlen = get16(pkt + pos + 2);
+		if (end - pos - 4 < vlen ||
+		    (k == SVC_KEY_MANDATORY && vlen % 2 != 0))
+			return -1;
+		if (k == key)
+			found = 1;
+		pos += 4 + vlen;
+	}
+	return found;
+}
+
+/* The name at pkt[off] decompressed and lower-cased into out
+ * (DNS_MAXNAME bytes): its length, or 0 if malformed. */
+static size_t
+name_flatten(const uint8_t *pkt, size_t len, size_t off, uint8_t *out)
+{
+	size_t	 pos = off, n = 0, i, t;
+	int	 hops = 0;
+
+	for (;;) {
+		uint8_t	 c;
+
+		if (pos >= len)
+			return 0;
+		c = pkt[pos];
+		if ((c & 0xc0) == 0xc0) {
+			if (pos + 1 >= len || ++hops > MSG_MAXHOPS)
+				return 0;
+			t = ((size_t)(c & 0x3f) << 8) | pkt[pos + 1];
+			if (t >= pos)
+				return 0;
+			pos = t;
+			continue;
+		}
+		if ((c & 0xc0) || n + c + 1 > DNS_MAXNAME ||
+		    len - pos < (size_t)c + 1)
+			return 0;
+		out[n] = c;
+		for (i = 1; i <= c; i++)
+			out[n + i] = lower(pkt[pos + i]);
+		n += c + 1;
+		if (c == 0)
+			return n;
+		pos += c + 1;
+	}
+}
+
+/* An RRset whose signatures no longer match: section, type, owner. */
+struct svc_set {
+	int		 section;
+	uint16_t	 type;
+	size_t		 namelen;
+	uint8_t		 name[DNS_MAXNAME];
+};
+
+struct svc_sets {
+	struct svc_set	 set[SVC_MAXSETS];
+	size_t		 n;
+	int		 all[3];	/* too many: every SVCB/HTTPS set */
+};
+
+static int
+svc_set_has(const struct svc_sets *s, int section, uint16_t type,
+    const uint8_t *name, size_t namelen)
+{
+	size_t	 i;
+
+	if (s->all[section] && svc_type(type))
+		return 1;
+	for (i = 0; i < s->n; i++)
+		if (s->set[i].section == section && s->set[i].type == type &&
+		    s->set[i].namelen == namelen &&
+		    memcmp(s->set[i].name, name, namelen) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+svc_set_add(struct svc_sets *s, const uint8_t *pkt, const struct msg_rr *rr)
+{
+	uint8_t	 name[DNS_MAXNAME];
+	size_t	 n;
+
+	if ((n = name_flatten(pkt, rr->end, rr->owner, name)) == 0) {
+		s->all[rr->section] = 1;	/* cannot tell which: all */
+		return;
+	}
+	if (svc_set_has(s, rr->section, rr->type, name, n))
+		return;
+	if (s->n == SVC_MAXSETS) {
+		s->all[rr->section] = 1;
+		return;
+	}
+	s->set[s->n].section = rr->section;
+	s->set[s->n].type = rr->type;
+	s->set[s->n].namelen = n;
+	memcpy(s->set[s->n].name, name, n);
+	s->n++;
+}
+
+/* Whether the RRSIG rr signs an RRset of s. */
+static int
+svc_sig_stale(const struct svc_sets *s, const uint8_t *pkt,
+    const struct msg_rr *rr)
+{
+	uint8_t	 name[DNS_MAXNAME];
+	size_t	 n;
+
+	if (rr->type != DNS_TYPE_RRSIG || rr->rdlen < 2 ||
+	    !svc_type(get16(pkt + rr->rdata)))
+		return 0;
+	if (s->all[rr->section])
+		return 1;
+	if ((n = name_flatten(pkt, rr->end, rr->owner, name)) == 0)
+		return 1;	/* cannot tell: it goes */
+	return svc_set_has(s, rr->section, get16(pkt + rr->rdata), name, n);
+}
+
+/*
+ * The SVCB or HTTPS record rr written again without SvcParam key (its
+ * SvcParams start at params, checked by svc_params), and without key in
+ * its mandatory list; a mandatory list left empty goes.  0/-1.
+ */
+static int
+emit_svc(struct emitter *e, const uint8_t *pkt, const struct msg_rr *rr,
+    size_t params, uint16_t key)
+{
+	size_t		 pos, end = rr->end, vlen, rdlen_at, i, drop;
+	uint16_t	 k;
+
+	if (emit_name(e, pkt, rr->end, rr->owner, 1) == -1 ||
+	    emit_bytes(e, pkt, rr->ttl - 4, MSG_RRFIXED - 2) == -1 ||
+	    e->size - e->off < 2)
+		return -1;
+	rdlen_at = e->off;
+	e->off += 2;
+	/* SvcPriority, then TargetName, never compressed (RFC 9460 2.2). */
+	if (emit_bytes(e, pkt, rr->rdata, 2) == -1 ||
+	    emit_name(e, pkt, end, rr->rdata + 2, 0) == -1)
+		return -1;
+	for (pos = params; pos < end; pos += 4 + vlen) {
+		k = get16(pkt + pos);
+		vlen = get16(pkt + pos + 2);
+		if (k == key)
+			continue;
+		if (k != SVC_KEY_MANDATORY) {
+			if (emit_bytes(e, pkt, pos, 4 + vlen) == -1)
+				return -1;
+			continue;
+		}
+		for (i = 0, drop = 0; i < vlen; i += 2)
+			if (get16(pkt + pos + 4 + i) == key)
+				drop += 2;
+		if (drop == vlen)
+			continue;	/* it named key alone */
+		if (e->size - e->off < 4)
+			return -1;
+		put16(e->out + e->off, SVC_KEY_MANDATORY);
+		put16(e->out + e->off + 2, (uint16_t)(vlen - drop));
+		e->off += 4;
+		for (i = 0; i < vlen; i += 2)
+			if (get16(pkt + pos + 4 + i) != key &&
+			    emit_bytes(e, pkt, pos + 4 + i, 2) == -1)
+				return -1;
+	}
+	if (e->off - rdlen_at - 2 > UINT16_MAX)
+		return -1;
+	put16(e->out + rdlen_at, (uint16_t)(e->off - rdlen_at - 2));
+	return 0;
+}
+
+size_t
+msg_svc_strip(uint8_t *ans, size_t len, size_t max, uint16_t key)
+{
+	static struct svc_sets	 sets;	/* single-threaded scratch */
+	struct emitter		 em, *e = &em;
+	struct msg_iter		 it;
+	struct msg_rr		 rr;
+	uint16_t		 kept[3] = { 0, 0, 0 };
+	size_t			 params, j;
+	unsigned int		 nrr = 0, n;
+	int			 r;
+
+	if (len > DNS_MAXMSG || msg_iter_start(&it, ans, len) == -1)
+		return 0;
+	sets.n = 0;
+	memset(sets.all, 0, sizeof(sets.all));
+	/* First pass: which RRsets change.  Bounded by the counts. */
+	while ((r = msg_iter_next(&it, &rr)) == 1) {
+		nrr++;
+		if (svc_type(rr.type) && svc_params(ans, &rr, key, &params) ==
+		    1)
+			svc_set_add(&sets, ans, &rr);
+	}
+	if (r == -1 || (sets.n == 0 && !sets.all[0] && !sets.all[1] &&
+	    !sets.all[2]))
+		return 0;
+
+	e->out = emit_buf;
+	e->size = max < DNS_MAXMSG ? max : DNS_MAXMSG;
+	e->ntargets = 0;
+	e->off = 0;
+	(void)msg_iter_start(&it, ans, len);
+	memset(emit_map, 0xff, len * sizeof(emit_map[0]));
+	if (emit_bytes(e, ans, 0, it.qend) == -1)
+		return 0;
+	for (j = DNS_HDRLEN; ans[j] != 0 && e->ntargets < EMIT_MAXTARGETS;
+	    j += ans[j] + 1)
+		e->targets[e->ntargets++] = (uint16_t)j;
+	for (n = 0; n < nrr; n++) {
+		if (msg_iter_next(&it, &rr) != 1)
+			return 0;
+		if (svc_sig_stale(&sets, ans, &rr))
+			continue;
+		if (svc_type(rr.type) && svc_params(ans, &rr, key, &params) ==
+		    1) {
+			if (emit_svc(e, ans, &rr, params, key) == -1)
+				return 0;
+		} else if (emit_rr(e, ans, &rr) == -1)
+			return 0;
+		kept[rr.section]++;
+	}
+	for (j = 0; j < 3; j++)
+		put16(e->out + 6 + 2 * j, kept[j]);
+	/* The signatures that went no longer vouch for the answer. */
+	put16(e->out + 2, get16(e->out + 2) & ~DNS_FLAG_AD);
+	memcpy(ans, emit_buf, e->off);
+	return e->off;
+}
+
 /*
  * The upstream's answer made the client's.  Defensive although the answer
  * was checked: whatever the bytes, nothing is read or written outside

@@ -147,6 +147,24 @@ size_t	msg_finish_answer_opt(uint8_t *ans, size_t len, size_t bufsz,
 	    const struct query *q, size_t limit);
 
 /*
+ * Take the SvcParam key (RFC 9460: 6 is ipv6hint) out of every SVCB and
+ * HTTPS record of a checked answer ans[0..len), in place.  The records
+ * stay, their other SvcParams byte for byte, unknown keys included; key
+ * also leaves a mandatory list (key 0) that names it, and a mandatory list
+ * left empty goes.  Names are re-emitted (as when an OPT is removed), so
+ * compression pointers stay right wherever the records move.  Where a
+ * record changed, the RRSIGs of its RRset (same section, owner and type
+ * covered) are dropped and AD is cleared: the signatures no longer match.
+ * A record whose SvcParams do not parse (lengths that do not fit its
+ * RDATA, an odd mandatory list) is left as it is.  Returns the new length
+ * (at most max; ans's buffer must hold max bytes), or 0 if nothing was
+ * taken out (or the answer does not fit max rewritten): ans is then
+ * unchanged, byte for byte.
+ */
+#define MSG_SVC_IPV6HINT	6
+size_t	msg_svc_strip(uint8_t *ans, size_t len, size_t max, uint16_t key);
+
+/*
  * The header bits of an answer (upstream's or cached) as q's client gets
  * them: RD and CD echoed, RA set, AA clear (briskdns is no authority), AD
  * kept only if the client set AD or DO (RFC 6840 5.7-5.8).  The ID is

@@ -427,6 +427,12 @@ after_a_ms(const struct request *r)
 	    plimits.aaaa_after_a_ms : (unsigned int)(UPSTREAM_DEADLINE_MS - age);
 }
 
+/* The types whose questions an A answer may release. */
+static const uint16_t	 after_a_types[] = { DNS_TYPE_AAAA, DNS_TYPE_HTTPS,
+    DNS_TYPE_SVCB };
+#define PENDING_AFTER_A_TYPES	\
+	(sizeof(after_a_types) / sizeof(after_a_types[0]))
+
 void
 pending_release_after_a(const struct query *aq)
 {
@@ -434,14 +440,15 @@ pending_release_after_a(const struct query *aq)
 	struct pending	*p;
 	struct request	*r, *next;
 	unsigned int	 ms;
-	int		 v;
+	size_t		 v;
 
 	memcpy(k.qname, aq->qname, aq->qname_len);
 	k.qname_len = aq->qname_len;
 	k.qclass = aq->qclass;
-	k.qtype = DNS_TYPE_AAAA;
-	/* Every variant of the question: DO, RD and CD. */
-	for (v = 0; v < 8; v++) {
+	/* Every variant of the question: DO, RD and CD; AAAA and the
+	 * types slow-types= may give an after-a wait (the wait says). */
+	for (v = 0; v < 8 * PENDING_AFTER_A_TYPES; v++) {
+		k.qtype = after_a_types[v / 8];
 		k.edns_do = v & 1;
 		k.flags = ((v & 2) ? DNS_FLAG_RD : 0) |
 		    ((v & 4) ? DNS_FLAG_CD : 0);

@@ -109,7 +109,8 @@ int	pending_refresh(const struct query *q,
 	    const struct config_domain *route);
 
 /* An A answer with addresses for aq's name is known: every after-a
- * client of an AAAA question for that name stops waiting, at once with
+ * client of an AAAA (or HTTPS, SVCB: slow-types) question for that name
+ * stops waiting, at once with
  * after-a (MS 0), MS milliseconds from now with after-a:MS (unless
  * the real answer comes first).  A client released already keeps its
  * time. */

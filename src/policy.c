@@ -21,14 +21,16 @@
  *      that would get the empty answer, because NXDOMAIN is the truthful
  *      answer for a name that exists nowhere.  Local answers win over
  *      aaaa-mode.
- *   2. AAAA (type 28 only): the longest aaaa-empty= or aaaa-forward=
- *      pattern that matches decides (domtab_aaaa): aaaa-empty: EMPTY,
- *      whatever aaaa-mode says; aaaa-forward: step 3.  Without one, the
- *      longest aaaa-empty-client= or aaaa-forward-client= network that
- *      holds the client decides the same way (clientnet.h; a domain rule
- *      wins over a client rule).  None: with aaaa-mode=empty, or auto
- *      or learn without a global IPv6 route: EMPTY (learn with one:
- *      WAIT_LEARN, decided per server).
+ *   2. AAAA (type 28, and the types of slow-types=, which get exactly
+ *      what an AAAA query of the name gets): the longest aaaa-empty= or
+ *      aaaa-forward= pattern that matches decides (domtab_aaaa):
+ *      aaaa-empty: EMPTY, whatever aaaa-mode says; aaaa-forward: step
+ *      3.  Without one, the longest aaaa-empty-client= or
+ *      aaaa-forward-client= network that holds the client decides the
+ *      same way (clientnet.h; a domain rule wins over a client rule).
+ *      None: with aaaa-mode=empty, or auto or learn without a global
+ *      IPv6 route: EMPTY (learn with one: WAIT_LEARN, decided per
+ *      server).
  *   3. Otherwise FORWARD, routed as step 1 said (no rule: the default
  *      servers, route NULL).
  *
@@ -127,6 +129,17 @@ policy_is_reverse(const struct query *q)
 	    q->qname_len - sizeof(arpa), arpa, sizeof(arpa));
 }
 
+int
+policy_slow_type(const struct config *conf, uint16_t qtype)
+{
+	size_t	 i;
+
+	for (i = 0; i < conf->nslow_types; i++)
+		if (conf->slow_types[i] == qtype)
+			return 1;
+	return 0;
+}
+
 /*
  * The AAAA rule for q from client: the longest aaaa-empty= or
  * aaaa-forward= pattern that matches the name; without one, the longest
@@ -168,6 +181,7 @@ policy_decide_client(const struct config *conf, int have_global_v6,
 {
 	const struct config_domain	*route = NULL;
 	enum domtab_aaaa		 aaaa;
+	int				 aaaa_like;
 
 	d->action = POLICY_FORWARD;
 	d->route = NULL;
@@ -227,16 +241,22 @@ policy_decide_client(const struct config *conf, int have_global_v6,
 	if (policy_filter(conf, q, route != NULL, d))
 		return;		/* filter.c: domain-needed, bogus-priv, filter-rr */
 
-	/* aaaa-empty / aaaa-forward: the longest pattern of either; then
-	 * the client's networks. */
-	aaaa = q->qtype == DNS_TYPE_AAAA ? policy_aaaa_rule(conf, client, q) :
+	/*
+	 * aaaa-empty / aaaa-forward: the longest pattern of either; then
+	 * the client's networks.  AAAA and the slow-types alike: this block
+	 * is the one place that says what an AAAA query gets, so a slow
+	 * type gets the same.
+	 */
+	aaaa_like = q->qtype == DNS_TYPE_AAAA || policy_slow_type(conf,
+	    q->qtype);
+	aaaa = aaaa_like ? policy_aaaa_rule(conf, client, q) :
 	    DOMTAB_AAAA_NONE;
 	if (aaaa == DOMTAB_AAAA_EMPTY) {
 		d->action = POLICY_EMPTY;
 		d->empty_by = "aaaa-empty";
 		return;
 	}
-	if (q->qtype == DNS_TYPE_AAAA && conf->aaaa_mode != AAAA_FORWARD &&
+	if (aaaa_like && conf->aaaa_mode != AAAA_FORWARD &&
 	    aaaa == DOMTAB_AAAA_NONE) {
 		switch (conf->aaaa_mode) {
 		case AAAA_EMPTY:

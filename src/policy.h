@@ -25,7 +25,8 @@ enum policy_action {
 	POLICY_HOSTS,		/* hosts files, local records: hosts_answer */
 };
 
-/* With POLICY_FORWARD of an AAAA query: when to give up waiting. */
+/* With POLICY_FORWARD of an AAAA query (or one of slow-types): when to
+ * give up waiting. */
 enum policy_wait {
 	POLICY_WAIT_NONE = 0,	/* wait for the real answer */
 	POLICY_WAIT_DEADLINE,	/* empty after aaaa-mode=deadline:MS */
@@ -85,6 +86,10 @@ void	policy_decide_client(const struct config *conf, int have_global_v6,
  */
 int	policy_local_has_name(const struct config *, const uint8_t *name,
 	    size_t len);
+
+/* Whether qtype is one of slow-types= (HTTPS, SVCB): such a query gets
+ * what an AAAA query of its name gets from the AAAA step. */
+int	policy_slow_type(const struct config *, uint16_t qtype);
 
 /* Whether name (wire, lower case) equals dom or lies below it. */
 int	policy_name_in_domain(const uint8_t *name, size_t namelen,

@@ -265,14 +265,17 @@ reply_empty(const struct query *q, const struct query_client *c,
 {
 	char	 what[64];
 	size_t	 n;
-	int	 nx;
+	int	 nx, slow;
 
 	n = build_empty(q, qbuf, sizeof(qbuf), &nx);
-	if (!nx)
+	slow = policy_slow_type(qconf, q->qtype);
+	if (!nx && slow)
+		query_stats.local_empty_slow++;
+	else if (!nx)
 		query_stats.local_empty++;
 	if (qconf->log_queries) {
-		snprintf(what, sizeof(what), nx ? "NXDOMAIN (cached), %s" :
-		    "answered empty (%s)", by);
+		snprintf(what, sizeof(what), nx ? "NXDOMAIN (cached), %s%s" :
+		    "answered empty (%s%s)", by, slow ? ", slow-types" : "");
 		log_query(q, c, what);
 	}
 	reply_buf(q, c, qbuf, n);
@@ -370,6 +373,60 @@ useful_rcode(int rcode)
 }
 
 /*
+ * Whether AAAA is suppressed for q's name, for client c: an AAAA query of
+ * the name from c would get the empty answer (aaaa-mode=empty, auto
+ * without a global IPv6 route, aaaa-empty=, aaaa-empty-client=,
+ * filter-AAAA), or would wait with an end (deadline:MS, after-a[:MS], any
+ * later aaaa_wait) while the cache holds no AAAA answer with addresses for
+ * it: the client was, or may be, told there is none.  The one statement
+ * of the rule: whatever policy_decide_client says for c's AAAA query
+ * (client rules included) it follows.
+ */
+static int
+query_aaaa_suppressed(const struct query *q, const struct query_client *c,
+    uint64_t now)
+{
+	static struct query	 aq;	/* single-threaded scratch */
+	struct policy_decision	 d;
+
+	aq = *q;
+	aq.qtype = DNS_TYPE_AAAA;
+	policy_decide_client(qconf, have_global_v6,
+	    (const struct sockaddr *)&c->peer, &aq, &d);
+	if (d.action == POLICY_EMPTY)
+		return 1;
+	if (d.action != POLICY_FORWARD || d.aaaa_wait == POLICY_WAIT_NONE)
+		return 0;
+	return qcache == NULL || !cache_has_aaaa(qcache, q->qname,
+	    q->qname_len, q->qclass, now);
+}
+
+/*
+ * An answer to q in buf[0..len) (upstream's or the cache's) on its way to
+ * client c: where AAAA is suppressed for the name, the ipv6hint of its
+ * HTTPS and SVCB records is taken out (msg_svc_strip; a host told there
+ * is no AAAA must not be sent to IPv6 by another door).  Applied to what
+ * a client gets, never to what the cache keeps, so a SIGHUP or a route
+ * change is followed at once.  Returns the length, at most max.
+ */
+static size_t
+strip_hints(const struct query *q, const struct query_client *c,
+    uint8_t *buf, size_t len, size_t max)
+{
+	size_t	 n;
+
+	if (q->qtype != DNS_TYPE_HTTPS && q->qtype != DNS_TYPE_SVCB &&
+	    q->qtype != DNS_TYPE_ANY)
+		return len;
+	if (!query_aaaa_suppressed(q, c, clock_ms()))
+		return len;
+	if ((n = msg_svc_strip(buf, len, max, MSG_SVC_IPV6HINT)) == 0)
+		return len;
+	query_stats.hints_stripped++;
+	return n;
+}
+
+/*
  * A stale answer from the cache; 0 if it is gone meanwhile.  An AAAA
  * client of deadline:MS (or learnt slow) is never given a stale failure
  * (SERVFAIL): it gets the empty answer instead.
@@ -391,6 +448,7 @@ reply_stale(const struct query *q, const struct query_client *c,
 	}
 	query_stats.stale_served++;
 	log_query(q, c, "stale answer from the cache");
+	len = strip_hints(q, c, qbuf, len, client_limit(q, c));
 	c->reply(c, qbuf, len);
 	return 1;
 }
@@ -450,6 +508,7 @@ path_answer(const struct query *q, const struct query_client *c,
 		log_query(q, c, what);
 	}
 	memcpy(qbuf, ans, len);
+	len = strip_hints(q, c, qbuf, len, sizeof(qbuf));
 	if ((n = msg_finish_answer_opt(qbuf, len, sizeof(qbuf), q,
 	    client_limit(q, c))) == 0)
 		reply_rcode(q, c, DNS_RCODE_SERVFAIL);
@@ -531,6 +590,7 @@ forward(const struct query *q, const struct query_client *c,
 				return;
 			}
 			query_stats.cache_hits++;
+			len = strip_hints(q, c, qbuf, len, client_limit(q, c));
 			c->reply(c, qbuf, len);
 			if (qconf->log_queries)
 				log_query(q, c, "cached");
@@ -711,20 +771,24 @@ query_log_stats(void)
 {
 	struct cache_stats	 cs;
 
-	log_info("queries %llu, answered locally %llu (empty AAAA %llu), "
+	log_info("queries %llu, answered locally %llu (empty AAAA %llu, "
+	    "empty slow types %llu), "
 	    "forwarded %llu, coalesced %llu, SERVFAIL %llu, FORMERR %llu, "
-	    "NOTIMP %llu, dropped %llu, SERVFAIL at a bound %llu",
+	    "NOTIMP %llu, dropped %llu, SERVFAIL at a bound %llu, "
+	    "ipv6hint removed %llu",
 	    (unsigned long long)query_stats.queries,
 	    (unsigned long long)(query_stats.local_empty +
-	    query_stats.local_other),
+	    query_stats.local_empty_slow + query_stats.local_other),
 	    (unsigned long long)query_stats.local_empty,
+	    (unsigned long long)query_stats.local_empty_slow,
 	    (unsigned long long)pending_stats.started,
 	    (unsigned long long)query_stats.coalesced,
 	    (unsigned long long)query_stats.servfail,
 	    (unsigned long long)query_stats.formerr,
 	    (unsigned long long)query_stats.notimp,
 	    (unsigned long long)query_stats.dropped,
-	    (unsigned long long)query_stats.busy);
+	    (unsigned long long)query_stats.busy,
+	    (unsigned long long)query_stats.hints_stripped);
 	if (qcache == NULL) {
 		log_info("cache: off");
 		return;

@@ -84,6 +84,7 @@ struct query_stats {
 	uint64_t	 formerr;
 	uint64_t	 notimp;
 	uint64_t	 local_empty;		/* AAAA answered empty */
+	uint64_t	 local_empty_slow;	/* slow-types answered empty */
 	uint64_t	 local_other;		/* local domains, RFC 6761, CHAOS */
 	uint64_t	 coalesced;		/* joined one in flight */
 	uint64_t	 cache_hits;
@@ -91,6 +92,7 @@ struct query_stats {
 	uint64_t	 prefetches;
 	uint64_t	 servfail;		/* no useful upstream answer */
 	uint64_t	 busy;			/* SERVFAIL at a bound */
+	uint64_t	 hints_stripped;	/* answers without ipv6hint */
 };
 extern struct query_stats query_stats;
 

@@ -18,7 +18,10 @@
  * key on (filter.c: ignore-address, bogus-nxdomain, stop-dns-rebind,
  * max-ttl), as upstream.c and query.c run them: the replacement of a
  * filtered answer must itself be an answer to q, and capping TTLs must
- * leave the message readable.
+ * leave the message readable.  ipv6hint removal (msg_svc_strip) runs on
+ * every input: untouched when it says so, otherwise read whole with no
+ * ipv6hint left, and an accepted answer so rewritten is still finished
+ * whole.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +77,67 @@ fa_filter(const uint8_t *data, size_t size, uint16_t id, struct query *q)
 		abort();
 }
 
+/*
+ * No record of msg_svc_strip's result that is SVCB or HTTPS, with
+ * SvcParams that parse, still has key 6 (ipv6hint); and the iterator reads
+ * the result whole.  Aborts otherwise.
+ */
+static void
+fa_svc_check(const uint8_t *ans, size_t len)
+{
+	struct msg_iter	 it;
+	struct msg_rr	 rr;
+	size_t		 pos, vlen;
+	int		 r, has6;
+
+	if (msg_iter_start(&it, ans, len) == -1)
+		abort();
+	while ((r = msg_iter_next(&it, &rr)) == 1) {
+		if (rr.type != DNS_TYPE_SVCB && rr.type != DNS_TYPE_HTTPS)
+			continue;
+		if ((pos = msg_skip_name(ans, rr.end, rr.rdata + 2)) == 0)
+			continue;
+		for (has6 = 0; pos < rr.end; pos += 4 + vlen) {
+			if (rr.end - pos < 4)
+				break;
+			vlen = get16(ans + pos + 2);
+			if (rr.end - pos - 4 < vlen ||
+			    (get16(ans + pos) == 0 && vlen % 2))
+				break;
+			if (get16(ans + pos) == MSG_SVC_IPV6HINT)
+				has6 = 1;
+		}
+		if (pos == rr.end && has6)
+			abort();
+	}
+	if (r != 0 || it.end != len || (get16(ans + 2) & DNS_FLAG_AD))
+		abort();
+}
+
+/*
+ * msg_svc_strip on any input and bound: 0 leaves the bytes as they were;
+ * otherwise a result within the bound, read whole, without ipv6hint.
+ */
+static void
+fa_svc(const uint8_t *data, size_t size)
+{
+	static const size_t	 maxes[] = { 0, 64, 512, DNS_MAXMSG };
+	size_t			 i, n;
+
+	for (i = 0; i < sizeof(maxes) / sizeof(maxes[0]); i++) {
+		memcpy(fa_copy, data, size);
+		n = msg_svc_strip(fa_copy, size, maxes[i], MSG_SVC_IPV6HINT);
+		if (n == 0) {
+			if (memcmp(fa_copy, data, size) != 0)
+				abort();
+			continue;
+		}
+		if (n > maxes[i])
+			abort();
+		fa_svc_check(fa_copy, n);
+	}
+}
+
 static void
 fa_one(const uint8_t *data, size_t size, uint16_t id, struct query *q)
 {
@@ -89,6 +153,17 @@ fa_one(const uint8_t *data, size_t size, uint16_t id, struct query *q)
 			abort();
 		if (a == ANSWER_OK)
 			fa_filter(data, size, id, q);
+		/* As path_answer: ipv6hint out, then finished whole. */
+		if (a == ANSWER_OK) {
+			memcpy(fa_copy, data, size);
+			if ((n = msg_svc_strip(fa_copy, size, DNS_MAXMSG,
+			    MSG_SVC_IPV6HINT)) == 0)
+				n = size;
+			n = msg_finish_answer(fa_copy, n, q, DNS_MAXMSG);
+			if (n == 0 || (get16(fa_copy + 2) & DNS_FLAG_TC))
+				abort();
+			answer_wellformed(fa_copy, n, q);
+		}
 		if (a == ANSWER_OK || a == ANSWER_MALFORMED) {
 			memcpy(fa_copy, data, size);
 			n = msg_finish_answer(fa_copy, size, q, DNS_MAXMSG);
@@ -139,5 +214,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	answer_queries(data, size, fixed_pkt, sizeof(fixed_pkt), -1,
 	    fa_one);
+	if (size <= DNS_MAXMSG)
+		fa_svc(data, size);
 	return 0;
 }

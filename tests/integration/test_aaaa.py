@@ -15,8 +15,9 @@ from bdutil import a_addrs, ede_codes, make_query, udp_query, rcode_text
 SLOW_AAAA = {dns.rdatatype.AAAA: 3.0}
 
 
-def check_empty(resp, qname_text, ttl, qid, edns):
-    """The empty answer of INTERFACE.md, field by field."""
+def check_empty(resp, qname_text, ttl, qid, edns, rdtype=dns.rdatatype.AAAA):
+    """The empty answer of INTERFACE.md, field by field (of an AAAA query,
+    or one of slow-types=: rdtype)."""
     assert resp is not None, "no answer"
     assert resp.id == qid
     assert resp.rcode() == dns.rcode.NOERROR, rcode_text(resp)
@@ -28,7 +29,7 @@ def check_empty(resp, qname_text, ttl, qid, edns):
     assert len(resp.question) == 1
     # The question in the client's letter case, exactly.
     assert resp.question[0].name.to_text() == qname_text
-    assert resp.question[0].rdtype == dns.rdatatype.AAAA
+    assert resp.question[0].rdtype == rdtype
     assert resp.answer == []
     soa = [rr for rr in resp.authority if rr.rdtype == dns.rdatatype.SOA]
     assert len(soa) == 1, "authority: %r" % resp.authority

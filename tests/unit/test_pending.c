@@ -406,6 +406,38 @@ START_TEST(test_release_after_a)
 }
 END_TEST
 
+/* slow-types: the name's A releases the after-a clients of its HTTPS and
+ * SVCB questions too (their wait says so), not those of another type or
+ * of another name. */
+START_TEST(test_release_after_a_slow_types)
+{
+	struct query		 q, a;
+	struct query_client	 c;
+
+	query_for(&q, "s.example", DNS_TYPE_HTTPS, DNS_FLAG_RD, 1);
+	c = client(1);
+	ck_assert_int_eq(pending_wait(&q, &c, NULL, POLICY_WAIT_AFTER_A, 0),
+	    PENDING_STARTED);
+	query_for(&q, "s.example", DNS_TYPE_SVCB, DNS_FLAG_RD, 0);
+	c = client(2);
+	ck_assert_int_eq(pending_wait(&q, &c, NULL, POLICY_WAIT_AFTER_A, 0),
+	    PENDING_STARTED);
+	query_for(&q, "s.example", DNS_TYPE_TXT, DNS_FLAG_RD, 0);
+	c = client(3);
+	ck_assert_int_eq(pending_wait(&q, &c, NULL, POLICY_WAIT_AFTER_A, 0),
+	    PENDING_STARTED);
+	query_for(&q, "other.example", DNS_TYPE_HTTPS, DNS_FLAG_RD, 0);
+	c = client(4);
+	ck_assert_int_eq(pending_wait(&q, &c, NULL, POLICY_WAIT_AFTER_A, 0),
+	    PENDING_STARTED);
+	query_for(&a, "s.example", DNS_TYPE_A, DNS_FLAG_RD, 0);
+	set_after_a(0);
+	pending_release_after_a(&a);
+	ck_assert_int_eq(count('e', PENDING_EXPIRE_AFTER_A), 2);
+	ck_assert(evs[0].client + evs[1].client == 3);
+}
+END_TEST
+
 static uint64_t
 now_ms(void)
 {
@@ -812,6 +844,7 @@ main(void)
 	tcase_add_test(tc, test_deadline_wait);
 	tcase_add_test(tc, test_learnt_wait);
 	tcase_add_test(tc, test_release_after_a);
+	tcase_add_test(tc, test_release_after_a_slow_types);
 	tcase_add_test(tc, test_after_a_ms_empty);
 	tcase_add_test(tc, test_after_a_ms_real);
 	tcase_add_test(tc, test_after_a_ms_no_a);

@@ -256,6 +256,80 @@ START_TEST(test_decide)
 }
 END_TEST
 
+static void
+decide_as(const struct policy_case *c, uint16_t qtype,
+    struct policy_decision *d)
+{
+	struct query	 q;
+	size_t		 i;
+
+	memset(&q, 0, sizeof(q));
+	q.qname_len = wire_name(c->qname, q.qname_case);
+	for (i = 0; i < q.qname_len; i++)
+		q.qname[i] = (uint8_t)(q.qname_case[i] >= 'A' &&
+		    q.qname_case[i] <= 'Z' ? q.qname_case[i] + 32 :
+		    q.qname_case[i]);
+	q.qtype = qtype;
+	q.qclass = DNS_CLASS_IN;
+	conf.aaaa_mode = c->mode;
+	memset(d, 0, sizeof(*d));
+	policy_decide(&conf, c->v6, &q, d);
+}
+
+/*
+ * slow-types=HTTPS,SVCB: for every case of the table whose AAAA query is
+ * forwarded or answered empty, an HTTPS and an SVCB query of the name get
+ * the same action, wait and route; without slow-types they are forwarded
+ * without a wait.  Local answers (local=, RFC 6761) are the types' own,
+ * with or without slow-types (an address= of AAAA answers AAAA only).
+ */
+START_TEST(test_slow_types)
+{
+	static const uint16_t		 types[] = { DNS_TYPE_HTTPS,
+	    DNS_TYPE_SVCB };
+	const struct policy_case	*c = &cases[_i];
+	struct policy_decision		 a, d, plain;
+	size_t				 t;
+
+	if (c->qtype != AAAA)
+		return;
+	for (t = 0; t < 2; t++) {
+		conf.nslow_types = 0;
+		decide_as(c, types[t], &plain);
+		conf.slow_types[0] = DNS_TYPE_SVCB;
+		conf.slow_types[1] = DNS_TYPE_HTTPS;
+		conf.nslow_types = 2;
+		decide_as(c, AAAA, &a);
+		decide_as(c, types[t], &d);
+		ck_assert(policy_slow_type(&conf, types[t]));
+		ck_assert(!policy_slow_type(&conf, AAAA));
+		if (a.action == FWD || a.action == EMPTY) {
+			ck_assert_msg(d.action == a.action &&
+			    d.aaaa_wait == a.aaaa_wait && d.route == a.route,
+			    "%s type %u mode %d: action %d wait %d, AAAA's "
+			    "%d %d", c->qname, types[t], c->mode, d.action,
+			    d.aaaa_wait, a.action, a.aaaa_wait);
+			ck_assert_msg(plain.action == FWD &&
+			    plain.aaaa_wait == NOWAIT && (a.action == EMPTY ||
+			    plain.route == a.route),
+			    "%s type %u without slow-types: %d %d",
+			    c->qname, types[t], plain.action,
+			    plain.aaaa_wait);
+		} else if (a.action != POLICY_ADDRESS)	/* AAAA's own */
+			ck_assert_msg(d.action == plain.action,
+			    "%s type %u: %d, without slow-types %d",
+			    c->qname, types[t], d.action, plain.action);
+		/* One slow type only: the other is forwarded as before. */
+		conf.slow_types[0] = types[1 - t];
+		conf.nslow_types = 1;
+		decide_as(c, types[t], &d);
+		ck_assert(d.action == plain.action &&
+		    d.aaaa_wait == plain.aaaa_wait);
+		conf.nslow_types = 0;
+	}
+}
+END_TEST
+
 /* CHAOS: version.bind and version.server TXT answered, the rest
  * REFUSED; never forwarded.  Other classes than IN and CH: as before. */
 START_TEST(test_chaos)
@@ -361,6 +435,8 @@ policy_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_decide, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, test_slow_types, 0,
+	    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_no_servers);
 	tcase_add_test(tc, test_chaos);
 	tcase_add_test(tc, test_name_in_domain);
