@@ -761,3 +761,51 @@ cache_nxdomain(struct cache *c, const uint8_t *name, size_t namelen,
 		}
 	return 0;
 }
+
+/* ---- the control socket: flush NAME, dump-cache --------------------------- */
+
+size_t
+cache_flush_name(struct cache *c, const uint8_t *name, size_t namelen)
+{
+	struct cache_entry	*e, *next;
+	uint8_t			 key[DNS_MAXNAME];
+	size_t			 n = 0;
+
+	if (!cache_key_name(name, namelen, key))
+		return 0;
+	for (e = TAILQ_FIRST(&c->lru); e != NULL; e = next) {
+		next = TAILQ_NEXT(e, lru);
+		if (e->namelen == namelen &&
+		    memcmp(entry_ans(e) + DNS_HDRLEN, key, namelen) == 0) {
+			cache_remove(c, e);
+			n++;
+		}
+	}
+	return n;
+}
+
+int
+cache_walk(const struct cache *c, uint64_t now,
+    int (*fn)(const struct cache_view *, void *), void *arg)
+{
+	struct cache_entry	*e;
+	struct cache_view	 v;
+	int			 rv;
+
+	TAILQ_FOREACH(e, &c->lru, lru) {
+		v.ans = entry_ans(e);
+		v.len = e->len;
+		v.qtype = e->qtype;
+		v.qclass = e->qclass;
+		v.rcode = DNS_RCODE(v.ans[3]);
+		v.dobit = (e->flags & CE_DO) != 0;
+		v.cdbit = (e->flags & CE_CD) != 0;
+		v.rdbit = (e->flags & CE_RD) != 0;
+		v.age_s = now > e->born ? (uint32_t)((now - e->born) / 1000) :
+		    0;
+		v.left_ms = (int64_t)entry_expires(e) - (int64_t)now;
+		if ((rv = fn(&v, arg)) != 0)
+			return rv;
+	}
+	return 0;
+}

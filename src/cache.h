@@ -105,4 +105,30 @@ int	cache_nxdomain(struct cache *, const uint8_t *name, size_t namelen,
 
 void	cache_get_stats(const struct cache *, struct cache_stats *);
 
+/*
+ * The control socket's: drop every entry for name (lower-cased or not,
+ * wire form), whatever its type, class and key bits.  Returns how many
+ * went.  O(entries).
+ */
+size_t	cache_flush_name(struct cache *, const uint8_t *name, size_t namelen);
+
+/* One entry as cache_walk shows it. */
+struct cache_view {
+	const uint8_t	*ans;		/* the stored answer (TTLs as at */
+	size_t		 len;		/*  insertion: age them by age_s) */
+	uint16_t	 qtype, qclass;
+	int		 rcode;
+	int		 dobit, cdbit, rdbit;
+	uint32_t	 age_s;		/* whole seconds since insertion */
+	int64_t		 left_ms;	/* until expiry; < 0: expired */
+};
+
+/*
+ * Call fn for each entry, most recently used first, until it returns
+ * non-zero (then that value is returned; 0 after the last).  fn must not
+ * change the cache.
+ */
+int	cache_walk(const struct cache *, uint64_t now,
+	    int (*fn)(const struct cache_view *, void *), void *arg);
+
 #endif

@@ -538,6 +538,7 @@ config_free(struct config *cfg)
 	free(cfg->conf_dirs);
 	free(cfg->servers_file);
 	free(cfg->log_facility);
+	ops_config_free(cfg);
 	filter_config_free(cfg);
 	listen_free(cfg);
 	config_hosts_free(cfg);
@@ -897,7 +898,7 @@ int
 config_restart_keys_differ(const struct config *old, const struct config *new,
     char *which, size_t whichlen)
 {
-	const char	*names[16];
+	const char	*names[24];
 	size_t		 n = 0, i;
 
 	if (listen_differ(old, new))
@@ -921,6 +922,8 @@ config_restart_keys_differ(const struct config *old, const struct config *new,
 	if (old->log_async != new->log_async)
 		names[n++] = "log-async";
 	n += listen_keys_differ(old, new, names + n,
+	    sizeof(names) / sizeof(*names) - n);
+	n += ops_keys_differ(old, new, names + n,
 	    sizeof(names) / sizeof(*names) - n);
 	if (which != NULL && whichlen > 0) {
 		size_t	used = 0;

@@ -212,6 +212,12 @@ struct config {
 	unsigned int		 log_async;	/* queued lines; 0: off */
 	int			 log_debug;	/* log_debug() lines too */
 
+	/* ---- operations: control socket and metrics (config_ops.c) ---- */
+	char			*control_socket; /* absolute path; NULL: off */
+	char			*metrics_listen; /* as given; NULL: off */
+	struct sockaddr_storage	 metrics_addr;	/* parsed metrics_listen */
+	socklen_t		 metrics_addrlen;
+
 	/* ---- dnsmasq keys with no effect (config_reject.c) ---- */
 	int			 no_ident;	/* CHAOS queries: REFUSED */
 	uint32_t		 noop_given;	/* keys accepted, no effect */
@@ -302,6 +308,8 @@ int	config_log_facility(const char *name);
  * local-service and any-client (restart keys of config_listen.c).
  */
 void	config_listen_keep(struct config *new, struct config *old);
+/* SIGHUP: keep old's control-socket and metrics-listen (need a restart). */
+void	config_ops_keep(struct config *new, struct config *old);
 
 /*
  * The dnsmasq keys given that briskdns accepts with no effect: note(key,

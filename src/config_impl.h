@@ -247,6 +247,13 @@ void	parse_dir(struct parse *, const struct key *, const char *dir,
 /* servers-file, read by config_finish once the last value is known. */
 void	servers_file_read(struct parse *);
 
+/* ---- operations: control socket and metrics (config_ops.c) ---- */
+int	set_control_socket(struct parse *, const struct key *, const char *);
+int	set_metrics_listen(struct parse *, const struct key *, const char *);
+int	ops_keys_differ(const struct config *, const struct config *,
+	    const char **names, size_t max);
+void	ops_config_free(struct config *);
+
 /* ---- keys outside briskdns's scope (config_reject.c) ---- */
 struct reject {
 	const char	*name;		/* dnsmasq's key */

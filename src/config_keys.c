@@ -295,6 +295,15 @@ const struct key config_keys[] = {
 	{ "log-debug", 0, KT_FLAG, 0, NULL, NULL, F(log_debug), 0, 0, NULL,
 	    NULL, "log debugging messages too" },
 
+	/* ---- operations: control socket and metrics (config_ops.c) ---- */
+	{ "control-socket", 0, KT_STRING, 0, NULL, "PATH", F(control_socket),
+	    0, 0, set_control_socket, NULL, "Unix socket for briskdns-control "
+	    "(mode 0660, the daemon's user and group); none: off" },
+	{ "metrics-listen", 0, KT_STRING, 0, NULL, "ADDR:PORT",
+	    F(metrics_listen), 0, 0, set_metrics_listen, NULL,
+	    "serve Prometheus metrics over HTTP (GET /metrics) there; none: "
+	    "off" },
+
 
 	/* ---- dnsmasq keys with no effect (config_reject.c) ---- */
 	{ "no-ident", 0, KT_FLAG, 0, NULL, NULL, F(no_ident), 0, 0, NULL,

@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -47,14 +48,17 @@
 #include "briskdns.h"
 #include "clock.h"
 #include "config.h"
+#include "control.h"
 #include "hostsdir.h"
 #include "intercept.h"
 #include "listen.h"
 #include "nft.h"
 #include "log.h"
+#include "metrics.h"
 #include "pidfile.h"
 #include "query.h"
 #include "route6.h"
+#include "stats.h"
 #include "upstream.h"
 
 #define RESOLV_POLL_SEC	1
@@ -298,6 +302,60 @@ static struct {
 } rld = { .mtx = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
     .efd = -1 };
 
+/* ---- the control socket and the metrics endpoint ---- */
+
+static const char *
+ops_aaaa_mode(void)
+{
+	return aaaa_mode_name(conf);
+}
+
+static void	reload_start(void);
+
+/* Bind control-socket and metrics-listen (before the drop), or exit. */
+static void
+ops_init(void)
+{
+	const struct control_ops	 ops = { reload_start, ops_aaaa_mode };
+
+	if (control_init(base, conf, &ops) == -1)
+		fatalx_status(EXIT_NET, "cannot open the control socket, "
+		    "exiting");
+	if (metrics_init(base, conf) == -1)
+		fatalx_status(EXIT_NET, "cannot listen for metrics, exiting");
+}
+
+static void
+ops_sources(void)
+{
+	struct stats_sources	 src;
+
+	memset(&src, 0, sizeof(src));
+	src.intercepting = intercepting;
+	src.started = (uint64_t)time(NULL);
+	stats_set_sources(&src);
+}
+
+static void
+ops_reload_note(const char *which)
+{
+	char	 note[320];
+
+	snprintf(note, sizeof(note), "changes to %s need a restart; old "
+	    "values kept", which);
+	control_reload_note(note);
+}
+
+static void
+ops_reload_failed(void)
+{
+	static char	 why[] = "cannot start the reload";
+	char		*msg = why;
+
+	control_reload_started();
+	control_reload_done(0, &msg, 1);
+}
+
 static void
 reload_news(void)
 {
@@ -366,9 +424,11 @@ reload_start(void)
 		errno = e;
 		log_warn("SIGHUP: cannot start the reload, the running "
 		    "configuration stays");
+		ops_reload_failed();
 		return;
 	}
 	rld.running = 1;
+	control_reload_started();
 }
 
 /* On the event loop: swap nc in.  Returns the configuration to free. */
@@ -405,11 +465,14 @@ reload_apply(struct config *nc)
 		conf->log_facility = NULL;
 		nc->log_async = conf->log_async;
 		config_listen_keep(nc, conf);
+		config_ops_keep(nc, conf);
+		ops_reload_note(which);
 	}
 	old = conf;
 	conf = nc;
 	query_set_config(conf);
 	listen_set_config(conf);
+	control_set_config(conf);
 	log_setverbose(getenv("BRISKDNS_DEBUG") != NULL || conf->log_debug);
 	servers_load();
 	resolv_watch();
@@ -447,6 +510,7 @@ reload_event(int fd, short ev, void *arg)
 				log_warnx("%s", errs.msg[i]);
 			log_warnx("configuration rejected, the running one "
 			    "stays");
+			control_reload_done(0, errs.msg, errs.n);
 		} else {
 			old = reload_apply(nc);
 			log_info("configuration reloaded in %llu ms (swapped "
@@ -454,6 +518,7 @@ reload_event(int fd, short ev, void *arg)
 			    (unsigned long long)(rld.loaded_ms - rld.started_ms),
 			    (unsigned long long)(clock_ms() - now));
 			config_noop_notes(nc, log_noop, NULL);
+			control_reload_done(1, NULL, 0);
 		}
 		config_errors_clear(&errs);
 		pthread_mutex_lock(&rld.mtx);
@@ -944,6 +1009,8 @@ main(int argc, char *argv[])
 	if (upstream_init(base) == -1)
 		fatalx("upstream_init");
 	intercept_start();
+	ops_init();
+	ops_sources();
 
 	dropping = privileges_lookup(conf->user, conf->group, &uid, &gid);
 	if (conf->pid_file != NULL) {
@@ -968,6 +1035,9 @@ main(int argc, char *argv[])
 		if (dropping)
 			keeper = keeper_start(ready_fd, uid);
 	}
+	if (dropping && control_chown(uid, gid) == -1)
+		fatalx_status(EXIT_NET, "cannot give the control socket to "
+		    "%s", conf->user);
 	if (dropping && log_chown(uid) == -1)
 		log_warn("log-facility %s: chown", conf->log_facility);
 	if (dropping)
@@ -1011,6 +1081,8 @@ main(int argc, char *argv[])
 	for (i = 0; i < 5; i++)
 		event_free(sigs[i]);
 	reload_shutdown();
+	control_shutdown();
+	metrics_shutdown();
 	event_free(resolv_ev);
 	close(resolv_tfd);
 	hostsdir_stop();

@@ -19,6 +19,9 @@
  * for compression pointers, by MSG_MAXHOPS and the requirement that a
  * pointer points strictly backwards.  No function writes past bufsz.
  */
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -1485,4 +1488,153 @@ msg_answer_count(const uint8_t *ans, size_t len, uint16_t type)
 		if (rr.type == type)
 			n++;
 	return n;
+}
+
+/* ---- records as text (dump-cache) --------------------------------------- */
+
+/*
+ * The name at pkt[off], compression followed (backwards only, at most
+ * DNS_MAXNAME bytes and 64 pointers), as text into buf; the offset after
+ * it in the record, or 0 if malformed.
+ */
+static size_t
+rr_name_text(const uint8_t *pkt, size_t len, size_t off, char *buf,
+    size_t bufsz)
+{
+	uint8_t		 wire[DNS_MAXNAME];
+	size_t		 w = 0, pos = off, after = 0;
+	unsigned int	 hops = 0;
+	uint8_t		 l;
+
+	for (;;) {
+		if (pos >= len)
+			return 0;
+		l = pkt[pos];
+		if ((l & 0xc0) == 0xc0) {
+			size_t	 ptr;
+
+			if (pos + 1 >= len || ++hops > 64)
+				return 0;
+			ptr = ((size_t)(l & 0x3f) << 8) | pkt[pos + 1];
+			if (after == 0)
+				after = pos + 2;
+			if (ptr >= pos)
+				return 0;
+			pos = ptr;
+			continue;
+		}
+		if (l > DNS_MAXLABEL || pos + 1 + l > len ||
+		    w + 1 + l > sizeof(wire))
+			return 0;
+		memcpy(wire + w, pkt + pos, 1 + (size_t)l);
+		w += 1 + (size_t)l;
+		pos += 1 + (size_t)l;
+		if (l == 0)
+			break;
+	}
+	if (w == 1)
+		snprintf(buf, bufsz, ".");
+	else {
+		msg_name_text(wire, w, buf, bufsz);
+		if (strlen(buf) + 1 < bufsz && buf[strlen(buf) - 1] != '.')
+			strcat(buf, ".");
+	}
+	return after != 0 ? after : pos;
+}
+
+size_t
+msg_rr_text(const uint8_t *pkt, size_t len, const struct msg_rr *rr,
+    uint32_t ttl, char *buf, size_t bufsz)
+{
+	char		 owner[1100], n1[1100], n2[1100], type[16], cls[16];
+	const uint8_t	*rd = pkt + rr->rdata;
+	size_t		 o, i, end = rr->rdata + rr->rdlen;
+	int		 w;
+
+	if (bufsz == 0 || rr_name_text(pkt, len, rr->owner, owner,
+	    sizeof(owner)) == 0 || end > len)
+		return 0;
+	if (rr->class == DNS_CLASS_IN)
+		snprintf(cls, sizeof(cls), "IN");
+	else
+		snprintf(cls, sizeof(cls), "CLASS%u", rr->class);
+	w = snprintf(buf, bufsz, "%s %u %s %s ", owner, ttl, cls,
+	    msg_type_text(rr->type, type, sizeof(type)));
+	if (w < 0 || (size_t)w >= bufsz)
+		return 0;
+	o = (size_t)w;
+#define RR_PUT(...) do {						\
+	w = snprintf(buf + o, bufsz - o, __VA_ARGS__);			\
+	if (w < 0 || (size_t)w >= bufsz - o)				\
+		return 0;						\
+	o += (size_t)w;							\
+} while (0)
+	switch (rr->type) {
+	case DNS_TYPE_A:
+		if (rr->rdlen != 4)
+			goto generic;
+		RR_PUT("%u.%u.%u.%u", rd[0], rd[1], rd[2], rd[3]);
+		return o;
+	case DNS_TYPE_AAAA:
+		if (rr->rdlen != 16 || inet_ntop(AF_INET6, rd, n1,
+		    sizeof(n1)) == NULL)
+			goto generic;
+		RR_PUT("%s", n1);
+		return o;
+	case 2: case 5: case 12: case 39:	/* NS, CNAME, PTR, DNAME */
+		if (rr_name_text(pkt, end, rr->rdata, n1, sizeof(n1)) != end)
+			goto generic;
+		RR_PUT("%s", n1);
+		return o;
+	case 15:				/* MX */
+		if (rr->rdlen < 3 || rr_name_text(pkt, end, rr->rdata + 2, n1,
+		    sizeof(n1)) != end)
+			goto generic;
+		RR_PUT("%u %s", (unsigned)(rd[0] << 8 | rd[1]), n1);
+		return o;
+	case 6: {				/* SOA */
+		size_t	 a, b;
+
+		if ((a = rr_name_text(pkt, end, rr->rdata, n1,
+		    sizeof(n1))) == 0 || (b = rr_name_text(pkt, end, a, n2,
+		    sizeof(n2))) == 0 || b + 20 != end)
+			goto generic;
+		RR_PUT("%s %s", n1, n2);
+		for (i = 0; i < 5; i++)
+			RR_PUT(" %u", (unsigned)((uint32_t)pkt[b + 4 * i] << 24 |
+			    (uint32_t)pkt[b + 4 * i + 1] << 16 |
+			    (uint32_t)pkt[b + 4 * i + 2] << 8 |
+			    pkt[b + 4 * i + 3]));
+		return o;
+	}
+	case 16:				/* TXT */
+		for (i = 0; i < rr->rdlen; ) {
+			size_t	 l = rd[i], j;
+
+			if (i + 1 + l > rr->rdlen)
+				goto generic;
+			RR_PUT("%s\"", i > 0 ? " " : "");
+			for (j = 0; j < l; j++) {
+				uint8_t	 c = rd[i + 1 + j];
+
+				if (c == '"' || c == '\\')
+					RR_PUT("\\%c", c);
+				else if (c < 0x20 || c >= 0x7f)
+					RR_PUT("\\%03u", (unsigned)c);
+				else
+					RR_PUT("%c", c);
+			}
+			RR_PUT("\"");
+			i += 1 + l;
+		}
+		return o;
+	}
+generic:	/* RFC 3597 */
+	o = (size_t)snprintf(buf, bufsz, "%s %u %s %s ", owner, ttl, cls,
+	    msg_type_text(rr->type, type, sizeof(type)));
+	RR_PUT("\\# %zu%s", rr->rdlen, rr->rdlen > 0 ? " " : "");
+	for (i = 0; i < rr->rdlen; i++)
+		RR_PUT("%02x", rd[i]);
+#undef RR_PUT
+	return o;
 }

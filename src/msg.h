@@ -231,6 +231,15 @@ void		 msg_name_text(const uint8_t *wire, size_t len, char *buf,
 		    size_t bufsz);
 const char	*msg_type_text(uint16_t type, char *buf, size_t bufsz);
 const char	*msg_rcode_text(int rcode);
+/*
+ * Record rr of pkt (from msg_iter_next) as one line of zone-file text,
+ * with ttl for its TTL ("name. TTL IN TYPE RDATA", RFC 3597's \# for
+ * types not known here), no newline.  Its length, or 0 if it does not
+ * fit bufsz or does not parse.  For dump-cache.
+ */
+size_t		 msg_rr_text(const uint8_t *pkt, size_t len,
+		    const struct msg_rr *rr, uint32_t ttl, char *buf,
+		    size_t bufsz);
 
 /*
  * Skip a (possibly compressed) name at pkt[off]; return the offset after

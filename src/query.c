@@ -766,6 +766,12 @@ query_shutdown(void)
 	qcache = NULL;
 }
 
+struct cache *
+query_cache(void)
+{
+	return qcache;
+}
+
 void
 query_log_stats(void)
 {

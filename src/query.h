@@ -97,5 +97,10 @@ struct query_stats {
 extern struct query_stats query_stats;
 
 void	query_log_stats(void);
+/* The path's cache, for the statistics and the control socket (flush,
+ * dump-cache); NULL when cache-size is 0.  Valid until the next
+ * query_set_config(). */
+struct cache;
+struct cache	*query_cache(void);
 
 #endif

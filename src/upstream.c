@@ -59,6 +59,7 @@
 struct lat_hist {
 	uint32_t	 n[LAT_BUCKETS];
 	uint64_t	 total;
+	uint64_t	 sum_us;	/* metrics: the histogram's _sum */
 };
 
 #define RCODE_BADVERS	16	/* extended rcode (OPT): EDNS version */
@@ -228,6 +229,7 @@ lat_add(struct lat_hist *h, uint64_t us)
 {
 	h->n[lat_bucket(us)]++;
 	h->total++;
+	h->sum_us += us;
 }
 
 /* The pct-th percentile, in microseconds (0 without samples). */
@@ -1647,6 +1649,7 @@ upstream_note_early_end(struct uquery *uq, int came, uint64_t late_ms,
 		st = &uq->answered_by->early_st;
 		st->late++;
 		st->late_hist[upstream_late_bucket(late_ms)]++;
+		st->late_sum_ms += late_ms;
 		st->clients_late += clients;
 		st->saved_late_ms += saved_ms;
 		return;
@@ -1702,6 +1705,82 @@ upstream_answering(unsigned int *ms)
 	if (ms != NULL)
 		*ms = (unsigned int)(clock_ms() - cb_uq->started);
 	return cb_uq->answered_by->name;
+}
+
+/* ---- statistics for the registry (stats.c) ---------------------------- */
+
+/* h as cumulative counts at the UPSTREAM_LAT_NLE bounds: exact, since
+ * a bound 2^k us is the top of a bucket plus one (lat_bucket_top). */
+static void
+lat_export(const struct lat_hist *h, struct upstream_lat *out)
+{
+	unsigned int	 b, i = 0;
+	uint64_t	 seen = 0;
+
+	for (b = 0; b < LAT_BUCKETS && i < UPSTREAM_LAT_NLE; b++) {
+		while (i < UPSTREAM_LAT_NLE &&
+		    lat_bucket_top(b) >= upstream_lat_le_us(i))
+			out->le[i++] = seen;
+		seen += h->n[b];
+	}
+	while (i < UPSTREAM_LAT_NLE)
+		out->le[i++] = seen;
+	out->count = h->total;
+	out->sum_us = h->sum_us;
+}
+
+uint64_t
+upstream_lat_le_us(unsigned int i)
+{
+	return (uint64_t)1 << (UPSTREAM_LAT_LE_SHIFT + i);
+}
+
+int
+upstream_server_stats(size_t i, struct upstream_server_stats *st)
+{
+	const struct server	*s;
+	int			 k;
+
+	if (i >= nservers)
+		return -1;
+	s = servers[i];
+	memset(st, 0, sizeof(*st));
+	st->name = s->name;
+	st->has_domain = s->has_domain;
+	st->sent = s->sent;
+	st->answers = s->answers;
+	st->timeouts = s->timeouts;
+	st->slow = s->slow;
+	st->errors = s->errors;
+	st->mismatched = s->mismatched;
+	st->truncated = s->truncated;
+	st->notuseful = s->notuseful;
+	st->edns_fallbacks = s->edns_fallbacks;
+	st->back = s->back;
+	st->tcp_conns = s->tcp_conns;
+	for (k = 0; k < RTT_NCLASS; k++) {
+		st->srtt_ms[k] = s->rtt[k].srtt;
+		st->rto_ms[k] = server_rto(s, k);
+	}
+	st->noedns = s->noedns_until > clock_ms();
+	lat_export(&s->lat_a, &st->lat[0]);
+	lat_export(&s->lat_aaaa, &st->lat[1]);
+	st->early = &s->early_st;
+	st->learning = learning();
+	for (k = 0; k < LEARN_NCLASS && k < UPSTREAM_LEARN_NCLASS; k++) {
+		st->learn_slow[k] = s->learn.state[k] == LEARN_SLOW;
+		st->learn_switches[k] = s->learn.switches[k];
+	}
+	return 0;
+}
+
+void
+upstream_global_stats(struct upstream_global *g)
+{
+	g->inflight = ninflight;
+	g->forward_max = forward_max;
+	g->jostled = njostled;
+	g->sockets = uio_real_open_count();
 }
 
 /* SIGUSR1: server s's early answers, two lines. */

@@ -159,6 +159,7 @@ struct upstream_early_stats {
 	uint64_t	 late;		/* its real answer came after */
 	uint64_t	 never;		/* no real answer came at all */
 	uint64_t	 late_hist[UPSTREAM_LATE_BUCKETS];
+	uint64_t	 late_sum_ms;	/* of the late answers (metrics) */
 	/* Time saved for clients, ms: each client answered early is
 	 * credited the wait from its early answer to the real answer,
 	 * counted at most to its own client deadline
@@ -193,5 +194,49 @@ const struct upstream_early_stats *upstream_early_stats(size_t i,
  * first sent, ms.  For log-queries.
  */
 const char	*upstream_answering(unsigned int *ms);
+
+/*
+ * For the statistics registry (stats.c): every counter of server i (in
+ * list order), copied; -1 past the end.  The latency histograms are
+ * given as cumulative counts at UPSTREAM_LAT_NLE bounds, 2^(7+j)
+ * microseconds (128 us .. 4.19 s; upstream_lat_le_us), exact: the
+ * internal buckets (a quarter of a power of two wide) end there.
+ */
+#define UPSTREAM_LAT_LE_SHIFT	7
+#define UPSTREAM_LAT_NLE	16
+#define UPSTREAM_LEARN_NCLASS	3	/* A, AAAA, HTTPS/SVCB (learn.h) */
+
+struct upstream_lat {
+	uint64_t	 le[UPSTREAM_LAT_NLE];	/* answers within bound j */
+	uint64_t	 count;
+	uint64_t	 sum_us;
+};
+
+struct upstream_server_stats {
+	const char	*name;		/* "ADDR#PORT"; valid until the list
+					 * changes */
+	int		 has_domain;
+	uint64_t	 sent, answers, timeouts, slow, errors, mismatched;
+	uint64_t	 truncated, notuseful, edns_fallbacks, back, tcp_conns;
+	unsigned int	 srtt_ms[3];	/* A, AAAA, other; 0: not measured */
+	unsigned int	 rto_ms[3];
+	int		 noedns;	/* EDNS-intolerant now */
+	struct upstream_lat lat[2];	/* answers to A, AAAA */
+	const struct upstream_early_stats *early;
+	int		 learning;	/* aaaa-mode=learn */
+	int		 learn_slow[UPSTREAM_LEARN_NCLASS];
+	uint64_t	 learn_switches[UPSTREAM_LEARN_NCLASS];
+};
+
+struct upstream_global {
+	size_t		 inflight;
+	unsigned int	 forward_max;
+	uint64_t	 jostled;
+	size_t		 sockets;
+};
+
+uint64_t	upstream_lat_le_us(unsigned int j);
+int	upstream_server_stats(size_t i, struct upstream_server_stats *);
+void	upstream_global_stats(struct upstream_global *);
 
 #endif
