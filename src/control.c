@@ -371,9 +371,26 @@ ctl_command(struct ctl_conn *c, char *line)
 
 /* ---- connections -------------------------------------------------------- */
 
+/*
+ * Read what the client sent beyond its command before closing: a Unix
+ * socket closed with unread data resets the peer, which may then lose
+ * the answer.  Bounded: what is queued now, at most 64 KiB.
+ */
+static void
+ctl_drain(int fd)
+{
+	char	 buf[4096];
+	int	 i;
+
+	for (i = 0; i < 16; i++)
+		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
+			break;
+}
+
 static void
 ctl_free(struct ctl_conn *c)
 {
+	ctl_drain(bufferevent_getfd(c->bev));
 	TAILQ_REMOVE(&ctl.conns, c, entry);
 	ctl.nconns--;
 	bufferevent_free(c->bev);
@@ -475,6 +492,7 @@ ctl_accept(int fd, short ev, void *arg)
 	if (ctl.nconns >= CONTROL_MAX_CLIENTS) {
 		(void)send(s, busy, sizeof(busy) - 1, MSG_DONTWAIT |
 		    MSG_NOSIGNAL);
+		ctl_drain(s);
 		close(s);
 		return;
 	}

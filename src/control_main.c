@@ -146,11 +146,9 @@ main(int argc, char *argv[])
 	}
 	(void)setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	(void)setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (send(s, cmd, len, MSG_NOSIGNAL) != (ssize_t)len) {
-		fprintf(stderr, "briskdns-control: %s: send: %s\n", sock,
-		    strerror(errno));
-		return 2;
-	}
+	/* A daemon that refuses (too many connections) may answer and
+	 * close before the command is sent: read its answer anyway. */
+	(void)send(s, cmd, len, MSG_NOSIGNAL);
 	(void)shutdown(s, SHUT_WR);
 	if ((f = fdopen(s, "r")) == NULL) {
 		fprintf(stderr, "briskdns-control: out of memory\n");
@@ -169,7 +167,7 @@ main(int argc, char *argv[])
 			return 2;
 		}
 	}
-	if (ferror(f)) {
+	if (ferror(f) && last == NULL) {
 		fprintf(stderr, "briskdns-control: %s: %s\n", sock,
 		    strerror(errno));
 		return 2;

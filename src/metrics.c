@@ -8,8 +8,9 @@
  * Bounds: the socket is bound at start (before privileges are dropped,
  * so a port below 1024 works); evhttp closes a connection idle or stuck
  * for METRICS_TIMEOUT_SEC, takes headers up to METRICS_MAX_HEADERS bytes
- * and no body; every answer closes its connection.  libevent 2.1's
- * evhttp has no bound on connections, so the listener is paused for
+ * and bodies up to METRICS_MAX_BODY; every answer closes its
+ * connection.  libevent 2.1's evhttp has no bound on connections (2.2
+ * has evhttp_set_max_connections), so the listener is paused for
  * the rest of a METRICS_TIMEOUT_SEC window once METRICS_MAX_CONNS
  * connections were accepted in it: at most that many are open at a
  * time, give or take one window (the rest wait in the kernel's
@@ -166,7 +167,7 @@ metrics_init(struct event_base *base, const struct config *conf)
 	}
 	evhttp_set_timeout(mx.http, METRICS_TIMEOUT_SEC);
 	evhttp_set_max_headers_size(mx.http, METRICS_MAX_HEADERS);
-	evhttp_set_max_body_size(mx.http, 0);
+	evhttp_set_max_body_size(mx.http, METRICS_MAX_BODY);
 	evhttp_set_allowed_methods(mx.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |

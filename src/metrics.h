@@ -8,6 +8,7 @@
 
 #define METRICS_TIMEOUT_SEC	5	/* idle or stuck connection */
 #define METRICS_MAX_HEADERS	8192	/* bytes of request headers */
+#define METRICS_MAX_BODY	4096	/* bytes of a body (answered 405) */
 #define METRICS_MAX_CONNS	16	/* accepted per METRICS_TIMEOUT_SEC */
 
 struct event_base;
