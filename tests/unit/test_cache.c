@@ -1107,6 +1107,114 @@ START_TEST(test_clear)
 }
 END_TEST
 
+/* ---- the control socket: flush NAME, dump-cache ----------------------- */
+
+/* flush NAME drops that name's entries, every type and DO bit, any
+ * letter case, and nothing else (not a name below it). */
+START_TEST(test_flush_name)
+{
+	struct cache		*c = new_cache(16, &lim_default);
+	struct cache_stats	 st;
+	static const struct spec sp_aaaa = { .nan = 1, .ttl = { 300 },
+	    .opt = 1 };
+	uint8_t			 buf[DNS_MAXMSG], w[DNS_MAXNAME];
+	size_t			 len, wl;
+
+	ck_assert_int_eq(insert(c, "f.example", DNS_TYPE_A, 0, &sp_a, T0), 1);
+	ck_assert_int_eq(insert(c, "f.example", DNS_TYPE_A, 1, &sp_a, T0), 1);
+	ck_assert_int_eq(insert(c, "f.example", DNS_TYPE_AAAA, 0, &sp_aaaa,
+	    T0), 1);
+	ck_assert_int_eq(insert(c, "sub.f.example", DNS_TYPE_A, 0, &sp_a,
+	    T0), 1);
+	ck_assert_int_eq(insert(c, "g.example", DNS_TYPE_A, 0, &sp_a, T0), 1);
+	wl = wire_name("F.Example", w);
+	ck_assert_uint_eq(cache_flush_name(c, w, wl), 3);
+	cache_get_stats(c, &st);
+	ck_assert_uint_eq(st.entries, 2);
+	ck_assert_int_eq(lookup(c, "f.example", DNS_TYPE_A, 1, 0, T0, buf,
+	    &len, NULL), CACHE_MISS);
+	ck_assert_int_eq(lookup(c, "f.example", DNS_TYPE_AAAA, 1, 0, T0, buf,
+	    &len, NULL), CACHE_MISS);
+	ck_assert_int_eq(lookup(c, "sub.f.example", DNS_TYPE_A, 1, 0, T0,
+	    buf, &len, NULL), CACHE_FRESH);
+	ck_assert_int_eq(lookup(c, "g.example", DNS_TYPE_A, 1, 0, T0, buf,
+	    &len, NULL), CACHE_FRESH);
+	/* Absent, or no possible name: nothing. */
+	ck_assert_uint_eq(cache_flush_name(c, w, wl), 0);
+	ck_assert_uint_eq(cache_flush_name(c, w, 0), 0);
+	cache_free(c);
+}
+END_TEST
+
+struct walk_seen {
+	int		 n;
+	uint16_t	 qtype[8];
+	int		 rcode[8];
+	int		 dobit[8];
+	uint32_t	 age[8];
+	int64_t		 left[8];
+	int		 stop_at;
+};
+
+static int
+walk_fn(const struct cache_view *v, void *arg)
+{
+	struct walk_seen	*w = arg;
+
+	ck_assert_int_lt(w->n, 8);
+	ck_assert_uint_ge(v->len, DNS_HDRLEN);
+	w->qtype[w->n] = v->qtype;
+	w->rcode[w->n] = v->rcode;
+	w->dobit[w->n] = v->dobit;
+	w->age[w->n] = v->age_s;
+	w->left[w->n] = v->left_ms;
+	w->n++;
+	return w->n == w->stop_at ? 7 : 0;
+}
+
+/* cache_walk: every entry, most recently used first, with its age and
+ * time left; stops when told. */
+START_TEST(test_walk)
+{
+	struct cache		*c = new_cache(16, &lim_default);
+	static const struct spec sp_nx = { .rcode = DNS_RCODE_NXDOMAIN,
+	    .soa = 1, .soattl = 900, .soamin = 60, .opt = 1 };
+	struct walk_seen	 w;
+	uint8_t			 buf[DNS_MAXMSG];
+	size_t			 len;
+
+	memset(&w, 0, sizeof(w));
+	ck_assert_int_eq(cache_walk(c, T0, walk_fn, &w), 0);
+	ck_assert_int_eq(w.n, 0);
+	ck_assert_int_eq(insert(c, "w1.example", DNS_TYPE_A, 0, &sp_a, T0), 1);
+	ck_assert_int_eq(insert(c, "w2.example", DNS_TYPE_A, 1, &sp_nx,
+	    T0 + 1000), 1);
+	/* A hit makes w1 the most recent. */
+	ck_assert_int_eq(lookup(c, "w1.example", DNS_TYPE_A, 1, 0, T0 + 2000,
+	    buf, &len, NULL), CACHE_FRESH);
+	ck_assert_int_eq(cache_walk(c, T0 + 10500, walk_fn, &w), 0);
+	ck_assert_int_eq(w.n, 2);
+	ck_assert_int_eq(w.rcode[0], DNS_RCODE_NOERROR);
+	ck_assert_int_eq(w.dobit[0], 0);
+	ck_assert_uint_eq(w.age[0], 10);
+	ck_assert_int_eq(w.left[0], 300000 - 10500);
+	ck_assert_int_eq(w.rcode[1], DNS_RCODE_NXDOMAIN);
+	ck_assert_int_eq(w.dobit[1], 1);
+	ck_assert_uint_eq(w.age[1], 9);
+	ck_assert_int_eq(w.left[1], 60000 - 9500);
+	/* Expired: time left below 0. */
+	memset(&w, 0, sizeof(w));
+	ck_assert_int_eq(cache_walk(c, T0 + 400000, walk_fn, &w), 0);
+	ck_assert_int_lt(w.left[0], 0);
+	/* Stopped by the callback: its value. */
+	memset(&w, 0, sizeof(w));
+	w.stop_at = 1;
+	ck_assert_int_eq(cache_walk(c, T0, walk_fn, &w), 7);
+	ck_assert_int_eq(w.n, 1);
+	cache_free(c);
+}
+END_TEST
+
 /* A malformed answer that slipped past: nothing kept, nothing read out. */
 START_TEST(test_malformed)
 {
@@ -1249,6 +1357,8 @@ cache_suite(void)
 	tcase_add_test(tc, test_stale);
 	tcase_add_test(tc, test_prefetch);
 	tcase_add_test(tc, test_clear);
+	tcase_add_test(tc, test_flush_name);
+	tcase_add_test(tc, test_walk);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("clients");

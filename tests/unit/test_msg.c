@@ -1386,6 +1386,86 @@ START_TEST(test_skip_name)
 }
 END_TEST
 
+/*
+ * msg_rr_text (dump-cache): each record of an answer built and
+ * compressed by ldns reads as ldns prints it (whitespace aside), with
+ * the TTL given; unknown types in RFC 3597's form.
+ */
+START_TEST(test_rr_text)
+{
+	static const char *const rrs[] = {
+		"www.example.com. 300 IN A 192.0.2.1",
+		"www.example.com. 300 IN AAAA 2001:db8::1",
+		"www.example.com. 300 IN CNAME web.example.com.",
+		"example.com. 300 IN MX 10 mail.example.com.",
+		"example.com. 300 IN NS ns1.example.com.",
+		"example.com. 300 IN SOA ns1.example.com. host.example.com. "
+		    "2024 3600 600 86400 60",
+		"example.com. 300 IN TXT \"v=spf1 -all\" \"two\"",
+		"1.2.0.192.in-addr.arpa. 300 IN PTR www.example.com.",
+	};
+	ldns_pkt	*pkt;
+	ldns_rr		*rr;
+	uint8_t		*wire;
+	size_t		 wlen, i, n;
+	struct msg_iter	 it;
+	struct msg_rr	 mr;
+	char		 buf[512], want[512], *w, *o;
+
+	pkt = ldns_pkt_query_new(ldns_dname_new_frm_str("www.example.com."),
+	    LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, LDNS_RD);
+	ck_assert_ptr_nonnull(pkt);
+	ldns_pkt_set_qr(pkt, 1);
+	for (i = 0; i < sizeof(rrs) / sizeof(rrs[0]); i++) {
+		ck_assert_int_eq(ldns_rr_new_frm_str(&rr, rrs[i], 0, NULL,
+		    NULL), LDNS_STATUS_OK);
+		ldns_pkt_push_rr(pkt, LDNS_SECTION_ANSWER, rr);
+	}
+	ck_assert_int_eq(ldns_pkt2wire(&wire, pkt, &wlen), LDNS_STATUS_OK);
+	ck_assert_int_eq(msg_iter_start(&it, wire, wlen), 0);
+	for (i = 0; msg_iter_next(&it, &mr) == 1; i++) {
+		rr = ldns_rr_list_rr(ldns_pkt_answer(pkt), i);
+		ldns_rr_set_ttl(rr, 42);
+		w = ldns_rr2str(rr);
+		/* Tabs to spaces, no newline. */
+		for (o = want; *w != '\0' && o < want + sizeof(want) - 1; w++)
+			if (*w != '\n')
+				*o++ = *w == '\t' ? ' ' : *w;
+		*o = '\0';
+		n = msg_rr_text(wire, wlen, &mr, 42, buf, sizeof(buf));
+		ck_assert_uint_eq(n, strlen(buf));
+		ck_assert_str_eq(buf, want);
+	}
+	ck_assert_uint_eq(i, sizeof(rrs) / sizeof(rrs[0]));
+	/* Too small a buffer: 0, never past it. */
+	ck_assert_int_eq(msg_iter_start(&it, wire, wlen), 0);
+	ck_assert_int_eq(msg_iter_next(&it, &mr), 1);
+	ck_assert_uint_eq(msg_rr_text(wire, wlen, &mr, 42, buf, 10), 0);
+	free(wire);
+	ldns_pkt_free(pkt);
+}
+END_TEST
+
+/* A type not known here: RFC 3597. */
+START_TEST(test_rr_text_generic)
+{
+	static const uint8_t p[] = {
+		0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0,
+		1, 'x', 0, 0, 99, 0, 1,
+		0xc0, 12, 0, 99, 0, 1, 0, 0, 0, 5, 0, 3, 0xab, 0xcd, 0xef,
+	};
+	struct msg_iter	 it;
+	struct msg_rr	 mr;
+	char		 buf[128];
+
+	ck_assert_int_eq(msg_iter_start(&it, p, sizeof(p)), 0);
+	ck_assert_int_eq(msg_iter_next(&it, &mr), 1);
+	ck_assert_uint_gt(msg_rr_text(p, sizeof(p), &mr, 7, buf, sizeof(buf)),
+	    0);
+	ck_assert_str_eq(buf, "x. 7 IN TYPE99 \\# 3 abcdef");
+}
+END_TEST
+
 static Suite *
 msg_suite(void)
 {
@@ -1427,6 +1507,8 @@ msg_suite(void)
 	tcase_add_test(tc, test_name_text);
 	tcase_add_test(tc, test_type_rcode_text);
 	tcase_add_test(tc, test_skip_name);
+	tcase_add_test(tc, test_rr_text);
+	tcase_add_test(tc, test_rr_text_generic);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "config.h"
 #include "msg.h"
+#include "stats.h"
 #include "uio.h"
 #include "upstream.h"
 #include "unit.h"
@@ -1191,6 +1192,80 @@ START_TEST(test_late_buckets)
 }
 END_TEST
 
+/*
+ * The registry's view of a server (upstream_server_stats, stats.h): the
+ * latency histogram at its 2^k us bounds is exact, with its sum, and
+ * the exposition text gives it as a Prometheus histogram.
+ */
+START_TEST(test_server_stats)
+{
+	struct upstream_server_stats	 st;
+	char				*text = NULL, line[256];
+	size_t				 len = 0;
+	FILE				*f;
+	unsigned int			 j;
+
+	setup_servers(2, 1000, 1);
+	fsrv[0].delay_a = 1;		/* 1000 us: below 1024 */
+	ck_assert_int_ge(ask("l1", DNS_TYPE_A, 0, NULL), 0);
+	run_until(50);
+	fsrv[0].delay_a = 3;		/* 3000 us: above 2048 */
+	ck_assert_int_ge(ask("l2", DNS_TYPE_A, 0, NULL), 0);
+	run_until(100);
+	ck_assert_int_eq(upstream_server_stats(0, &st), 0);
+	ck_assert_str_eq(st.name, "192.0.2.1#53");
+	ck_assert_uint_eq(st.sent, 2);
+	ck_assert_uint_eq(st.answers, 2);
+	ck_assert_uint_eq(st.lat[0].count, 2);
+	ck_assert_uint_eq(st.lat[0].sum_us, 4000);
+	ck_assert_uint_eq(st.lat[1].count, 0);
+	for (j = 0; j < UPSTREAM_LAT_NLE; j++) {
+		uint64_t	 le = upstream_lat_le_us(j), want;
+
+		want = (le > 1000) + (le > 3000);
+		ck_assert_msg(st.lat[0].le[j] == want, "le %llu: %llu, want "
+		    "%llu", (unsigned long long)le,
+		    (unsigned long long)st.lat[0].le[j],
+		    (unsigned long long)want);
+	}
+	ck_assert_uint_eq(upstream_lat_le_us(0), 128);
+	ck_assert_uint_eq(upstream_lat_le_us(UPSTREAM_LAT_NLE - 1),
+	    4194304);
+	ck_assert_int_eq(upstream_server_stats(1, &st), 0);
+	ck_assert_uint_eq(st.sent, 0);
+	ck_assert_int_eq(upstream_server_stats(2, &st), -1);
+
+	f = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(stats_format(f, 1), 0);
+	fclose(f);
+#define HIST	"briskdns_upstream_answer_latency_seconds"
+#define LAB	"{server=\"192.0.2.1#53\",qtype=\"A\""
+	ck_assert_ptr_nonnull(strstr(text, "# TYPE " HIST " histogram\n"));
+	ck_assert_ptr_nonnull(strstr(text, HIST "_bucket" LAB
+	    ",le=\"0.000512\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(text, HIST "_bucket" LAB
+	    ",le=\"0.001024\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, HIST "_bucket" LAB
+	    ",le=\"0.002048\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, HIST "_bucket" LAB
+	    ",le=\"0.004096\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, HIST "_bucket" LAB
+	    ",le=\"+Inf\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, HIST "_sum" LAB "} 0.004\n"));
+	ck_assert_ptr_nonnull(strstr(text, HIST "_count" LAB "} 2\n"));
+	snprintf(line, sizeof(line), "briskdns_upstream_answers_total"
+	    "{server=\"192.0.2.1#53\"} 2\n");
+	ck_assert_ptr_nonnull(strstr(text, line));
+	/* The second server is there too, with nothing. */
+	ck_assert_ptr_nonnull(strstr(text, "briskdns_upstream_answers_total"
+	    "{server=\"192.0.2.2#53\"} 0\n"));
+#undef HIST
+#undef LAB
+	free(text);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1216,6 +1291,7 @@ main(void)
 	tcase_add_test(tc, test_early_attribution);
 	tcase_add_test(tc, test_late_buckets);
 	tcase_add_test(tc, test_learn_per_server);
+	tcase_add_test(tc, test_server_stats);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
