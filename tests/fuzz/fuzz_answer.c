@@ -21,7 +21,8 @@
  * leave the message readable.  ipv6hint removal (msg_svc_strip) runs on
  * every input: untouched when it says so, otherwise read whole with no
  * ipv6hint left, and an accepted answer so rewritten is still finished
- * whole.
+ * whole.  Every record the iterator reads is written as text as
+ * dump-cache does (msg_rr_text): one line, within the buffer.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,30 @@ fa_one(const uint8_t *data, size_t size, uint16_t id, struct query *q)
 	}
 }
 
+/* msg_rr_text on every record read: a line (no newline, no NUL inside)
+ * within the buffer, or 0; a small buffer is never overrun. */
+static void
+fa_rr_text(const uint8_t *data, size_t size)
+{
+	static char	 text[48 * 1024];
+	static const size_t sizes[] = { 1, 16, 200, sizeof(text) };
+	struct msg_iter	 it;
+	struct msg_rr	 rr;
+	size_t		 i, n;
+
+	if (msg_iter_start(&it, data, size) == -1)
+		return;
+	while (msg_iter_next(&it, &rr) == 1)
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			n = msg_rr_text(data, size, &rr, 3600, text, sizes[i]);
+			if (n == 0)
+				continue;
+			if (n >= sizes[i] || strlen(text) != n ||
+			    memchr(text, '\n', n) != NULL)
+				abort();
+		}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -216,5 +241,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    fa_one);
 	if (size <= DNS_MAXMSG)
 		fa_svc(data, size);
+	fa_rr_text(data, size);
 	return 0;
 }
