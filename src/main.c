@@ -321,8 +321,10 @@ ops_init(void)
 	if (control_init(base, conf, &ops) == -1)
 		fatalx_status(EXIT_NET, "cannot open the control socket, "
 		    "exiting");
-	if (metrics_init(base, conf) == -1)
+	if (metrics_init(base, conf) == -1) {
+		control_shutdown();	/* its socket file goes */
 		fatalx_status(EXIT_NET, "cannot listen for metrics, exiting");
+	}
 }
 
 static void
@@ -1008,8 +1010,8 @@ main(int argc, char *argv[])
 		fatalx_status(EXIT_NET, "cannot listen, exiting");
 	if (upstream_init(base) == -1)
 		fatalx("upstream_init");
+	ops_init();	/* before interception: a failure leaves no rules */
 	intercept_start();
-	ops_init();
 	ops_sources();
 
 	dropping = privileges_lookup(conf->user, conf->group, &uid, &gid);

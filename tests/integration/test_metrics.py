@@ -203,18 +203,22 @@ def test_bad_address(workdir):
         assert "metrics-listen" in r.stderr
 
 
-def test_port_taken(upstream):
-    """A port that cannot be bound is exit 2, like a listener's."""
+def test_port_taken(upstream, workdir):
+    """A port that cannot be bound is exit 2, like a listener's; the
+    control socket made before it is removed."""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     s.listen(1)
     port = s.getsockname()[1]
+    sock = os.path.join(workdir, "ctl")
     try:
         r = bdutil.run_briskdns(["-d", "-C", "/dev/null", "--no-resolv",
                                  "--port=%d" % bdutil.free_port(),
                                  "--listen-address=127.0.0.1",
-                                 "--metrics-listen=127.0.0.1:%d" % port])
+                                 "--metrics-listen=127.0.0.1:%d" % port,
+                                 "--control-socket=" + sock])
         assert r.returncode == 2
         assert "metrics-listen" in r.stderr
+        assert not os.path.exists(sock)
     finally:
         s.close()
