@@ -376,12 +376,16 @@ useful_rcode(int rcode)
  * Whether AAAA is suppressed for q's name, for client c: an AAAA query of
  * the name from c would get the empty answer (aaaa-mode=empty, auto
  * without a global IPv6 route, aaaa-empty=, aaaa-empty-client=,
- * filter-AAAA), or would wait with an end (deadline:MS, after-a[:MS], any
- * later aaaa_wait) while the cache holds no AAAA answer with addresses for
- * it: the client was, or may be, told there is none.  The one statement
- * of the rule: whatever policy_decide_client says for c's AAAA query
- * (client rules included) it follows.
+ * filter-AAAA), or would wait with an end (deadline:MS, after-a[:MS],
+ * learn with its server learnt slow at AAAA) while the cache holds no
+ * AAAA answer with addresses for it: the client was, or may be, told
+ * there is none.  The one statement of the rule: whatever
+ * policy_decide_client says for c's AAAA query (client rules included)
+ * it follows.
  */
+static enum policy_wait	learnt_wait(const struct query *,
+			    const struct policy_decision *);
+
 static int
 query_aaaa_suppressed(const struct query *q, const struct query_client *c,
     uint64_t now)
@@ -395,7 +399,9 @@ query_aaaa_suppressed(const struct query *q, const struct query_client *c,
 	    (const struct sockaddr *)&c->peer, &aq, &d);
 	if (d.action == POLICY_EMPTY)
 		return 1;
-	if (d.action != POLICY_FORWARD || d.aaaa_wait == POLICY_WAIT_NONE)
+	/* learn: an end only where the AAAA server is learnt slow. */
+	if (d.action != POLICY_FORWARD || learnt_wait(&aq, &d) ==
+	    POLICY_WAIT_NONE)
 		return 0;
 	return qcache == NULL || !cache_has_aaaa(qcache, q->qname,
 	    q->qname_len, q->qclass, now);
