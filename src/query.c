@@ -257,8 +257,8 @@ wait_word(enum policy_wait wait, int after_a)
 }
 
 /* The empty answer (or NXDOMAIN, see build_empty); by: the path's word
- * for log-queries ("aaaa-mode", "aaaa-empty", "filter", "deadline",
- * "after-a"). */
+ * for log-queries ("aaaa-mode", "aaaa-empty", "aaaa-empty-client",
+ * "filter", "deadline", "after-a", "learn"). */
 static void
 reply_empty(const struct query *q, const struct query_client *c,
     const char *by)

@@ -217,3 +217,18 @@ def test_log_paths_empty(daemon, upstream, uniq, write_file):
     # The A of the same name: a forwarded reply.
     log_line(d5, n, r"reply NOERROR from %s in \d+ ms" %
              re.escape(up.server_arg))
+
+
+def test_log_paths_empty_client(daemon, upstream, uniq):
+    """An aaaa-empty-client= network answers empty under its own name, not
+    under aaaa-empty= (a domain rule); a query of slow-types says so."""
+    up = upstream()
+    d = daemon("--log-queries", "--aaaa-mode=forward", "--slow-types=HTTPS",
+               "--aaaa-empty-client=127.0.0.0/8", servers=[up])
+    n = uniq("cl")
+    d.q(n, "AAAA")
+    log_line(d, n, r"answered empty \(aaaa-empty-client\)")
+    n = uniq("clh")
+    d.q(n, "HTTPS")
+    log_line(d, n, r"answered empty \(aaaa-empty-client, slow-types\)")
+    assert up.queries(qname=n) == []
