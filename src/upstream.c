@@ -455,6 +455,24 @@ learning(void)
 }
 
 /*
+ * Whether learn judges qtype: AAAA (A is the reference), and HTTPS and
+ * SVCB only when slow-types= has them (else nothing is answered by what
+ * is learnt of them, and a switch's log line would say it is).
+ */
+static int
+learnt_type(uint16_t qtype)
+{
+	size_t	 i;
+
+	if (learn_class_of(qtype) != LEARN_HTTPS)
+		return 1;
+	for (i = 0; i < uconf->nslow_types; i++)
+		if (uconf->slow_types[i] == qtype)
+			return 1;
+	return 0;
+}
+
+/*
  * What a question of qtype to s came to: an answer with rcode after ms,
  * or LEARN_UNANSWERED by the deadline.  A switch is logged with its
  * figures.
@@ -465,7 +483,8 @@ server_learn(struct server *s, uint16_t qtype, int rcode, uint64_t ms)
 	struct learn_figures	 f;
 	char			 buf[256];
 
-	if (learning() && learn_result(&s->learn, qtype, rcode, ms,
+	if (learning() && learnt_type(qtype) &&
+	    learn_result(&s->learn, qtype, rcode, ms,
 	    UPSTREAM_DEADLINE_MS, clock_ms(), &f))
 		log_info("server %s: %s", s->name, learn_change_text(&f,
 		    uconf->aaaa_learn_ms, buf, sizeof(buf)));

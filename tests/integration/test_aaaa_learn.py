@@ -266,3 +266,31 @@ def test_learn_slow_types(netns, upstream, daemon, uniq):
     r, dt = d.q(uniq("haaaa"), "AAAA")
     assert a_addrs(r) == ["2001:db8::d"], rcode_text(r)
     assert dt >= 0.45, "AAAA after %.3fs" % dt
+
+
+def test_learn_https_without_slow_types(netns, upstream, daemon, uniq):
+    """Without slow-types, HTTPS queries are forwarded whatever a server
+    does with them: learn judges nothing of them, logs no switch ("slow-
+    types' queries answered empty" would be untrue) and SIGUSR1 shows
+    the server fast at HTTPS/SVCB after 3 HTTPS SERVFAILs in a row."""
+    ns = with_v6_route(netns())
+    HTTPS = dns.rdatatype.HTTPS
+
+    def https_servfail(rq):
+        if rq.msg is None or rq.qtype != HTTPS:
+            return None
+        r = dns.message.make_response(rq.msg)
+        r.set_rcode(dns.rcode.SERVFAIL)
+        return [(0, r.to_wire(), "main")]
+    up = upstream("127.0.0.1", netns=ns, responder=https_servfail)
+    d = daemon("--aaaa-mode=learn", "--server=" + up.server_arg, netns=ns)
+    for i in range(4):
+        r, _ = d.q(uniq("hsf"), "HTTPS")
+        assert r is not None and r.rcode() == dns.rcode.SERVFAIL, \
+            rcode_text(r)
+    off = len(d.log())
+    d.stats()
+    stats = d.log()[off:]
+    assert re.search(r"server %s: learnt: AAAA fast .*; HTTPS/SVCB fast" %
+                     re.escape(up.server_arg), stats), stats
+    assert "HTTPS/SVCB slow" not in d.log(), d.log()
