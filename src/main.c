@@ -28,6 +28,8 @@
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <linux/capability.h>
 
@@ -55,7 +57,9 @@
 #include "pidfile.h"
 #include "query.h"
 #include "route6.h"
+#include "sdnotify.h"
 #include "upstream.h"
+#include "version.h"
 
 #define RESOLV_POLL_SEC	1
 
@@ -67,6 +71,7 @@ static volatile pid_t		 keeper_child;	/* keeper: the daemon */
 static int			 intercepting;	/* the nfqueue door is open */
 static struct event		*resolv_ev;	/* resolv_tfd readable */
 static int			 resolv_tfd = -1; /* the resolv-file poll */
+static int			 resolv_used;	/* servers read from it */
 #ifdef HAVE_NFQUEUE
 static int			 rules_added;	/* our nftables table exists */
 #endif
@@ -101,6 +106,46 @@ uses_resolv(const struct config *c)
 		if (!c->servers[i].has_domain)
 			return 0;	/* default servers given: not needed */
 	return 1;
+}
+
+/* "ADDR#PORT" of a server address. */
+static const char *
+addr_port_text(const struct sockaddr_storage *ss, char *buf, size_t size)
+{
+	char		 a[INET6_ADDRSTRLEN];
+	unsigned int	 port = 0;
+
+	a[0] = '\0';
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
+		port = ntohs(sin6->sin6_port);
+	} else if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+		port = ntohs(sin->sin_port);
+	}
+	snprintf(buf, size, "%s#%u", a, port);
+	return buf;
+}
+
+/* "using 2 nameservers from FILE: 192.0.2.1#53, 192.0.2.2#53" */
+static void
+servers_log_resolv(const struct config_server *rs, size_t n)
+{
+	char	 line[16 * (INET6_ADDRSTRLEN + 8)], one[INET6_ADDRSTRLEN + 8];
+	size_t	 i, off = 0;
+
+	line[0] = '\0';
+	for (i = 0; i < n && off < sizeof(line); i++) {
+		addr_port_text(&rs[i].addr, one, sizeof(one));
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s",
+		    i > 0 ? ", " : "", one);
+	}
+	log_info("using %zu nameserver%s from %s: %s", n, n == 1 ? "" : "s",
+	    conf->resolv_file, line);
 }
 
 /* Read resolv-file (when in use) and hand the server list on. */
@@ -141,9 +186,9 @@ servers_load(void)
 			log_warnx("resolv-file %s names no usable server",
 			    conf->resolv_file);
 		else
-			log_info("using %d nameserver%s from %s", n,
-			    n == 1 ? "" : "s", conf->resolv_file);
+			servers_log_resolv(rs, (size_t)n);
 	}
+	resolv_used = n;
 	if (upstream_set_servers(conf, rs, (size_t)n) == -1)
 		log_warnx("server list not changed");
 	free(rs);
@@ -239,6 +284,69 @@ aaaa_mode_name(const struct config *c)
 		return buf;
 	}
 	return "?";
+}
+
+/*
+ * systemd's STATUS= line: the door(s) and where, the upstreams, the AAAA
+ * mode.  prefix (NULL: none) goes first, e.g. why a reload was rejected.
+ */
+static void
+notify_summary(const char *prefix, char *buf, size_t size)
+{
+	struct config_addr	*la = NULL;
+	char			 one[INET6_ADDRSTRLEN + 8];
+	size_t			 i, nla = 0, nsrv = 0, off = 0, shown = 0;
+
+#define NS_ADD(...) do {						\
+	if (off < size)							\
+		off += (size_t)snprintf(buf + off, size - off, __VA_ARGS__); \
+} while (0)
+	buf[0] = '\0';
+	if (prefix != NULL)
+		NS_ADD("%s; ", prefix);
+	if (listen_addrs(&la, &nla) == -1)
+		nla = 0;
+	if (nla == 0)
+		NS_ADD("no stub listener");
+	else
+		NS_ADD("stub on");
+	for (i = 0; i < nla && shown < 4; i++, shown++) {
+		/* The listener keeps the address, the port is conf's. */
+		if (la[i].addr.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&la[i].addr)->sin6_port =
+			    htons(conf->port);
+		else
+			((struct sockaddr_in *)&la[i].addr)->sin_port =
+			    htons(conf->port);
+		NS_ADD(" %s", addr_port_text(&la[i].addr, one, sizeof(one)));
+	}
+	if (nla > shown)
+		NS_ADD(" (and %zu more)", nla - shown);
+	free(la);
+	if (intercepting)
+		NS_ADD(", intercepting port %u (nfqueue %d)",
+		    conf->nfqueue_port, conf->nfqueue);
+	for (i = 0; i < conf->nservers; i++)
+		if (conf->servers[i].kind == SERVER_ADDR)
+			nsrv++;
+	NS_ADD(", %zu upstream server%s", nsrv + (size_t)resolv_used,
+	    nsrv + (size_t)resolv_used == 1 ? "" : "s");
+	if (resolv_used > 0)
+		NS_ADD(" (%d from %s)", resolv_used, conf->resolv_file);
+	NS_ADD(", aaaa-mode %s", aaaa_mode_name(conf));
+#undef NS_ADD
+}
+
+/* READY=1 with the summary; after a reload too (prefix: its outcome). */
+static void
+notify_ready(const char *prefix)
+{
+	char	 status[512];
+
+	if (!sdnotify_enabled())
+		return;
+	notify_summary(prefix, status, sizeof(status));
+	sdnotify_ready(status);
 }
 
 static void
@@ -354,6 +462,7 @@ reload_start(void)
 		return;
 	}
 	log_info("SIGHUP: reading the configuration again");
+	sdnotify_reloading();
 	rld.loaded = rld.freed = rld.handed = 0;
 	rld.nc = rld.old = NULL;
 	rld.started_ms = clock_ms();
@@ -365,6 +474,8 @@ reload_start(void)
 	if (e != 0) {
 		errno = e;
 		log_warn("SIGHUP: cannot start the reload, the running "
+		    "configuration stays");
+		notify_ready("reload failed to start, the running "
 		    "configuration stays");
 		return;
 	}
@@ -420,6 +531,18 @@ reload_apply(struct config *nc)
 	return old;
 }
 
+/* READY=1 after a rejected reload, STATUS= naming the first error. */
+static void
+notify_rejected(const struct config_errors *errs)
+{
+	char	 why[300];
+
+	snprintf(why, sizeof(why), "configuration rejected (%s%s), the "
+	    "running one stays", errs->n > 0 ? errs->msg[0] : "no reason",
+	    errs->n > 1 ? ", ..." : "");
+	notify_ready(why);
+}
+
 static void
 reload_event(int fd, short ev, void *arg)
 {
@@ -447,6 +570,7 @@ reload_event(int fd, short ev, void *arg)
 				log_warnx("%s", errs.msg[i]);
 			log_warnx("configuration rejected, the running one "
 			    "stays");
+			notify_rejected(&errs);
 		} else {
 			old = reload_apply(nc);
 			log_info("configuration reloaded in %llu ms (swapped "
@@ -454,6 +578,7 @@ reload_event(int fd, short ev, void *arg)
 			    (unsigned long long)(rld.loaded_ms - rld.started_ms),
 			    (unsigned long long)(clock_ms() - now));
 			config_noop_notes(nc, log_noop, NULL);
+			notify_ready(NULL);
 		}
 		config_errors_clear(&errs);
 		pthread_mutex_lock(&rld.mtx);
@@ -913,7 +1038,7 @@ main(int argc, char *argv[])
 		if (action == CONFIG_HELP)
 			config_usage(stdout, argv[0]);
 		else
-			printf("briskdns %s\n", PACKAGE_VERSION);
+			version_print(stdout);
 		config_args_free(args);
 		return 0;
 	}
@@ -933,6 +1058,7 @@ main(int argc, char *argv[])
 	}
 
 	log_init(1, getenv("BRISKDNS_DEBUG") != NULL || conf->log_debug);
+	(void)sdnotify_init();	/* before any fork: WATCHDOG_PID is ours */
 	signal(SIGPIPE, SIG_IGN);
 	nofile_raise();
 	if ((base = event_base_new()) == NULL)
@@ -995,8 +1121,11 @@ main(int argc, char *argv[])
 	    PACKAGE_VERSION, aaaa_mode_name(conf), conf->cache_size);
 	config_noop_notes(conf, log_noop, NULL);
 	daemon_ready(ready_fd);
+	notify_ready(NULL);
+	(void)sdnotify_watchdog_start(base);
 
 	event_base_dispatch(base);
+	sdnotify_stopping();
 
 #ifdef HAVE_NFQUEUE
 	if (intercepting)
@@ -1014,6 +1143,7 @@ main(int argc, char *argv[])
 	event_free(resolv_ev);
 	close(resolv_tfd);
 	hostsdir_stop();
+	sdnotify_close();
 	log_async_stop(1000);
 	pidfile_remove();
 	config_free(conf);
