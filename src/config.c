@@ -605,10 +605,11 @@ config_finish(struct parse *p)
 		if (s->kind != SERVER_ADDR || addr_port(&s->addr) != cfg->port)
 			continue;
 		if (addr_is_self(&s->addr, cfg->listen, cfg->nlisten))
-			perr(p, "%s: server %s#%u is briskdns itself "
+			perr(p, "%s%s: server %s#%u is briskdns itself "
 			    "(listen-address and port): a forwarding loop",
-			    cfg->conf_file, addr_text(&s->addr, ab, sizeof(ab)),
-			    cfg->port);
+			    s->from_cmdline ? "option --" : cfg->conf_file,
+			    s->from_cmdline ? "server" : "",
+			    addr_text(&s->addr, ab, sizeof(ab)), cfg->port);
 	}
 }
 

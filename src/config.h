@@ -77,6 +77,7 @@ struct config_server {
 	char			 ifname[16];	/* IF_NAMESIZE */
 	struct sockaddr_storage	 source;	/* port 0: any */
 	socklen_t		 sourcelen;
+	int			 from_cmdline;	/* errors name the option */
 };
 
 /* log-queries[=extra|proto] (dnsmasq); 0: off. */
