@@ -194,6 +194,37 @@ servers_load(void)
 	free(rs);
 }
 
+/*
+ * --test: a resolv-file in use that gives no upstream (none named, or
+ * only briskdns itself) is no error, since it may change later, but
+ * worth a warning on stderr (the journal, under ExecStartPre=).
+ */
+static void
+test_resolv_warn(const struct config *c)
+{
+	struct config_server	*rs = NULL;
+	int			 usable, all;
+
+	if (!uses_resolv(c))
+		return;
+	usable = config_read_resolv(c->resolv_file, c->listen, c->nlisten,
+	    c->port, &rs);
+	free(rs);
+	if (usable == -1) {
+		fprintf(stderr, "briskdns: warning: cannot read resolv-file "
+		    "%s: %s\n", c->resolv_file, strerror(errno));
+		return;
+	}
+	if (usable > 0)
+		return;
+	rs = NULL;
+	all = config_read_resolv(c->resolv_file, NULL, 0, c->port, &rs);
+	free(rs);
+	fprintf(stderr, "briskdns: warning: resolv-file %s names no usable "
+	    "server%s; no upstream until it does\n", c->resolv_file,
+	    all > 0 ? " (only briskdns itself)" : "");
+}
+
 static void
 resolv_poll(int fd, short ev, void *arg)
 {
@@ -1050,6 +1081,7 @@ main(int argc, char *argv[])
 	}
 	config_errors_clear(&errs);
 	if (conf->test) {
+		test_resolv_warn(conf);
 		config_print(stdout, conf);
 		printf("briskdns: syntax check OK.\n");
 		config_free(conf);

@@ -86,6 +86,7 @@ struct server {
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
 	int			 has_domain;
+	int			 from_resolv;	/* read from resolv-file */
 	struct config_domain	 domain;
 	struct uio_bind		 bind;		/* @INTERFACE, @SOURCE */
 	char			 name[INET6_ADDRSTRLEN + 8];
@@ -526,6 +527,7 @@ upstream_set_servers(const struct config *conf,
 			s->bind.sourcelen = cs->sourcelen;
 			server_name(s);
 		}
+		s->from_resolv = cs->from_resolv;
 		ns[n++] = s;
 	}
 	for (j = 0; j < nservers; j++)
@@ -1560,12 +1562,24 @@ upstream_shutdown(void)
 	nservers = 0;
 }
 
+/* " (domain)", " (from resolv-file PATH)" or "", for the statistics. */
+static const char *
+server_origin(const struct server *s, char *buf, size_t size)
+{
+	if (s->has_domain)
+		return " (domain)";
+	if (!s->from_resolv || uconf == NULL || uconf->resolv_file == NULL)
+		return "";
+	snprintf(buf, size, " (from %s)", uconf->resolv_file);
+	return buf;
+}
+
 void
 upstream_log_stats(void)
 {
 	struct server	*s;
 	uint64_t	 now = clock_ms();
-	char		 lbuf[384];
+	char		 lbuf[384], obuf[300];
 	size_t		 i;
 	int		 k;
 
@@ -1580,7 +1594,7 @@ upstream_log_stats(void)
 		    "SERVFAIL/REFUSED %llu, truncated %llu, "
 		    "mismatched dropped %llu, EDNS fallbacks %llu, "
 		    "back after silence %llu, TCP connections %llu%s", s->name,
-		    s->has_domain ? " (domain)" : "",
+		    server_origin(s, obuf, sizeof(obuf)),
 		    (unsigned long long)s->sent,
 		    (unsigned long long)s->answers,
 		    (unsigned long long)s->timeouts,
