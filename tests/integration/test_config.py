@@ -209,28 +209,26 @@ def test_version_build_options():
                      p.stdout, re.M), p.stdout
 
 
-@pytest.mark.parametrize("text,warn", [
-    ("nameserver 127.0.0.1\n", "names no usable server (only briskdns "
-     "itself)"),
-    ("# no nameserver line\nsearch example.com\n", "names no usable "
-     "server;"),
-    ("nameserver 192.0.2.1\n", None),
-], ids=["only-itself", "none", "usable"])
-def test_test_warns_resolv_unusable(write_file, empty_conf, text, warn):
+def test_test_warns_resolv_unusable(write_file, empty_conf):
     """--test warns (and still exits 0) when the resolv-file in use gives
-    no upstream: none named, or only briskdns itself."""
-    rf = write_file("resolv.conf", text)
-    p = run_briskdns(["-C", empty_conf, "--listen-address=127.0.0.1",
-                      "--resolv-file=" + rf, "--test"])
-    assert p.returncode == 0, p.stderr
-    if warn is None:
-        assert "warning" not in p.stderr, p.stderr
-    else:
-        assert "warning: resolv-file %s %s" % (rf, warn) in p.stderr, \
-            p.stderr
-    assert "warning" not in p.stdout
-    # Not in use (server= given): no warning, whatever the file says.
-    if warn is not None:
+    no upstream: none named, or only briskdns itself; not when it names
+    a server, nor when it is not in use (server= given)."""
+    for text, warn in (
+            ("nameserver 127.0.0.1\n",
+             "names no usable server (only briskdns itself)"),
+            ("# no nameserver line\nsearch example.com\n",
+             "names no usable server;"),
+            ("nameserver 192.0.2.1\n", None)):
+        rf = write_file("resolv.conf", text)
+        p = run_briskdns(["-C", empty_conf, "--listen-address=127.0.0.1",
+                          "--resolv-file=" + rf, "--test"])
+        assert p.returncode == 0, p.stderr
+        if warn is None:
+            assert "warning" not in p.stderr, p.stderr
+        else:
+            assert "warning: resolv-file %s %s" % (rf, warn) in p.stderr, \
+                p.stderr
+        assert "warning" not in p.stdout
         p = run_briskdns(["-C", empty_conf, "--listen-address=127.0.0.1",
                           "--resolv-file=" + rf, "--server=192.0.2.9",
                           "--test"])
