@@ -135,7 +135,8 @@ addr_port_text(const struct sockaddr_storage *ss, char *buf, size_t size)
 static void
 servers_log_resolv(const struct config_server *rs, size_t n)
 {
-	char	 line[16 * (INET6_ADDRSTRLEN + 8)], one[INET6_ADDRSTRLEN + 8];
+	char	 line[16 * (INET6_ADDRSTRLEN + 8)];
+	char	 one[INET6_ADDRSTRLEN + 8];
 	size_t	 i, off = 0;
 
 	line[0] = '\0';
@@ -1090,7 +1091,8 @@ main(int argc, char *argv[])
 	}
 
 	log_init(1, getenv("BRISKDNS_DEBUG") != NULL || conf->log_debug);
-	(void)sdnotify_init();	/* before any fork: WATCHDOG_PID is ours */
+	/* Before any fork: WATCHDOG_PID names this process. */
+	(void)sdnotify_init();
 	signal(SIGPIPE, SIG_IGN);
 	nofile_raise();
 	if ((base = event_base_new()) == NULL)
