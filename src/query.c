@@ -757,12 +757,45 @@ forward(const struct query *q, const struct query_client *c,
 	reply_rcode(q, c, DNS_RCODE_SERVFAIL);
 }
 
+/* servers.bind: server i as dnsmasq writes it, "ADDR#PORT SENT FAILED". */
+static const char *
+chaos_server(size_t i, char *buf, size_t len)
+{
+	unsigned long long	 sent, failed;
+	const char		*name;
+
+	if ((name = upstream_server_counts(i, &sent, &failed)) == NULL)
+		return NULL;
+	snprintf(buf, len, "%s %llu %llu", name, sent, failed);
+	return buf;
+}
+
+/* The counters of the CHAOS statistics names (hits.bind...). */
+static const struct localdata_stats *
+chaos_stats(struct localdata_stats *st)
+{
+	struct cache_stats	 cs;
+
+	memset(st, 0, sizeof(*st));
+	st->server = chaos_server;
+	if (qcache == NULL)
+		return st;
+	cache_get_stats(qcache, &cs);
+	st->cachesize = qconf->cache_size;
+	st->insertions = cs.inserts;
+	st->evictions = cs.evictions;
+	st->misses = cs.misses;
+	st->hits = cs.hits;
+	return st;
+}
+
 void
 query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 {
 	struct query		 q;
 	struct query_client	 cx;
 	struct policy_decision	 d;
+	struct localdata_stats	 ls;
 	uint8_t			 buf[DNS_HDRLEN + 64];
 	size_t			 n;
 
@@ -823,7 +856,13 @@ query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 		return;
 	case POLICY_LOCAL:
 		query_stats.local_other++;
-		n = localdata_answer(&q, qconf->local_ttl, qbuf, sizeof(qbuf));
+		n = localdata_answer_stats(&q, qconf->local_ttl,
+		    q.qclass == DNS_CLASS_CH ? chaos_stats(&ls) : NULL, qbuf,
+		    sizeof(qbuf));
+		if (n == 0) {
+			reply_rcode(&q, c, DNS_RCODE_SERVFAIL);
+			return;
+		}
 		log_answer(&q, c, "config", "local data", NULL, qbuf, n, 0);
 		reply_buf(&q, c, qbuf, n);
 		return;

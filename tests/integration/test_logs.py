@@ -240,3 +240,76 @@ def test_filter_aaaa_line_like_dnsmasq(pair, upstream, uniq):
     assert bdutil.wait_for(lambda: re.search(line, p.dnsmasq_text(), re.M),
                            3), p.dnsmasq_text()
     assert p.bd.wait_log(r"^briskdns: " + line, 3), p.bd.log()
+
+
+# ---- CHAOS TXT statistics, as dnsmasq 2.90 ---------------------------------
+
+STAT_NAMES = ("cachesize.bind.", "insertions.bind.", "evictions.bind.",
+              "misses.bind.", "hits.bind.", "auth.bind.")
+SERVER_RX = re.compile(r"^(\S+#\d+) (\d+) (\d+)$")
+
+
+def chaos(port, name):
+    r, _ = udp_query(port, dns.message.make_query(name, "TXT", "CH"))
+    assert r is not None, name
+    return r
+
+
+def txt_strings(r):
+    """The answer's one TXT record's strings (asserting its shape: one
+    record, owner the question, class CH, TTL 0)."""
+    assert r.rcode() == dns.rcode.NOERROR, r
+    assert len(r.answer) == 1 and len(r.answer[0]) == 1, r
+    rrset = r.answer[0]
+    assert rrset.name == r.question[0].name
+    assert rrset.rdclass == dns.rdataclass.CH
+    assert rrset.rdtype == dns.rdatatype.TXT
+    assert rrset.ttl == 0, r
+    return [s.decode() for s in rrset[0].strings]
+
+
+def test_chaos_stats_like_dnsmasq(pair, upstream, uniq):
+    """cachesize/insertions/evictions/misses/hits/auth.bind: one TXT, one
+    decimal string, TTL 0, class CH, in both; servers.bind one TXT with a
+    string "ADDR#PORT SENT FAILED" per server, the same servers in both.
+    The counts differ (they count different things the same way), the
+    shapes do not.  hits.bind counts a cache hit."""
+    up = upstream()
+    p = pair("server=/dead.example/127.0.0.1#9\n", up=up)
+    for n in (uniq("a"), uniq("b")):
+        p.ask(n, "A")
+    for name in STAT_NAMES:
+        dm = txt_strings(chaos(p.dm_port, name))
+        bd = txt_strings(chaos(p.bd.port, name))
+        assert len(dm) == len(bd) == 1, (name, dm, bd)
+        assert re.match(r"^\d+$", dm[0]) and re.match(r"^\d+$", bd[0]), \
+            (name, dm, bd)
+    dm = txt_strings(chaos(p.dm_port, "servers.bind."))
+    bd = txt_strings(chaos(p.bd.port, "servers.bind."))
+    assert all(SERVER_RX.match(s) for s in dm + bd), (dm, bd)
+    assert sorted(SERVER_RX.match(s).group(1) for s in dm) == \
+        sorted(SERVER_RX.match(s).group(1) for s in bd), (dm, bd)
+    mine = {SERVER_RX.match(s).group(1): int(SERVER_RX.match(s).group(2))
+            for s in bd}
+    assert mine[up.server_arg] >= 2, bd
+    assert txt_strings(chaos(p.bd.port, "cachesize.bind.")) == ["10000"]
+    # A cache hit counts.
+    n = uniq("hit")
+    p.bd.q(n)
+    h0 = int(txt_strings(chaos(p.bd.port, "hits.bind."))[0])
+    p.bd.q(n)
+    h1 = int(txt_strings(chaos(p.bd.port, "hits.bind."))[0])
+    assert h1 == h0 + 1, (h0, h1)
+
+
+def test_chaos_stats_no_ident_and_class(daemon, upstream):
+    """no-ident refuses them (dnsmasq does not answer them either); only
+    class CHAOS: hits.bind IN TXT is an ordinary name, forwarded."""
+    up = upstream()
+    d = daemon("--no-ident", servers=[up])
+    assert chaos(d.port, "hits.bind.").rcode() == dns.rcode.REFUSED
+    assert not up.queries()
+    d2 = daemon(servers=[up])
+    assert txt_strings(chaos(d2.port, "hits.bind.")) == ["0"]
+    r, _ = udp_query(d2.port, make_query("hits.bind.", "TXT"))
+    assert r is not None and up.queries(qname="hits.bind.")
