@@ -919,7 +919,8 @@ config_restart_keys_differ(const struct config *old, const struct config *new,
 		names[n++] = "nfqueue-rules";
 	if (str_differ(old->log_facility, new->log_facility))
 		names[n++] = "log-facility";
-	if (old->log_async != new->log_async)
+	if (old->log_async != new->log_async ||
+	    old->log_async_off != new->log_async_off)
 		names[n++] = "log-async";
 	n += listen_keys_differ(old, new, names + n,
 	    sizeof(names) / sizeof(*names) - n);

@@ -514,6 +514,24 @@ reload_start(void)
 	rld.running = 1;
 }
 
+/*
+ * Logging never blocks the query path: log-async=LINES, or, with
+ * log-queries and no log-async, a queue of CONFIG_LOG_QUERIES_QUEUE lines
+ * (briskdns.conf(5), log-queries).  Started once, after the last fork; a
+ * SIGHUP that turns log-queries on starts it too.
+ */
+static void
+log_queue_start(const struct config *c)
+{
+	unsigned int	 lines = c->log_async;
+
+	if (lines == 0 && c->log_queries && !c->log_async_off)
+		lines = CONFIG_LOG_QUERIES_QUEUE;
+	if (lines > 0 && log_queue_lines() == 0 &&
+	    log_async_start(lines) == -1)
+		log_warn("log-async: logging synchronously");
+}
+
 /* On the event loop: swap nc in.  Returns the configuration to free. */
 static struct config *
 reload_apply(struct config *nc)
@@ -547,6 +565,7 @@ reload_apply(struct config *nc)
 		nc->log_facility = conf->log_facility;
 		conf->log_facility = NULL;
 		nc->log_async = conf->log_async;
+		nc->log_async_off = conf->log_async_off;
 		config_listen_keep(nc, conf);
 	}
 	old = conf;
@@ -560,6 +579,7 @@ reload_apply(struct config *nc)
 	route6_follow();
 	if (aaaa_follows_routes(conf))
 		query_set_global_v6(route6_have_global());
+	log_queue_start(conf);
 	return old;
 }
 
@@ -696,6 +716,8 @@ on_signal(int sig, short ev, void *arg)
 		    (unsigned long long)listen_stats.tcp_refused,
 		    (unsigned long long)listen_stats.send_errors,
 		    (unsigned long long)listen_stats.not_local);
+		log_info("log: queue %u lines, dropped %lu", log_queue_lines(),
+		    log_async_lost());
 #ifdef HAVE_NFQUEUE
 		if (intercepting)
 			intercept_log_stats();
@@ -1148,8 +1170,7 @@ main(int argc, char *argv[])
 	resolv_watch_start();
 	hostsdir_watch(base, &conf);
 	reload_init();
-	if (conf->log_async > 0 && log_async_start(conf->log_async) == -1)
-		log_warn("log-async: logging synchronously");
+	log_queue_start(conf);
 
 	log_info("started, version %s, aaaa-mode %s, cache %zu entries",
 	    PACKAGE_VERSION, aaaa_mode_name(conf), conf->cache_size);

@@ -195,6 +195,7 @@ static size_t			 ninflight;
 static uint64_t			 njostled;
 static uint8_t			 ansbuf[DNS_MAXMSG];
 static struct uquery		*cb_uq;		/* in its callback */
+static const struct server	*last_sent;	/* upstream_last_sent() */
 
 static void	xmit_readable(void *);
 static void	upstream_log_early(const struct server *);
@@ -289,6 +290,8 @@ server_unref(struct server *s)
 		return;
 	if (s->tc != NULL)
 		tconn_free(s->tc);
+	if (last_sent == s)
+		last_sent = NULL;
 	free(s);
 }
 
@@ -690,6 +693,7 @@ xmit_send(struct uquery *uq, struct server *s, int tcp, int noedns)
 		tc->used++;
 	}
 	s->sent++;
+	last_sent = s;
 	uquery_asked(uq, s);
 	return 0;
 }
@@ -1716,6 +1720,26 @@ upstream_answering(unsigned int *ms)
 	if (ms != NULL)
 		*ms = (unsigned int)(clock_ms() - cb_uq->started);
 	return cb_uq->answered_by->name;
+}
+
+const char *
+upstream_last_sent(void)
+{
+	return last_sent != NULL ? last_sent->name : NULL;
+}
+
+const char *
+upstream_server_counts(size_t i, unsigned long long *sent,
+    unsigned long long *failed)
+{
+	const struct server	*s;
+
+	if (i >= nservers)
+		return NULL;
+	s = servers[i];
+	*sent = s->sent;
+	*failed = s->timeouts + s->errors + s->notuseful;
+	return s->name;
 }
 
 /* SIGUSR1: server s's early answers, two lines. */
