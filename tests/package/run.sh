@@ -123,6 +123,18 @@ if command -v systemd-analyze >/dev/null; then
 		systemd-analyze verify /lib/systemd/system/briskdns-resolvconf.service
 fi
 
+# briskdns-resolvconf.service names briskdns in resolv.conf only when
+# briskdns reads the hook's file (else it would have no upstream): its
+# ExecCondition, run here as systemd would, without and with the example.
+helper=/lib/systemd/system/briskdns-resolvconf.service
+cond=$(sed -n 's/^ExecCondition=//p' "$helper")
+cond_met() { eval "$cond"; }
+cond_unmet() { ! cond_met; }
+check "resolvconf helper: skipped with the default resolv-file" cond_unmet
+cp /usr/share/doc/briskdns/examples/briskdns.d-resolvconf.conf /etc/briskdns.d/resolvconf.conf
+check "resolvconf helper: runs with examples/briskdns.d-resolvconf.conf" cond_met
+rm -f /etc/briskdns.d/resolvconf.conf
+
 # The resolvconf hook, run on records of its own: a copy with resolvconf's
 # list-records and the output directory redirected (resolvconf itself is
 # not installed: it would rewrite this machine's /etc/resolv.conf).
