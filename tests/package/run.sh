@@ -21,7 +21,7 @@ pass=0 fail=0
 made_policy=0 made_user=0
 
 cleanup() {
-	if dpkg-query -W -f='${Status}' briskdns 2>/dev/null | grep -q installed; then
+	if dpkg -s briskdns >/dev/null 2>&1; then
 		dpkg -P briskdns >/dev/null 2>&1 || true
 	fi
 	[ "$made_user" = 1 ] && { userdel briskdns 2>/dev/null || true;
@@ -39,7 +39,7 @@ check() {	# description, command...
 	if "$@"; then ok "$what"; else nok "$what"; fi
 }
 
-if dpkg-query -W -f='${Status}' briskdns 2>/dev/null | grep -q installed; then
+if dpkg -s briskdns >/dev/null 2>&1; then
 	echo "package: briskdns is installed already; not touching it" >&2
 	exit 1
 fi
