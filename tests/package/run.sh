@@ -91,6 +91,7 @@ check "user briskdns has no login shell" \
 	sh -c 'getent passwd briskdns | grep -q ":/usr/sbin/nologin$"'
 check "/etc/briskdns.conf is root:briskdns 0640" \
 	test "$(stat -c '%U:%G %a' /etc/briskdns.conf)" = "root:briskdns 640"
+# shellcheck disable=SC2016
 check "/etc/briskdns.conf is a conffile" \
 	sh -c 'dpkg-query -W -f="\${Conffiles}" briskdns | grep -q "/etc/briskdns.conf "'
 check "/etc/briskdns.d/ exists" test -d /etc/briskdns.d
@@ -148,6 +149,7 @@ mkdir -p "$work/rc/records" "$work/rc/lib"
 printf 'nameserver 192.0.2.1\nnameserver 192.0.2.2\nsearch example\n' >"$work/rc/records/eth0.dhclient"
 printf 'nameserver 127.0.0.1\n' >"$work/rc/records/lo.briskdns"
 printf 'nameserver 192.0.2.2\nnameserver 2001:db8::53\n' >"$work/rc/records/wlan0.dhclient"
+# shellcheck disable=SC2016
 printf '#!/bin/sh\n[ "$1" = --after ] && shift 2\nls\n' >"$work/rc/lib/list-records"
 chmod +x "$work/rc/lib/list-records"
 sed -e "s|/lib/resolvconf/list-records|$work/rc/lib/list-records|g" \
