@@ -231,6 +231,10 @@ void		 msg_name_text(const uint8_t *wire, size_t len, char *buf,
 		    size_t bufsz);
 const char	*msg_type_text(uint16_t type, char *buf, size_t bufsz);
 const char	*msg_rcode_text(int rcode);
+/* The (possibly compressed) name at pkt[off], flat and lower-cased, into
+ * out (DNS_MAXNAME bytes): its length, or 0 if malformed.  For logs. */
+size_t		 msg_name_flat(const uint8_t *pkt, size_t len, size_t off,
+		    uint8_t *out);
 
 /*
  * Skip a (possibly compressed) name at pkt[off]; return the offset after
