@@ -20,8 +20,11 @@ work=$(mktemp -d /tmp/briskdns-package.XXXXXX)
 src=$work/briskdns-$ver
 pass=0 fail=0
 made_policy=0 made_user=0
+ns=bdpkg$$ dpid=
 
 cleanup() {
+	if [ -n "$dpid" ]; then kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null; fi
+	[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
 	if dpkg -s briskdns >/dev/null 2>&1; then
 		dpkg -P briskdns >/dev/null 2>&1 || true
 	fi
@@ -111,6 +114,40 @@ check "briskdns (the user) can read the configuration" \
 	/usr/sbin/briskdns --test -C /etc/briskdns.conf >/dev/null 2>&1'
 check "nobody cannot read the configuration" \
 	sh -c '! setpriv --reuid=nobody --regid=nogroup --clear-groups cat /etc/briskdns.conf >/dev/null 2>&1'
+# Why root:briskdns 0640: the installed configuration, run as the unit
+# runs it (as root, dropping to briskdns), is read again on SIGHUP.  In a
+# network namespace of its own: port 53 of its own loopback, no traffic.
+daemon_log() {	# pattern: wait for it in the daemon's log, at most 10 s
+	local _
+	for _ in $(seq 100); do
+		grep -q "$1" "$work/daemon.log" 2>/dev/null && return 0
+		kill -0 "$dpid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+if ip netns add "$ns" 2>/dev/null; then
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" /usr/sbin/briskdns -d --pid-file="$work/briskdns.pid" \
+	    --no-hosts --no-resolv --server=127.0.0.1#5399 2>"$work/daemon.log" &
+	dpid=$!
+	check "the installed configuration starts (network namespace)" \
+		daemon_log 'started, version'
+	child=$(pgrep -P "$dpid" || true)
+	check "the daemon runs as briskdns" \
+		test "$(ps -o user= -p "${child:-$dpid}" | tr -d ' ')" = briskdns
+	kill -HUP "$dpid"
+	check "SIGHUP reloads the installed configuration as briskdns" \
+		daemon_log 'configuration reloaded'
+	kill "$dpid"
+	wait "$dpid" 2>/dev/null || true
+	dpid=
+	ip netns del "$ns"
+	ns=
+	grep -q 'configuration reloaded' "$work/daemon.log" || cat "$work/daemon.log"
+else
+	echo "package: no network namespace here; the daemon is not run"
+fi
 if /usr/sbin/briskdns --help 2>&1 | grep -q 'control-socket'; then
 	check "control-socket=/run/briskdns/control is set" \
 		grep -qx 'control-socket=/run/briskdns/control' /etc/briskdns.conf
