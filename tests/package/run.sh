@@ -28,6 +28,7 @@ cleanup() {
 	if dpkg -s briskdns >/dev/null 2>&1; then
 		dpkg -P briskdns >/dev/null 2>&1 || true
 	fi
+	dpkg-statoverride --remove /etc/briskdns.conf >/dev/null 2>&1 || true
 	[ "$made_user" = 1 ] && { userdel briskdns 2>/dev/null || true;
 		groupdel briskdns 2>/dev/null || true; }
 	[ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
@@ -100,6 +101,16 @@ check "/etc/briskdns.conf is a conffile" \
 check "/etc/briskdns.d/ exists" test -d /etc/briskdns.d
 check "/etc/resolv.conf unchanged" cmp -s /etc/resolv.conf "$work/resolv.conf.before"
 check "no /usr/sbin/briskdns process started" sh -c '! pgrep -f "^/usr/sbin/briskdns" >/dev/null'
+
+# An admin's dpkg-statoverride wins over the postinst's 0640.
+dpkg-statoverride --update --add root root 0644 /etc/briskdns.conf
+/var/lib/dpkg/info/briskdns.postinst configure "$ver" >/dev/null 2>&1 || true
+check "postinst leaves a dpkg-statoverride'd /etc/briskdns.conf alone" \
+	test "$(stat -c '%U:%G %a' /etc/briskdns.conf)" = "root:root 644"
+dpkg-statoverride --remove /etc/briskdns.conf
+/var/lib/dpkg/info/briskdns.postinst configure "$ver" >/dev/null 2>&1 || true
+check "postinst makes it root:briskdns 0640 again without the override" \
+	test "$(stat -c '%U:%G %a' /etc/briskdns.conf)" = "root:briskdns 640"
 
 /usr/sbin/briskdns --test >"$work/test.out" 2>&1 && rc=0 || rc=$?
 check "briskdns --test with the installed configuration" test "$rc" = 0
