@@ -606,10 +606,11 @@ config_finish(struct parse *p)
 		if (s->kind != SERVER_ADDR || addr_port(&s->addr) != cfg->port)
 			continue;
 		if (addr_is_self(&s->addr, cfg->listen, cfg->nlisten))
-			perr(p, "%s: server %s#%u is briskdns itself "
+			perr(p, "%s%s: server %s#%u is briskdns itself "
 			    "(listen-address and port): a forwarding loop",
-			    cfg->conf_file, addr_text(&s->addr, ab, sizeof(ab)),
-			    cfg->port);
+			    s->from_cmdline ? "option --" : cfg->conf_file,
+			    s->from_cmdline ? "server" : "",
+			    addr_text(&s->addr, ab, sizeof(ab)), cfg->port);
 	}
 }
 
@@ -919,7 +920,8 @@ config_restart_keys_differ(const struct config *old, const struct config *new,
 		names[n++] = "nfqueue-rules";
 	if (str_differ(old->log_facility, new->log_facility))
 		names[n++] = "log-facility";
-	if (old->log_async != new->log_async)
+	if (old->log_async != new->log_async ||
+	    old->log_async_off != new->log_async_off)
 		names[n++] = "log-async";
 	n += listen_keys_differ(old, new, names + n,
 	    sizeof(names) / sizeof(*names) - n);

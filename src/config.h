@@ -77,6 +77,7 @@ struct config_server {
 	char			 ifname[16];	/* IF_NAMESIZE */
 	struct sockaddr_storage	 source;	/* port 0: any */
 	socklen_t		 sourcelen;
+	int			 from_cmdline;	/* errors name the option */
 };
 
 /* log-queries[=extra|proto] (dnsmasq); 0: off. */
@@ -86,6 +87,8 @@ struct config_server {
 
 #define CONFIG_LOG_ASYNC_DEFAULT	5	/* log-async without a value */
 #define CONFIG_LOG_ASYNC_MAX		100	/* larger values: this */
+/* log-queries without log-async: the queue's lines (main.c). */
+#define CONFIG_LOG_QUERIES_QUEUE	1024
 
 struct config_addr {
 	struct sockaddr_storage	 addr;		/* port 0: the listener sets it */
@@ -210,6 +213,8 @@ struct config {
 	int			 clear_on_reload; /* resolv-file change: clear */
 	char			*log_facility;	/* NULL: daemon (syslog) */
 	unsigned int		 log_async;	/* queued lines; 0: off */
+	int			 log_async_off;	/* log-async=0 given: no
+						 * queue even for log-queries */
 	int			 log_debug;	/* log_debug() lines too */
 
 	/* ---- operations: control socket and metrics (config_ops.c) ---- */

@@ -236,7 +236,7 @@ set_log_facility(struct parse *p, const struct key *k, const char *v)
 
 /*
  * log-async[=LINES]: 5 without a value; as dnsmasq, more than 100 is
- * 100.  0 turns it off.
+ * 100.  0 turns it off, also the queue log-queries has by default.
  */
 int
 set_log_async(struct parse *p, const struct key *k, const char *v)
@@ -252,13 +252,16 @@ set_log_async(struct parse *p, const struct key *k, const char *v)
 	if (n > CONFIG_LOG_ASYNC_MAX)
 		n = CONFIG_LOG_ASYNC_MAX;
 	p->cfg->log_async = (unsigned int)n;
+	p->cfg->log_async_off = n == 0;
 	return 0;
 }
 
 void
 print_log_async(FILE *f, const struct config *cfg, const struct key *k)
 {
-	if (cfg->log_async == 0)
+	if (cfg->log_async_off)
+		fprintf(f, "%s=0\n", k->name);
+	else if (cfg->log_async == 0)
 		fprintf(f, "# %s: off\n", k->name);
 	else
 		fprintf(f, "%s=%u\n", k->name, cfg->log_async);

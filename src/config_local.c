@@ -111,7 +111,8 @@ server_add(struct parse *p, const struct key *k, const struct config_server *s)
 		return -1;
 	}
 	cfg->servers = v;
-	v[cfg->nservers++] = *s;
+	v[cfg->nservers] = *s;
+	v[cfg->nservers++].from_cmdline = p->file == NULL;
 	return 0;
 }
 

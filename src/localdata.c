@@ -13,6 +13,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "briskdns.h"
@@ -35,6 +36,28 @@ static const uint8_t n_rev6_host[] =
 static const uint8_t n_version_bind[] = "\007version\004bind";
 static const uint8_t n_version_server[] = "\007version\006server";
 
+/* dnsmasq 2.90's statistics names (cache.c, cache_stats). */
+enum chaos_stat {
+	CS_NONE = 0, CS_CACHESIZE, CS_INSERTIONS, CS_EVICTIONS, CS_MISSES,
+	CS_HITS, CS_AUTH, CS_SERVERS
+};
+static const struct {
+	const uint8_t	*name;
+	size_t		 len;
+	enum chaos_stat	 stat;
+} chaos_names[] = {
+#define CN(s, v)	{ (const uint8_t *)s, sizeof(s), v }
+	CN("\011cachesize\004bind", CS_CACHESIZE),
+	CN("\012insertions\004bind", CS_INSERTIONS),
+	CN("\011evictions\004bind", CS_EVICTIONS),
+	CN("\006misses\004bind", CS_MISSES),
+	CN("\004hits\004bind", CS_HITS),
+	CN("\004auth\004bind", CS_AUTH),
+	CN("\007servers\004bind", CS_SERVERS),
+#undef CN
+};
+#define CHAOS_TXT_MAX	4096	/* servers.bind's RDATA, at most */
+
 /* The PTR target, uncompressed. */
 static const uint8_t rd_localhost[] = "\011localhost";
 static const uint8_t rd_a[4] = { 127, 0, 0, 1 };
@@ -50,6 +73,7 @@ struct local_result {
 	const uint8_t		*rdata;
 	size_t			 rdlen;
 	size_t			 apex;		/* zone apex's offset in qname */
+	enum chaos_stat		 stat;		/* CHAOS statistics name */
 };
 
 /*
@@ -93,6 +117,7 @@ static void
 resolve(const struct query *q, struct local_result *r)
 {
 	long	 at;
+	size_t	 i;
 
 	memset(r, 0, sizeof(*r));
 	r->kind = LOCALDATA_NONE;
@@ -100,12 +125,22 @@ resolve(const struct query *q, struct local_result *r)
 
 	if (q->qclass == DNS_CLASS_CH) {
 		r->kind = LOCALDATA_REFUSED;
-		if (q->qtype == DNS_TYPE_TXT &&
-		    (name_is(q, n_version_bind, sizeof(n_version_bind)) ||
-		    name_is(q, n_version_server, sizeof(n_version_server)))) {
+		if (q->qtype != DNS_TYPE_TXT)
+			return;
+		if (name_is(q, n_version_bind, sizeof(n_version_bind)) ||
+		    name_is(q, n_version_server, sizeof(n_version_server))) {
 			r->kind = LOCALDATA_ANSWER;
 			set_record(r, DNS_TYPE_TXT, NULL, 0);
+			return;
 		}
+		for (i = 0; i < sizeof(chaos_names) / sizeof(chaos_names[0]);
+		    i++)
+			if (name_is(q, chaos_names[i].name,
+			    chaos_names[i].len)) {
+				r->kind = LOCALDATA_ANSWER;
+				r->stat = chaos_names[i].stat;
+				set_record(r, DNS_TYPE_TXT, NULL, 0);
+			}
 		return;
 	}
 	if (q->qclass != DNS_CLASS_IN)
@@ -180,7 +215,7 @@ add_record(const struct query *q, uint8_t *buf, size_t bufsz, size_t n,
 	put16(p + 4, q->qclass);
 	put32(p + 6, ttl);
 	put16(p + 10, (uint16_t)rdlen);
-	if (type == DNS_TYPE_TXT) {
+	if (type == DNS_TYPE_TXT && rdata == NULL) {
 		p[12] = (uint8_t)(rdlen - 1);
 		memcpy(p + 13, TXT_VERSION, rdlen - 1);
 	} else
@@ -189,16 +224,90 @@ add_record(const struct query *q, uint8_t *buf, size_t bufsz, size_t n,
 	return n + rrlen;
 }
 
+/* One character-string s (at most 255 bytes of it) at rd[*n]. */
+static int
+txt_string(uint8_t *rd, size_t max, size_t *n, const char *s)
+{
+	size_t	 l = strlen(s);
+
+	if (l > 255)
+		l = 255;
+	if (max - *n < 1 + l)
+		return -1;
+	rd[(*n)++] = (uint8_t)l;
+	memcpy(rd + *n, s, l);
+	*n += l;
+	return 0;
+}
+
+/* The RDATA of a statistics name's TXT record into rd; its length. */
+static size_t
+chaos_rdata(enum chaos_stat stat, const struct localdata_stats *st,
+    uint8_t *rd, size_t max)
+{
+	unsigned long long	 v = 0;
+	char			 text[256];
+	size_t			 n = 0, i;
+
+	switch (stat) {
+	case CS_SERVERS:
+		for (i = 0; st->server != NULL &&
+		    st->server(i, text, sizeof(text)) != NULL; i++)
+			if (txt_string(rd, max, &n, text) == -1)
+				break;
+		if (n == 0)			/* no server: one "" */
+			(void)txt_string(rd, max, &n, "");
+		return n;
+	case CS_CACHESIZE:
+		v = st->cachesize;
+		break;
+	case CS_INSERTIONS:
+		v = st->insertions;
+		break;
+	case CS_EVICTIONS:
+		v = st->evictions;
+		break;
+	case CS_MISSES:
+		v = st->misses;
+		break;
+	case CS_HITS:
+		v = st->hits;
+		break;
+	case CS_AUTH:		/* no authoritative zones: none answered */
+	case CS_NONE:
+		break;
+	}
+	snprintf(text, sizeof(text), "%llu", v);
+	(void)txt_string(rd, max, &n, text);
+	return n;
+}
+
 size_t
 localdata_answer(const struct query *q, uint32_t ttl, uint8_t *buf,
     size_t bufsz)
 {
+	return localdata_answer_stats(q, ttl, NULL, buf, bufsz);
+}
+
+size_t
+localdata_answer_stats(const struct query *q, uint32_t ttl,
+    const struct localdata_stats *st, uint8_t *buf, size_t bufsz)
+{
 	struct local_result	 r;
-	size_t			 n, qend;
+	uint8_t			 rd[CHAOS_TXT_MAX];
+	size_t			 n, qend, rdlen;
 
 	resolve(q, &r);
 	if (r.kind != LOCALDATA_ANSWER)
 		return 0;
+	if (r.stat != CS_NONE) {
+		/* CHAOS statistics: TTL 0, as dnsmasq. */
+		if (st == NULL || (rdlen = chaos_rdata(r.stat, st, rd,
+		    sizeof(rd))) == 0 || (n = msg_reply_rcode(q,
+		    DNS_RCODE_NOERROR, -1, buf, bufsz)) == 0)
+			return 0;
+		return add_record(q, buf, bufsz, n, DNS_TYPE_TXT, 0, rd, rdlen);
+	}
 	if (r.rrtype == DNS_TYPE_TXT) {
 		/* CHAOS: TTL 0, as dnsmasq and unbound. */
 		if ((n = msg_reply_rcode(q, DNS_RCODE_NOERROR, -1, buf,

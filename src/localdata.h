@@ -7,9 +7,14 @@
  * 1.0.0.127.in-addr.arpa., NODATA at the apex and on the way to that
  * name, NXDOMAIN for every other name) and the reverse name of ::1 (PTR
  * localhost.; NXDOMAIN below it).  And CHAOS-class queries: version.bind
- * and version.server TXT give "briskdns-VERSION", every other CHAOS
- * query is REFUSED (as unbound; dnsmasq answers NOTIMP to the names under
- * bind. and server. it does not know, and forwards other CHAOS queries).
+ * and version.server TXT give "briskdns-VERSION"; as dnsmasq 2.90, the
+ * statistics names cachesize.bind, insertions.bind, evictions.bind,
+ * misses.bind, hits.bind, auth.bind (one TXT record, a decimal number)
+ * and servers.bind (one TXT record, a string per server: "ADDR#PORT SENT
+ * FAILED"), TTL 0, from the counters the caller hands in; every other
+ * CHAOS query is REFUSED (as unbound; dnsmasq answers NOTIMP to the names
+ * under bind. and server. it does not know, and forwards other CHAOS
+ * queries).
  *
  * A pure module: localdata_match() classifies, localdata_answer() builds
  * into the caller's buffer with msg's reply builders and the wire
@@ -42,6 +47,23 @@ enum localdata_kind	localdata_match(const struct query *q);
  */
 size_t	localdata_answer(const struct query *q, uint32_t ttl, uint8_t *buf,
 	    size_t bufsz);
+
+/* The counters of the CHAOS statistics names, filled by the caller. */
+struct localdata_stats {
+	unsigned long long	 cachesize, insertions, evictions, misses,
+				 hits;
+	/* Server i's string ("ADDR#PORT SENT FAILED") written into buf;
+	 * NULL past the last server. */
+	const char		*(*server)(size_t i, char *buf, size_t len);
+};
+
+/*
+ * As localdata_answer(), with the statistics names answered from st;
+ * st NULL: those names give 0 (localdata_answer(): the interception
+ * door passes them to the server they describe).
+ */
+size_t	localdata_answer_stats(const struct query *q, uint32_t ttl,
+	    const struct localdata_stats *st, uint8_t *buf, size_t bufsz);
 
 /*
  * The answer of address=/DOMAIN/ADDR to q (an A or AAAA query): n

@@ -300,6 +300,17 @@ log_async_lost(void)
 	return n;
 }
 
+unsigned int
+log_queue_lines(void)
+{
+	unsigned int	 n;
+
+	pthread_mutex_lock(&q_mtx);
+	n = q_v != NULL ? (unsigned int)q_cap : 0;
+	pthread_mutex_unlock(&q_mtx);
+	return n;
+}
+
 /* Queue a line (async) or write it now.  now: past the queue (fatal). */
 static void
 put(int pri, const char *msg, int now)

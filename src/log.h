@@ -36,8 +36,13 @@ int	log_reopen(void);
 int	log_async_start(unsigned int lines);
 /* Flush the queue, waiting at most timeout_ms, and stop the writer. */
 void	log_async_stop(int timeout_ms);
-/* Lines dropped at the bound since start. */
+/*
+ * Lines dropped at the queue's bound since start (a counter for SIGUSR1
+ * and the statistics: "log lines dropped"), and the queue's size in lines
+ * (0: no queue, lines are written at once).  Any thread.
+ */
 unsigned long	log_async_lost(void);
+unsigned int	log_queue_lines(void);
 void	log_setverbose(int verbose);
 int	log_getverbose(void);
 

@@ -28,6 +28,8 @@
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <linux/capability.h>
 
@@ -59,7 +61,9 @@
 #include "query.h"
 #include "route6.h"
 #include "stats.h"
+#include "sdnotify.h"
 #include "upstream.h"
+#include "version.h"
 
 #define RESOLV_POLL_SEC	1
 
@@ -71,6 +75,7 @@ static volatile pid_t		 keeper_child;	/* keeper: the daemon */
 static int			 intercepting;	/* the nfqueue door is open */
 static struct event		*resolv_ev;	/* resolv_tfd readable */
 static int			 resolv_tfd = -1; /* the resolv-file poll */
+static int			 resolv_used;	/* servers read from it */
 #ifdef HAVE_NFQUEUE
 static int			 rules_added;	/* our nftables table exists */
 #endif
@@ -105,6 +110,47 @@ uses_resolv(const struct config *c)
 		if (!c->servers[i].has_domain)
 			return 0;	/* default servers given: not needed */
 	return 1;
+}
+
+/* "ADDR#PORT" of a server address. */
+static const char *
+addr_port_text(const struct sockaddr_storage *ss, char *buf, size_t size)
+{
+	char		 a[INET6_ADDRSTRLEN];
+	unsigned int	 port = 0;
+
+	a[0] = '\0';
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
+		port = ntohs(sin6->sin6_port);
+	} else if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+		port = ntohs(sin->sin_port);
+	}
+	snprintf(buf, size, "%s#%u", a, port);
+	return buf;
+}
+
+/* "using 2 nameservers from FILE: 192.0.2.1#53, 192.0.2.2#53" */
+static void
+servers_log_resolv(const struct config_server *rs, size_t n)
+{
+	char	 line[16 * (INET6_ADDRSTRLEN + 8)];
+	char	 one[INET6_ADDRSTRLEN + 8];
+	size_t	 i, off = 0;
+
+	line[0] = '\0';
+	for (i = 0; i < n && off < sizeof(line); i++) {
+		addr_port_text(&rs[i].addr, one, sizeof(one));
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s",
+		    i > 0 ? ", " : "", one);
+	}
+	log_info("using %zu nameserver%s from %s: %s", n, n == 1 ? "" : "s",
+	    conf->resolv_file, line);
 }
 
 /* Read resolv-file (when in use) and hand the server list on. */
@@ -145,12 +191,43 @@ servers_load(void)
 			log_warnx("resolv-file %s names no usable server",
 			    conf->resolv_file);
 		else
-			log_info("using %d nameserver%s from %s", n,
-			    n == 1 ? "" : "s", conf->resolv_file);
+			servers_log_resolv(rs, (size_t)n);
 	}
+	resolv_used = n;
 	if (upstream_set_servers(conf, rs, (size_t)n) == -1)
 		log_warnx("server list not changed");
 	free(rs);
+}
+
+/*
+ * --test: a resolv-file in use that gives no upstream (none named, or
+ * only briskdns itself) is no error, since it may change later, but
+ * worth a warning on stderr (the journal, under ExecStartPre=).
+ */
+static void
+test_resolv_warn(const struct config *c)
+{
+	struct config_server	*rs = NULL;
+	int			 usable, all;
+
+	if (!uses_resolv(c))
+		return;
+	usable = config_read_resolv(c->resolv_file, c->listen, c->nlisten,
+	    c->port, &rs);
+	free(rs);
+	if (usable == -1) {
+		fprintf(stderr, "briskdns: warning: cannot read resolv-file "
+		    "%s: %s\n", c->resolv_file, strerror(errno));
+		return;
+	}
+	if (usable > 0)
+		return;
+	rs = NULL;
+	all = config_read_resolv(c->resolv_file, NULL, 0, c->port, &rs);
+	free(rs);
+	fprintf(stderr, "briskdns: warning: resolv-file %s names no usable "
+	    "server%s; no upstream until it does\n", c->resolv_file,
+	    all > 0 ? " (only briskdns itself)" : "");
 }
 
 static void
@@ -243,6 +320,69 @@ aaaa_mode_name(const struct config *c)
 		return buf;
 	}
 	return "?";
+}
+
+/*
+ * systemd's STATUS= line: the door(s) and where, the upstreams, the AAAA
+ * mode.  prefix (NULL: none) goes first, e.g. why a reload was rejected.
+ */
+static void
+notify_summary(const char *prefix, char *buf, size_t size)
+{
+	struct config_addr	*la = NULL;
+	char			 one[INET6_ADDRSTRLEN + 8];
+	size_t			 i, nla = 0, nsrv = 0, off = 0, shown = 0;
+
+#define NS_ADD(...) do {						\
+	if (off < size)							\
+		off += (size_t)snprintf(buf + off, size - off, __VA_ARGS__); \
+} while (0)
+	buf[0] = '\0';
+	if (prefix != NULL)
+		NS_ADD("%s; ", prefix);
+	if (listen_addrs(&la, &nla) == -1)
+		nla = 0;
+	if (nla == 0)
+		NS_ADD("no stub listener");
+	else
+		NS_ADD("stub on");
+	for (i = 0; i < nla && shown < 4; i++, shown++) {
+		/* The listener keeps the address, the port is conf's. */
+		if (la[i].addr.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&la[i].addr)->sin6_port =
+			    htons(conf->port);
+		else
+			((struct sockaddr_in *)&la[i].addr)->sin_port =
+			    htons(conf->port);
+		NS_ADD(" %s", addr_port_text(&la[i].addr, one, sizeof(one)));
+	}
+	if (nla > shown)
+		NS_ADD(" (and %zu more)", nla - shown);
+	free(la);
+	if (intercepting)
+		NS_ADD(", intercepting port %u (nfqueue %d)",
+		    conf->nfqueue_port, conf->nfqueue);
+	for (i = 0; i < conf->nservers; i++)
+		if (conf->servers[i].kind == SERVER_ADDR)
+			nsrv++;
+	NS_ADD(", %zu upstream server%s", nsrv + (size_t)resolv_used,
+	    nsrv + (size_t)resolv_used == 1 ? "" : "s");
+	if (resolv_used > 0)
+		NS_ADD(" (%d from %s)", resolv_used, conf->resolv_file);
+	NS_ADD(", aaaa-mode %s", aaaa_mode_name(conf));
+#undef NS_ADD
+}
+
+/* READY=1 with the summary; after a reload too (prefix: its outcome). */
+static void
+notify_ready(const char *prefix)
+{
+	char	 status[512];
+
+	if (!sdnotify_enabled())
+		return;
+	notify_summary(prefix, status, sizeof(status));
+	sdnotify_ready(status);
 }
 
 static void
@@ -414,6 +554,7 @@ reload_start(void)
 		return;
 	}
 	log_info("SIGHUP: reading the configuration again");
+	sdnotify_reloading();
 	rld.loaded = rld.freed = rld.handed = 0;
 	rld.nc = rld.old = NULL;
 	rld.started_ms = clock_ms();
@@ -427,10 +568,30 @@ reload_start(void)
 		log_warn("SIGHUP: cannot start the reload, the running "
 		    "configuration stays");
 		ops_reload_failed();
+		notify_ready("reload failed to start, the running "
+		    "configuration stays");
 		return;
 	}
 	rld.running = 1;
 	control_reload_started();
+}
+
+/*
+ * Logging never blocks the query path: log-async=LINES, or, with
+ * log-queries and no log-async, a queue of CONFIG_LOG_QUERIES_QUEUE lines
+ * (briskdns.conf(5), log-queries).  Started once, after the last fork; a
+ * SIGHUP that turns log-queries on starts it too.
+ */
+static void
+log_queue_start(const struct config *c)
+{
+	unsigned int	 lines = c->log_async;
+
+	if (lines == 0 && c->log_queries && !c->log_async_off)
+		lines = CONFIG_LOG_QUERIES_QUEUE;
+	if (lines > 0 && log_queue_lines() == 0 &&
+	    log_async_start(lines) == -1)
+		log_warn("log-async: logging synchronously");
 }
 
 /* On the event loop: swap nc in.  Returns the configuration to free. */
@@ -466,6 +627,7 @@ reload_apply(struct config *nc)
 		nc->log_facility = conf->log_facility;
 		conf->log_facility = NULL;
 		nc->log_async = conf->log_async;
+		nc->log_async_off = conf->log_async_off;
 		config_listen_keep(nc, conf);
 		config_ops_keep(nc, conf);
 		ops_reload_note(which);
@@ -482,7 +644,20 @@ reload_apply(struct config *nc)
 	route6_follow();
 	if (aaaa_follows_routes(conf))
 		query_set_global_v6(route6_have_global());
+	log_queue_start(conf);
 	return old;
+}
+
+/* READY=1 after a rejected reload, STATUS= naming the first error. */
+static void
+notify_rejected(const struct config_errors *errs)
+{
+	char	 why[300];
+
+	snprintf(why, sizeof(why), "configuration rejected (%s%s), the "
+	    "running one stays", errs->n > 0 ? errs->msg[0] : "no reason",
+	    errs->n > 1 ? ", ..." : "");
+	notify_ready(why);
 }
 
 static void
@@ -513,6 +688,7 @@ reload_event(int fd, short ev, void *arg)
 			log_warnx("configuration rejected, the running one "
 			    "stays");
 			control_reload_done(0, errs.msg, errs.n);
+			notify_rejected(&errs);
 		} else {
 			old = reload_apply(nc);
 			log_info("configuration reloaded in %llu ms (swapped "
@@ -521,6 +697,7 @@ reload_event(int fd, short ev, void *arg)
 			    (unsigned long long)(clock_ms() - now));
 			config_noop_notes(nc, log_noop, NULL);
 			control_reload_done(1, NULL, 0);
+			notify_ready(NULL);
 		}
 		config_errors_clear(&errs);
 		pthread_mutex_lock(&rld.mtx);
@@ -606,6 +783,8 @@ on_signal(int sig, short ev, void *arg)
 		    (unsigned long long)listen_stats.tcp_refused,
 		    (unsigned long long)listen_stats.send_errors,
 		    (unsigned long long)listen_stats.not_local);
+		log_info("log: queue %u lines, dropped %lu", log_queue_lines(),
+		    log_async_lost());
 #ifdef HAVE_NFQUEUE
 		if (intercepting)
 			intercept_log_stats();
@@ -980,7 +1159,7 @@ main(int argc, char *argv[])
 		if (action == CONFIG_HELP)
 			config_usage(stdout, argv[0]);
 		else
-			printf("briskdns %s\n", PACKAGE_VERSION);
+			version_print(stdout);
 		config_args_free(args);
 		return 0;
 	}
@@ -992,6 +1171,7 @@ main(int argc, char *argv[])
 	}
 	config_errors_clear(&errs);
 	if (conf->test) {
+		test_resolv_warn(conf);
 		config_print(stdout, conf);
 		printf("briskdns: syntax check OK.\n");
 		config_free(conf);
@@ -1000,6 +1180,8 @@ main(int argc, char *argv[])
 	}
 
 	log_init(1, getenv("BRISKDNS_DEBUG") != NULL || conf->log_debug);
+	/* Before any fork: WATCHDOG_PID names this process. */
+	(void)sdnotify_init();
 	signal(SIGPIPE, SIG_IGN);
 	nofile_raise();
 	if ((base = event_base_new()) == NULL)
@@ -1060,15 +1242,17 @@ main(int argc, char *argv[])
 	resolv_watch_start();
 	hostsdir_watch(base, &conf);
 	reload_init();
-	if (conf->log_async > 0 && log_async_start(conf->log_async) == -1)
-		log_warn("log-async: logging synchronously");
+	log_queue_start(conf);
 
 	log_info("started, version %s, aaaa-mode %s, cache %zu entries",
 	    PACKAGE_VERSION, aaaa_mode_name(conf), conf->cache_size);
 	config_noop_notes(conf, log_noop, NULL);
 	daemon_ready(ready_fd);
+	notify_ready(NULL);
+	(void)sdnotify_watchdog_start(base);
 
 	event_base_dispatch(base);
+	sdnotify_stopping();
 
 #ifdef HAVE_NFQUEUE
 	if (intercepting)
@@ -1088,6 +1272,7 @@ main(int argc, char *argv[])
 	event_free(resolv_ev);
 	close(resolv_tfd);
 	hostsdir_stop();
+	sdnotify_close();
 	log_async_stop(1000);
 	pidfile_remove();
 	config_free(conf);

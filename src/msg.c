@@ -1459,6 +1459,12 @@ msg_type_text(uint16_t type, char *buf, size_t bufsz)
 	return buf;
 }
 
+size_t
+msg_name_flat(const uint8_t *pkt, size_t len, size_t off, uint8_t *out)
+{
+	return name_flatten(pkt, len, off, out);
+}
+
 const char *
 msg_rcode_text(int rcode)
 {

@@ -240,6 +240,10 @@ const char	*msg_rcode_text(int rcode);
 size_t		 msg_rr_text(const uint8_t *pkt, size_t len,
 		    const struct msg_rr *rr, uint32_t ttl, char *buf,
 		    size_t bufsz);
+/* The (possibly compressed) name at pkt[off], flat and lower-cased, into
+ * out (DNS_MAXNAME bytes): its length, or 0 if malformed.  For logs. */
+size_t		 msg_name_flat(const uint8_t *pkt, size_t len, size_t off,
+		    uint8_t *out);
 
 /*
  * Skip a (possibly compressed) name at pkt[off]; return the offset after

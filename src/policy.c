@@ -149,10 +149,11 @@ policy_slow_type(const struct config *conf, uint16_t qtype)
  */
 static enum domtab_aaaa
 policy_aaaa_rule(const struct config *conf, const struct sockaddr *client,
-    const struct query *q)
+    const struct query *q, const char **by)
 {
 	enum domtab_aaaa	 a;
 
+	*by = "aaaa-empty";
 	a = domtab_aaaa(conf->domains, q->qname, q->qname_len);
 	if (a != DOMTAB_AAAA_NONE)
 		return a;
@@ -160,6 +161,7 @@ policy_aaaa_rule(const struct config *conf, const struct sockaddr *client,
 	case CLIENTNET_FORWARD:
 		return DOMTAB_AAAA_FORWARD;
 	case CLIENTNET_EMPTY:
+		*by = "aaaa-empty-client";
 		return DOMTAB_AAAA_EMPTY;
 	case CLIENTNET_NONE:
 		break;
@@ -181,6 +183,7 @@ policy_decide_client(const struct config *conf, int have_global_v6,
 {
 	const struct config_domain	*route = NULL;
 	enum domtab_aaaa		 aaaa;
+	const char			*by = NULL;
 	int				 aaaa_like;
 
 	d->action = POLICY_FORWARD;
@@ -249,11 +252,11 @@ policy_decide_client(const struct config *conf, int have_global_v6,
 	 */
 	aaaa_like = q->qtype == DNS_TYPE_AAAA || policy_slow_type(conf,
 	    q->qtype);
-	aaaa = aaaa_like ? policy_aaaa_rule(conf, client, q) :
+	aaaa = aaaa_like ? policy_aaaa_rule(conf, client, q, &by) :
 	    DOMTAB_AAAA_NONE;
 	if (aaaa == DOMTAB_AAAA_EMPTY) {
 		d->action = POLICY_EMPTY;
-		d->empty_by = "aaaa-empty";
+		d->empty_by = by;
 		return;
 	}
 	if (aaaa_like && conf->aaaa_mode != AAAA_FORWARD &&

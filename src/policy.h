@@ -52,7 +52,8 @@ struct policy_decision {
 	enum policy_action		 action;
 	enum policy_wait		 aaaa_wait;
 	/* With POLICY_EMPTY: which rule answers empty, the word
-	 * log-queries writes ("aaaa-mode", "aaaa-empty", "filter"). */
+	 * log-queries writes ("aaaa-mode", "aaaa-empty",
+	 * "aaaa-empty-client", "filter"). */
 	const char			*empty_by;
 	/* With POLICY_FORWARD: the domain of the server= lines that route
 	 * this query (longest match), or NULL for the default servers. */

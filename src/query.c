@@ -38,6 +38,7 @@
 #include "msg.h"
 #include "pending.h"
 #include "policy.h"
+#include "qlog.h"
 #include "query.h"
 #include "upstream.h"
 
@@ -142,52 +143,128 @@ client_port(const struct query_client *c)
 }
 
 /*
- * log-queries=extra, dnsmasq's shape: every line starts with the query's
- * serial number and the client's address/port; the query itself is one
- * line ("query[A] NAME from ADDR"), each outcome another ("forwarded
- * NAME", "cached NAME", "reply NAME is WHAT").
+ * log-queries, in dnsmasq 2.90's lines (briskdns.conf(5), log-queries):
+ * "query[TYPE] NAME from ADDR" when a query comes in, then what became of
+ * it, "forwarded NAME to ADDR#PORT" and lines "WORD NAME is VALUE", one
+ * per answer record (qlog.h).  log-queries=extra: every line starts with
+ * the query's serial number and the client's ADDR/PORT, and the outcome
+ * lines end with " (PATH, N ms[, ADDR#PORT])": the path that answered,
+ * the time since the query came in and the server whose answer it was.
  */
-static void
-log_query_extra(const struct query *q, const struct query_client *c,
-    const char *what)
-{
-	char	 name[1024], type[16], from[INET6_ADDRSTRLEN];
-	size_t	 n;
+struct qline {
+	const struct query_client	*c;
+	const char			*word;
+	char				 pre[INET6_ADDRSTRLEN + 24];
+	char				 post[INET6_ADDRSTRLEN + 64];
+};
 
-	msg_name_text(q->qname_case, q->qname_len, name, sizeof(name));
-	n = strlen(name);
-	if (n > 1 && name[n - 1] == '.')
-		name[n - 1] = '\0';	/* dnsmasq writes no final dot */
-	client_text(c, from, sizeof(from));
-	if (what == NULL)
-		log_info("%u %s/%u query[%s] %s from %s", c->log_serial, from,
-		    client_port(c), msg_type_text(q->qtype, type, sizeof(type)),
-		    name, from);
-	else if (strcmp(what, "forwarded") == 0 || strcmp(what, "cached") == 0)
-		log_info("%u %s/%u %s %s", c->log_serial, from, client_port(c),
-		    what, name);
-	else
-		log_info("%u %s/%u reply %s is %s", c->log_serial, from,
-		    client_port(c), name, strncmp(what, "reply ", 6) == 0 ?
-		    what + 6 : what);
+static void
+qline_init(struct qline *l, const struct query_client *c, const char *word,
+    const char *path, const char *srv)
+{
+	char		 from[INET6_ADDRSTRLEN];
+	unsigned int	 ms;
+
+	l->c = c;
+	l->word = word;
+	l->pre[0] = l->post[0] = '\0';
+	if (qconf->log_queries != LOG_QUERIES_EXTRA)
+		return;
+	snprintf(l->pre, sizeof(l->pre), "%u %s/%u ", c->log_serial,
+	    client_text(c, from, sizeof(from)), client_port(c));
+	if (path == NULL)
+		return;
+	ms = c->log_t0 != 0 ? (unsigned int)(clock_ms() - c->log_t0) : 0;
+	snprintf(l->post, sizeof(l->post), " (%s%s, %u ms%s%s)", path,
+	    c->stream ? ", tcp" : "", ms, srv != NULL ? ", " : "",
+	    srv != NULL ? srv : "");
 }
 
 static void
-log_query(const struct query *q, const struct query_client *c, const char *what)
+qline_put(void *arg, const char *name, const char *value)
 {
-	char	 name[1024], type[16], from[INET6_ADDRSTRLEN];
+	struct qline	*l = arg;
+
+	log_info("%s%s %s is %s%s", l->pre, l->word, name, value, l->post);
+}
+
+/* "query[TYPE] NAME from ADDR": the query came in. */
+static void
+log_query_in(const struct query *q, const struct query_client *c)
+{
+	struct qline	 l;
+	char		 name[QLOG_NAME], type[16], from[INET6_ADDRSTRLEN];
+
+	qline_init(&l, c, NULL, NULL, NULL);
+	qlog_name(q->qname_case, q->qname_len, name, sizeof(name));
+	log_info("%squery[%s] %s from %s", l.pre,
+	    msg_type_text(q->qtype, type, sizeof(type)), name,
+	    client_text(c, from, sizeof(from)));
+}
+
+/* "forwarded NAME to ADDR#PORT". */
+static void
+log_forwarded(const struct query *q, const struct query_client *c)
+{
+	struct qline	 l;
+	const char	*srv = upstream_last_sent();
+	char		 name[QLOG_NAME];
+
+	qline_init(&l, c, NULL, NULL, NULL);
+	qlog_name(q->qname_case, q->qname_len, name, sizeof(name));
+	log_info("%sforwarded %s to %s", l.pre, name, srv != NULL ? srv :
+	    "?");
+}
+
+/* One line "WORD NAME is VALUE", NAME the question's. */
+static void
+log_value(const struct query *q, const struct query_client *c,
+    const char *word, const char *path, const char *value)
+{
+	struct qline	 l;
+	char		 name[QLOG_NAME];
 
 	if (!qconf->log_queries)
 		return;
-	if (qconf->log_queries == LOG_QUERIES_EXTRA) {
-		log_query_extra(q, c, what);
+	qline_init(&l, c, word, path, NULL);
+	qlog_name(q->qname_case, q->qname_len, name, sizeof(name));
+	qline_put(&l, name, value);
+}
+
+/* The lines of the answer buf[0..len): "WORD NAME is VALUE" each. */
+static void
+log_answer(const struct query *q, const struct query_client *c,
+    const char *word, const char *path, const char *srv, const uint8_t *buf,
+    size_t len, int flags)
+{
+	struct qline	 l;
+
+	if (!qconf->log_queries)
 		return;
-	}
-	msg_name_text(q->qname_case, q->qname_len, name, sizeof(name));
-	log_info("query[%s] %s from %s%s: %s",
-	    msg_type_text(q->qtype, type, sizeof(type)), name,
-	    client_text(c, from, sizeof(from)),
-	    c->stream ? " (tcp)" : "", what);
+	qline_init(&l, c, word, path, srv);
+	if (qlog_answer(buf, len, q->qtype, flags, qline_put, &l) == 0)
+		log_value(q, c, word, path, "<malformed>");
+}
+
+/*
+ * The word of a hosts answer, as dnsmasq's: the file's path where the
+ * answer can only have come from one file, "config" where it can only
+ * be a record (host-record= and the like), "hosts" otherwise.
+ */
+static const char *
+hosts_word(const struct hosts *h)
+{
+	size_t	 nfiles;
+
+	if (h == qconf->hosts_dir)
+		return qconf->nhostsdir == 1 ? qconf->hostsdir[0] : "hosts";
+	nfiles = (qconf->no_hosts ? 0 : 1) + qconf->naddn_hosts;
+	if (nfiles == 0)
+		return "config";
+	if (nfiles > 1 || qconf->nrecords > 0)
+		return "hosts";
+	return qconf->naddn_hosts == 1 ? qconf->addn_hosts[0] :
+	    config_hosts_file;
 }
 
 static void
@@ -256,14 +333,24 @@ wait_word(enum policy_wait wait, int after_a)
 	return wait == POLICY_WAIT_LEARNT ? "learn" : "deadline";
 }
 
+/* The first word of the log line of an empty answer made by by. */
+static const char *
+empty_word(const char *by)
+{
+	if (strcmp(by, "deadline") == 0 || strcmp(by, "after-a") == 0 ||
+	    strcmp(by, "learn") == 0)
+		return by;
+	return "config";
+}
+
 /* The empty answer (or NXDOMAIN, see build_empty); by: the path's word
- * for log-queries ("aaaa-mode", "aaaa-empty", "filter", "deadline",
- * "after-a"). */
+ * for log-queries ("aaaa-mode", "aaaa-empty", "aaaa-empty-client",
+ * "filter", "deadline", "after-a", "learn"). */
 static void
 reply_empty(const struct query *q, const struct query_client *c,
     const char *by)
 {
-	char	 what[64];
+	char	 path[64];
 	size_t	 n;
 	int	 nx, slow;
 
@@ -274,9 +361,13 @@ reply_empty(const struct query *q, const struct query_client *c,
 	else if (!nx)
 		query_stats.local_empty++;
 	if (qconf->log_queries) {
-		snprintf(what, sizeof(what), nx ? "NXDOMAIN (cached), %s%s" :
-		    "answered empty (%s%s)", by, slow ? ", slow-types" : "");
-		log_query(q, c, what);
+		/* As dnsmasq's filter-AAAA: "config NAME is NODATA-IPv6";
+		 * a wait that ended: its own word (deadline, after-a,
+		 * learn); NXDOMAIN: the cache's. */
+		snprintf(path, sizeof(path), "%s%s", by,
+		    slow ? ", slow-types" : "");
+		log_value(q, c, nx ? "cached" : empty_word(by), path, nx ?
+		    "NXDOMAIN" : qlog_nodata(q->qtype));
 	}
 	reply_buf(q, c, qbuf, n);
 }
@@ -376,12 +467,16 @@ useful_rcode(int rcode)
  * Whether AAAA is suppressed for q's name, for client c: an AAAA query of
  * the name from c would get the empty answer (aaaa-mode=empty, auto
  * without a global IPv6 route, aaaa-empty=, aaaa-empty-client=,
- * filter-AAAA), or would wait with an end (deadline:MS, after-a[:MS], any
- * later aaaa_wait) while the cache holds no AAAA answer with addresses for
- * it: the client was, or may be, told there is none.  The one statement
- * of the rule: whatever policy_decide_client says for c's AAAA query
- * (client rules included) it follows.
+ * filter-AAAA), or would wait with an end (deadline:MS, after-a[:MS],
+ * learn with its server learnt slow at AAAA) while the cache holds no
+ * AAAA answer with addresses for it: the client was, or may be, told
+ * there is none.  The one statement of the rule: whatever
+ * policy_decide_client says for c's AAAA query (client rules included)
+ * it follows.
  */
+static enum policy_wait	learnt_wait(const struct query *,
+			    const struct policy_decision *);
+
 static int
 query_aaaa_suppressed(const struct query *q, const struct query_client *c,
     uint64_t now)
@@ -395,7 +490,9 @@ query_aaaa_suppressed(const struct query *q, const struct query_client *c,
 	    (const struct sockaddr *)&c->peer, &aq, &d);
 	if (d.action == POLICY_EMPTY)
 		return 1;
-	if (d.action != POLICY_FORWARD || d.aaaa_wait == POLICY_WAIT_NONE)
+	/* learn: an end only where the AAAA server is learnt slow. */
+	if (d.action != POLICY_FORWARD || learnt_wait(&aq, &d) ==
+	    POLICY_WAIT_NONE)
 		return 0;
 	return qcache == NULL || !cache_has_aaaa(qcache, q->qname,
 	    q->qname_len, q->qclass, now);
@@ -447,8 +544,9 @@ reply_stale(const struct query *q, const struct query_client *c,
 		return 1;
 	}
 	query_stats.stale_served++;
-	log_query(q, c, "stale answer from the cache");
 	len = strip_hints(q, c, qbuf, len, client_limit(q, c));
+	log_answer(q, c, "cached-stale", "stale", NULL, qbuf, len,
+	    QLOG_TXT_TEXT);
 	c->reply(c, qbuf, len);
 	return 1;
 }
@@ -478,9 +576,7 @@ path_answer(const struct query *q, const struct query_client *c,
 {
 	int	 rcode = ans != NULL ? DNS_RCODE(ans[3]) : -1;
 	int	 useful = ans != NULL && useful_rcode(rcode);
-	char	 what[128];
 	const char *srv;
-	unsigned int ms;
 	size_t	 n;
 
 	if (!useful && policy_wait_deadline(wait)) {
@@ -491,21 +587,15 @@ path_answer(const struct query *q, const struct query_client *c,
 		return;
 	if (ans == NULL) {
 		query_stats.servfail++;
-		log_query(q, c, "no upstream answer, SERVFAIL");
+		log_value(q, c, "failed", "upstream", "SERVFAIL");
 		reply_rcode(q, c, DNS_RCODE_SERVFAIL);
 		return;
 	}
 	if (qconf->log_queries) {
-		/* The server that answered, and how long it took since the
-		 * question went upstream. */
-		if ((srv = upstream_answering(&ms)) != NULL)
-			snprintf(what, sizeof(what),
-			    "reply %s from %s in %u ms", msg_rcode_text(rcode),
-			    srv, ms);
-		else
-			snprintf(what, sizeof(what), "reply %s",
-			    msg_rcode_text(rcode));
-		log_query(q, c, what);
+		/* extra: the server that answered. */
+		srv = upstream_answering(NULL);
+		log_answer(q, c, "reply", "upstream", srv, ans, len,
+		    QLOG_TXT_TEXT);
 	}
 	memcpy(qbuf, ans, len);
 	len = strip_hints(q, c, qbuf, len, sizeof(qbuf));
@@ -535,7 +625,7 @@ path_expire(const struct query *q, const struct query_client *c,
 		break;
 	}
 	query_stats.servfail++;
-	log_query(q, c, "no upstream answer in time, SERVFAIL");
+	log_value(q, c, "timeout", "upstream", "SERVFAIL");
 	reply_rcode(q, c, DNS_RCODE_SERVFAIL);
 	return 1;
 }
@@ -591,9 +681,9 @@ forward(const struct query *q, const struct query_client *c,
 			}
 			query_stats.cache_hits++;
 			len = strip_hints(q, c, qbuf, len, client_limit(q, c));
+			log_answer(q, c, "cached", "cache", NULL, qbuf, len,
+			    QLOG_TXT_TEXT);
 			c->reply(c, qbuf, len);
-			if (qconf->log_queries)
-				log_query(q, c, "cached");
 			if (prefetch && pending_refresh(q, d->route)) {
 				query_stats.prefetches++;
 				cache_prefetch_started(qcache, q);
@@ -621,11 +711,16 @@ forward(const struct query *q, const struct query_client *c,
 	}
 
 	switch (pending_wait(q, c, d->route, wait, stale)) {
-	case PENDING_JOINED:
-		query_stats.coalesced++;
-		/* FALLTHROUGH */
 	case PENDING_STARTED:
-		log_query(q, c, "forwarded");
+		if (qconf->log_queries)
+			log_forwarded(q, c);
+		if (a_known)
+			pending_release_after_a(q);
+		return;
+	case PENDING_JOINED:
+		/* The question is in flight already: as dnsmasq, no
+		 * "forwarded" line; the answer's lines follow. */
+		query_stats.coalesced++;
 		if (a_known)
 			pending_release_after_a(q);
 		return;
@@ -646,10 +741,11 @@ forward(const struct query *q, const struct query_client *c,
 			return;
 		}
 		query_stats.servfail++;
-		log_query(q, c, "no upstream server, SERVFAIL");
+		log_value(q, c, "no-server", "upstream", "SERVFAIL");
 		reply_rcode(q, c, DNS_RCODE_SERVFAIL);
 		return;
 	case PENDING_NOMEM:
+		log_value(q, c, "busy", "no memory", "SERVFAIL");
 		reply_rcode(q, c, DNS_RCODE_SERVFAIL);
 		return;
 	}
@@ -663,7 +759,40 @@ forward(const struct query *q, const struct query_client *c,
 		reply_empty(q, c, wait_word(wait, a_known));
 		return;
 	}
+	log_value(q, c, "busy", "at a bound", "SERVFAIL");
 	reply_rcode(q, c, DNS_RCODE_SERVFAIL);
+}
+
+/* servers.bind: server i as dnsmasq writes it, "ADDR#PORT SENT FAILED". */
+static const char *
+chaos_server(size_t i, char *buf, size_t len)
+{
+	unsigned long long	 sent, failed;
+	const char		*name;
+
+	if ((name = upstream_server_counts(i, &sent, &failed)) == NULL)
+		return NULL;
+	snprintf(buf, len, "%s %llu %llu", name, sent, failed);
+	return buf;
+}
+
+/* The counters of the CHAOS statistics names (hits.bind...). */
+static const struct localdata_stats *
+chaos_stats(struct localdata_stats *st)
+{
+	struct cache_stats	 cs;
+
+	memset(st, 0, sizeof(*st));
+	st->server = chaos_server;
+	if (qcache == NULL)
+		return st;
+	cache_get_stats(qcache, &cs);
+	st->cachesize = qconf->cache_size;
+	st->insertions = cs.inserts;
+	st->evictions = cs.evictions;
+	st->misses = cs.misses;
+	st->hits = cs.hits;
+	return st;
 }
 
 void
@@ -672,6 +801,7 @@ query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 	struct query		 q;
 	struct query_client	 cx;
 	struct policy_decision	 d;
+	struct localdata_stats	 ls;
 	uint8_t			 buf[DNS_HDRLEN + 64];
 	size_t			 n;
 
@@ -701,13 +831,16 @@ query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 	}
 
 	if (qconf->log_queries == LOG_QUERIES_EXTRA) {
-		/* A serial per query, carried with c into the requests. */
+		/* A serial per query and its arrival, carried with c into
+		 * the requests. */
 		cx = *c;
 		if ((cx.log_serial = ++log_serial) == 0)
 			cx.log_serial = log_serial = 1;
+		cx.log_t0 = clock_ms();
 		c = &cx;
-		log_query_extra(&q, c, NULL);
 	}
+	if (qconf->log_queries)
+		log_query_in(&q, c);
 	policy_decide_client(qconf, have_global_v6,
 	    (const struct sockaddr *)&c->peer, &q, &d);
 	switch (d.action) {
@@ -718,30 +851,34 @@ query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 	case POLICY_NODATA:
 	case POLICY_ADDRESS:
 		query_stats.local_other++;
-		log_query(&q, c, d.action == POLICY_ADDRESS ? "address= "
-		    "answer" : d.action == POLICY_NODATA ? "local domain, "
-		    "NODATA" : "local domain, NXDOMAIN");
 		n = build_domain_answer(&q, &d, qbuf, sizeof(qbuf));
 		if (n == 0) {
 			reply_rcode(&q, c, DNS_RCODE_SERVFAIL);
 			return;
 		}
+		log_answer(&q, c, "config", d.action == POLICY_ADDRESS ?
+		    "address" : "local", NULL, qbuf, n, 0);
 		reply_buf(&q, c, qbuf, n);
 		return;
 	case POLICY_LOCAL:
 		query_stats.local_other++;
-		log_query(&q, c, "local data (RFC 6761, CHAOS)");
-		reply_buf(&q, c, qbuf, localdata_answer(&q, qconf->local_ttl,
-		    qbuf, sizeof(qbuf)));
+		n = localdata_answer_stats(&q, qconf->local_ttl,
+		    q.qclass == DNS_CLASS_CH ? chaos_stats(&ls) : NULL, qbuf,
+		    sizeof(qbuf));
+		if (n == 0) {
+			reply_rcode(&q, c, DNS_RCODE_SERVFAIL);
+			return;
+		}
+		log_answer(&q, c, "config", "local data", NULL, qbuf, n, 0);
+		reply_buf(&q, c, qbuf, n);
 		return;
 	case POLICY_REFUSED:
 		query_stats.local_other++;
-		log_query(&q, c, "CHAOS, REFUSED");
+		log_value(&q, c, "config", "local data", "REFUSED");
 		reply_rcode(&q, c, DNS_RCODE_REFUSED);
 		return;
 	case POLICY_HOSTS:
 		query_stats.local_other++;
-		log_query(&q, c, "hosts file or local record");
 		n = hosts_answer(d.hosts, d.hosts_entry, &q, qconf->local_ttl,
 		    qconf->localise_queries && c->ifindex != 0 ?
 		    hosts_on_subnet : NULL, (void *)c, qbuf, sizeof(qbuf));
@@ -749,6 +886,8 @@ query_input(const uint8_t *pkt, size_t len, const struct query_client *c)
 			reply_rcode(&q, c, DNS_RCODE_SERVFAIL);
 			return;
 		}
+		log_answer(&q, c, hosts_word(d.hosts), "hosts", NULL, qbuf, n,
+		    0);
 		reply_buf(&q, c, qbuf, n);
 		return;
 	case POLICY_FORWARD:

@@ -34,6 +34,7 @@ struct query_client {
 	struct sockaddr_storage	 peer;		/* for logs */
 	socklen_t		 peerlen;
 	uint32_t		 log_serial;	/* log-queries=extra; 0: none */
+	uint64_t		 log_t0;	/* log-queries=extra: arrival, ms */
 	/*
 	 * The interface that holds the address the query was sent to (its
 	 * subnets: ifaddr_on_subnet(), localise-queries), as dnsmasq

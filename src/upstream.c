@@ -87,6 +87,7 @@ struct server {
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
 	int			 has_domain;
+	int			 from_resolv;	/* read from resolv-file */
 	struct config_domain	 domain;
 	struct uio_bind		 bind;		/* @INTERFACE, @SOURCE */
 	char			 name[INET6_ADDRSTRLEN + 8];
@@ -195,6 +196,7 @@ static size_t			 ninflight;
 static uint64_t			 njostled;
 static uint8_t			 ansbuf[DNS_MAXMSG];
 static struct uquery		*cb_uq;		/* in its callback */
+static const struct server	*last_sent;	/* upstream_last_sent() */
 
 static void	xmit_readable(void *);
 static void	upstream_log_early(const struct server *);
@@ -290,6 +292,8 @@ server_unref(struct server *s)
 		return;
 	if (s->tc != NULL)
 		tconn_free(s->tc);
+	if (last_sent == s)
+		last_sent = NULL;
 	free(s);
 }
 
@@ -457,6 +461,24 @@ learning(void)
 }
 
 /*
+ * Whether learn judges qtype: AAAA (A is the reference), and HTTPS and
+ * SVCB only when slow-types= has them (else nothing is answered by what
+ * is learnt of them, and a switch's log line would say it is).
+ */
+static int
+learnt_type(uint16_t qtype)
+{
+	size_t	 i;
+
+	if (learn_class_of(qtype) != LEARN_HTTPS)
+		return 1;
+	for (i = 0; i < uconf->nslow_types; i++)
+		if (uconf->slow_types[i] == qtype)
+			return 1;
+	return 0;
+}
+
+/*
  * What a question of qtype to s came to: an answer with rcode after ms,
  * or LEARN_UNANSWERED by the deadline.  A switch is logged with its
  * figures.
@@ -467,7 +489,8 @@ server_learn(struct server *s, uint16_t qtype, int rcode, uint64_t ms)
 	struct learn_figures	 f;
 	char			 buf[256];
 
-	if (learning() && learn_result(&s->learn, qtype, rcode, ms,
+	if (learning() && learnt_type(qtype) &&
+	    learn_result(&s->learn, qtype, rcode, ms,
 	    UPSTREAM_DEADLINE_MS, clock_ms(), &f))
 		log_info("server %s: %s", s->name, learn_change_text(&f,
 		    uconf->aaaa_learn_ms, buf, sizeof(buf)));
@@ -528,6 +551,7 @@ upstream_set_servers(const struct config *conf,
 			s->bind.sourcelen = cs->sourcelen;
 			server_name(s);
 		}
+		s->from_resolv = cs->from_resolv;
 		ns[n++] = s;
 	}
 	for (j = 0; j < nservers; j++)
@@ -690,6 +714,7 @@ xmit_send(struct uquery *uq, struct server *s, int tcp, int noedns)
 		tc->used++;
 	}
 	s->sent++;
+	last_sent = s;
 	uquery_asked(uq, s);
 	return 0;
 }
@@ -1562,12 +1587,24 @@ upstream_shutdown(void)
 	nservers = 0;
 }
 
+/* " (domain)", " (from resolv-file PATH)" or "", for the statistics. */
+static const char *
+server_origin(const struct server *s, char *buf, size_t size)
+{
+	if (s->has_domain)
+		return " (domain)";
+	if (!s->from_resolv || uconf == NULL || uconf->resolv_file == NULL)
+		return "";
+	snprintf(buf, size, " (from %s)", uconf->resolv_file);
+	return buf;
+}
+
 void
 upstream_log_stats(void)
 {
 	struct server	*s;
 	uint64_t	 now = clock_ms();
-	char		 lbuf[384];
+	char		 lbuf[384], obuf[300];
 	size_t		 i;
 	int		 k;
 
@@ -1582,7 +1619,7 @@ upstream_log_stats(void)
 		    "SERVFAIL/REFUSED %llu, truncated %llu, "
 		    "mismatched dropped %llu, EDNS fallbacks %llu, "
 		    "back after silence %llu, TCP connections %llu%s", s->name,
-		    s->has_domain ? " (domain)" : "",
+		    server_origin(s, obuf, sizeof(obuf)),
 		    (unsigned long long)s->sent,
 		    (unsigned long long)s->answers,
 		    (unsigned long long)s->timeouts,
@@ -1781,6 +1818,26 @@ upstream_global_stats(struct upstream_global *g)
 	g->forward_max = forward_max;
 	g->jostled = njostled;
 	g->sockets = uio_real_open_count();
+}
+
+const char *
+upstream_last_sent(void)
+{
+	return last_sent != NULL ? last_sent->name : NULL;
+}
+
+const char *
+upstream_server_counts(size_t i, unsigned long long *sent,
+    unsigned long long *failed)
+{
+	const struct server	*s;
+
+	if (i >= nservers)
+		return NULL;
+	s = servers[i];
+	*sent = s->sent;
+	*failed = s->timeouts + s->errors + s->notuseful;
+	return s->name;
 }
 
 /* SIGUSR1: server s's early answers, two lines. */

@@ -194,6 +194,19 @@ const struct upstream_early_stats *upstream_early_stats(size_t i,
  * first sent, ms.  For log-queries.
  */
 const char	*upstream_answering(unsigned int *ms);
+/*
+ * The server the latest question went to ("ADDR#PORT"), right after an
+ * upstream_query() that returned a transaction; NULL if none yet.  For
+ * log-queries' "forwarded NAME to ADDR#PORT".
+ */
+const char	*upstream_last_sent(void);
+/*
+ * Server i's (list order) name and counters as dnsmasq's servers.bind
+ * gives them: questions sent, and those that failed (timeouts, errors,
+ * SERVFAIL/REFUSED answers).  NULL past the end.
+ */
+const char	*upstream_server_counts(size_t i, unsigned long long *sent,
+		    unsigned long long *failed);
 
 /*
  * For the statistics registry (stats.c): every counter of server i (in

@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/deps-debian.sh: install what building, testing and the demo of
 # briskdns need, on Debian 12 or Ubuntu (22.04 or later), with apt-get.
-# Needs root: run it with sudo (it calls sudo itself if it has to).
+# Needs root: as a normal user it runs itself again through sudo; in a
+# root shell (where there may be no sudo) it runs directly.
 #
 # Optional, not installed here: clang (for --enable-sanitizers with clang
 # and --enable-fuzzing), mandoc (to lint the manual pages).

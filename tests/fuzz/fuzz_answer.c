@@ -23,6 +23,10 @@
  * ipv6hint left, and an accepted answer so rewritten is still finished
  * whole.  Every record the iterator reads is written as text as
  * dump-cache does (msg_rr_text): one line, within the buffer.
+ *
+ * log-queries' lines of every input (qlog_answer): each name and value
+ * bounded and printable, never a control character (no line of a log
+ * can be forged by an answer), at most QLOG_MAX_LINES + 1 lines.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +36,7 @@
 #include "filter.h"
 #include "msg.h"
 #include "policy.h"
+#include "qlog.h"
 #include "wire.h"
 #include "fuzz.h"
 #include "answer_queries.h"
@@ -227,6 +232,43 @@ fa_rr_text(const uint8_t *data, size_t size)
 		}
 }
 
+static void
+fa_line_text(const char *s, size_t max)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= max || (unsigned char)s[i] < 0x20 ||
+		    (unsigned char)s[i] >= 0x7f)
+			abort();
+}
+
+static void
+fa_line(void *arg, const char *name, const char *value)
+{
+	(*(int *)arg)++;
+	fa_line_text(name, QLOG_NAME);
+	fa_line_text(value, QLOG_VALUE);
+}
+
+/* The lines log-queries writes of the input, for a few question types. */
+static void
+fa_qlog(const uint8_t *data, size_t size)
+{
+	static const uint16_t	 types[] = { DNS_TYPE_A, DNS_TYPE_AAAA,
+	    DNS_TYPE_TXT, DNS_TYPE_ANY };
+	size_t			 i;
+	int			 n, got;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		got = 0;
+		n = qlog_answer(data, size, types[i], QLOG_TXT_TEXT, fa_line,
+		    &got);
+		if (n != got || n > QLOG_MAX_LINES + 1)
+			abort();
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -242,5 +284,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size <= DNS_MAXMSG)
 		fa_svc(data, size);
 	fa_rr_text(data, size);
+	fa_qlog(data, size);
 	return 0;
 }

@@ -13,6 +13,7 @@ import re
 import signal
 import threading
 
+import dns.message
 import dns.rcode
 import dns.rdatatype
 import pytest
@@ -104,8 +105,9 @@ def test_learn_slow_and_back(netns, upstream, daemon, uniq):
     # log-queries names the path; SIGUSR1 counts the early answers and
     # shows what is learnt, per server.
     for name in late:
-        assert re.search(r"query\[AAAA\] %s from .*: answered empty "
-                         r"\(learn\)" % re.escape(name), d.log()), d.log()
+        assert re.search(r"^\S+: learn %s is NODATA-IPv6$" %
+                         re.escape(name.rstrip(".")), d.log(), re.M), \
+            d.log()
     off = len(d.log())
     st = d.stats()
     assert st["server %s early learn" % ua.server_arg] == 2, st
@@ -225,3 +227,71 @@ def test_learn_no_ipv6(netns, upstream, daemon, uniq):
     ns.ip("-6", "route", "add", "2001:db8::/32", "dev", "lo")
     assert wait_for(lambda: a_addrs(d.q(uniq("v6"), "AAAA")[0]) ==
                     ["2001:db8::c"], timeout=2, step=0.1), d.log()
+
+
+def test_learn_slow_types(netns, upstream, daemon, uniq):
+    """slow-types=HTTPS under learn: HTTPS is learnt apart from AAAA.  A
+    server that answers HTTPS SERVFAIL 3 times in a row is slow at HTTPS
+    only: its HTTPS queries get the empty answer after MS, its AAAA
+    queries are still forwarded and awaited."""
+    ns = with_v6_route(netns())
+    HTTPS = dns.rdatatype.HTTPS
+
+    def https_servfail(rq):
+        if rq.msg is None or rq.qtype != HTTPS:
+            return None
+        r = dns.message.make_response(rq.msg)
+        r.set_rcode(dns.rcode.SERVFAIL)
+        return [(0, r.to_wire(), "main")]
+    up = upstream("127.0.0.1", netns=ns, aaaa=["2001:db8::d"],
+                  responder=https_servfail)
+    d = daemon("--aaaa-mode=learn:300", "--slow-types=HTTPS",
+               "--server=" + up.server_arg, netns=ns)
+    rx = (r"server %s: HTTPS/SVCB slow \(3 failures in a row: no answer "
+          r"in time, or SERVFAIL\): slow-types' queries answered empty "
+          r"after 300 ms" % re.escape(up.server_arg))
+    for i in range(3):
+        r, _ = d.q(uniq("hsf"), "HTTPS")
+        assert r is not None and r.rcode() == dns.rcode.SERVFAIL, \
+            "not learnt yet: the upstream's answer, %s" % rcode_text(r)
+    assert d.wait_log(rx, timeout=1), d.log()
+    # HTTPS: the empty answer, AAAA's shape (NOERROR, SOA, no record).
+    r, dt = d.q(uniq("hempty"), "HTTPS")
+    assert r is not None and r.rcode() == dns.rcode.NOERROR, rcode_text(r)
+    assert not r.answer and r.authority, r
+    assert dt < 0.5, "SERVFAIL turned empty after %.3fs" % dt
+    # AAAA is not slowed: a 0.5 s answer is still awaited.
+    assert not re.search(r"server %s: AAAA slow" %
+                         re.escape(up.server_arg), d.log()), d.log()
+    up.delay = {AAAA: 0.5}
+    r, dt = d.q(uniq("haaaa"), "AAAA")
+    assert a_addrs(r) == ["2001:db8::d"], rcode_text(r)
+    assert dt >= 0.45, "AAAA after %.3fs" % dt
+
+
+def test_learn_https_without_slow_types(netns, upstream, daemon, uniq):
+    """Without slow-types, HTTPS queries are forwarded whatever a server
+    does with them: learn judges nothing of them, logs no switch ("slow-
+    types' queries answered empty" would be untrue) and SIGUSR1 shows
+    the server fast at HTTPS/SVCB after 3 HTTPS SERVFAILs in a row."""
+    ns = with_v6_route(netns())
+    HTTPS = dns.rdatatype.HTTPS
+
+    def https_servfail(rq):
+        if rq.msg is None or rq.qtype != HTTPS:
+            return None
+        r = dns.message.make_response(rq.msg)
+        r.set_rcode(dns.rcode.SERVFAIL)
+        return [(0, r.to_wire(), "main")]
+    up = upstream("127.0.0.1", netns=ns, responder=https_servfail)
+    d = daemon("--aaaa-mode=learn", "--server=" + up.server_arg, netns=ns)
+    for i in range(4):
+        r, _ = d.q(uniq("hsf"), "HTTPS")
+        assert r is not None and r.rcode() == dns.rcode.SERVFAIL, \
+            rcode_text(r)
+    off = len(d.log())
+    d.stats()
+    stats = d.log()[off:]
+    assert re.search(r"server %s: learnt: AAAA fast .*; HTTPS/SVCB fast" %
+                     re.escape(up.server_arg), stats), stats
+    assert "HTTPS/SVCB slow" not in d.log(), d.log()

@@ -1,13 +1,15 @@
 """Configuration: --test, errors naming file:line or the option, exit
 statuses 1 (configuration) and 2 (cannot bind)."""
 
+import os
 import re
 import socket
+import subprocess
 import time
 
 import pytest
 
-from bdutil import free_port, run_briskdns
+from bdutil import BRISKDNS, free_port, run_briskdns
 
 
 
@@ -149,3 +151,104 @@ def test_port_zero_no_listener(daemon, upstream, workdir):
     d = daemon("--port=0", servers=[upstream()], wait=False, listen=False)
     assert d.wait_log(r"started, version", timeout=3), d.log()
     assert d.alive(), d.log()
+
+
+# ---- --version, --test's resolv-file warning, the man pages ---------------
+
+def _top(var, *rel):
+    top = os.environ.get(var) or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    return os.path.join(top, *rel)
+
+
+def _autoconf_h():
+    """The build's autoconf.h, where the build options are defined."""
+    for p in (_top("top_builddir", "autoconf.h"),
+              os.path.join(os.path.dirname(BRISKDNS), "..", "autoconf.h")):
+        if os.path.exists(p):
+            with open(p) as f:
+                return f.read()
+    pytest.skip("no autoconf.h next to the binary")
+
+
+def _lib_version(soname_part, func):
+    """What the library the binary really loads says its version is."""
+    import ctypes
+    out = subprocess.run(["ldd", BRISKDNS], capture_output=True,
+                         text=True).stdout
+    m = re.search(r"(\S*%s\S*) => (\S+)" % re.escape(soname_part), out)
+    if m is None:
+        pytest.skip("ldd does not show %s" % soname_part)
+    f = getattr(ctypes.CDLL(m.group(2)), func)
+    f.restype = ctypes.c_char_p
+    return f().decode()
+
+
+def test_version_build_options():
+    """--version says what was built in and with which libraries, run
+    time and compile time (dnsmasq -v prints its build options)."""
+    p = run_briskdns(["--version"])
+    assert p.returncode == 0
+    lines = p.stdout.splitlines()
+    ac = _autoconf_h()
+    ver = re.search(r'#define PACKAGE_VERSION "([^"]+)"', ac).group(1)
+    assert lines[0] == "briskdns " + ver
+    opts = re.search(r"^Build options: (.*)$", p.stdout, re.M)
+    assert opts, p.stdout
+    words = opts.group(1).split()
+    nfq = re.search(r"^#define HAVE_NFQUEUE 1", ac, re.M) is not None
+    assert ("nfqueue" if nfq else "no-nfqueue") in words, words
+    san = re.search(r'^#define BRISKDNS_SANITIZERS "([^"]+)"', ac, re.M)
+    assert (("sanitizers=" + san.group(1)) if san else "no-sanitizers") \
+        in words, words
+    ev = _lib_version("libevent", "event_get_version")
+    assert re.search(r"^libevent %s \(built with [\w.-]+\)$" % re.escape(ev),
+                     p.stdout, re.M), p.stdout
+    ld = _lib_version("libldns", "ldns_version")
+    assert re.search(r"^ldns %s \(built with [\w.-]+\)$" % re.escape(ld),
+                     p.stdout, re.M), p.stdout
+
+
+def test_test_warns_resolv_unusable(write_file, empty_conf):
+    """--test warns (and still exits 0) when the resolv-file in use gives
+    no upstream: none named, or only briskdns itself; not when it names
+    a server, nor when it is not in use (server= given)."""
+    for text, warn in (
+            ("nameserver 127.0.0.1\n",
+             "names no usable server (only briskdns itself)"),
+            ("# no nameserver line\nsearch example.com\n",
+             "names no usable server;"),
+            ("nameserver 192.0.2.1\n", None)):
+        rf = write_file("resolv.conf", text)
+        p = run_briskdns(["-C", empty_conf, "--listen-address=127.0.0.1",
+                          "--resolv-file=" + rf, "--test"])
+        assert p.returncode == 0, p.stderr
+        if warn is None:
+            assert "warning" not in p.stderr, p.stderr
+        else:
+            assert "warning: resolv-file %s %s" % (rf, warn) in p.stderr, \
+                p.stderr
+        assert "warning" not in p.stdout
+        p = run_briskdns(["-C", empty_conf, "--listen-address=127.0.0.1",
+                          "--resolv-file=" + rf, "--server=192.0.2.9",
+                          "--test"])
+        assert p.returncode == 0 and "warning" not in p.stderr, p.stderr
+
+
+def test_man_pages_same_date_and_source():
+    """briskdns(8) (man) and briskdns.conf(5) (mdoc) carry one date and
+    one source line, the package's version."""
+    with open(_top("top_srcdir", "man", "briskdns.8")) as f:
+        th = [ln for ln in f if ln.startswith(".TH ")][0]
+    with open(_top("top_srcdir", "man", "briskdns.conf.5")) as f:
+        text = f.read()
+    dd = re.search(r"^\.Dd (.+)$", text, re.M).group(1).strip()
+    os_ = re.search(r"^\.Os(.*)$", text, re.M).group(1).strip()
+    import shlex
+    th = shlex.split(th)
+    assert th[3] == dd, (th, dd)
+    assert th[4] == os_, (th, os_)
+    with open(_top("top_srcdir", "configure.ac")) as f:
+        ver = re.search(r"AC_INIT\(\[briskdns\], \[([^]]+)\]",
+                        f.read()).group(1)
+    assert os_ == "briskdns " + ver

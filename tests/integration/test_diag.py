@@ -154,66 +154,92 @@ def test_servers_routed_apart(daemon, upstream, uniq):
 
 
 # ---- log-queries: the path that answered -----------------------------------
-def log_line(d, name, what, timeout=2):
-    """Wait for the log-queries line of name ending in what (a regex)."""
-    rx = r"query\[\w+\] %s from 127\.0\.0\.1: %s$" % (
-        re.escape(name), what)
+def log_line(d, word, name, value, extra, timeout=2):
+    """Wait for the log-queries=extra line "WORD NAME is VALUE (EXTRA)"
+    (regexes but name)."""
+    rx = r"^\S+: \d+ 127\.0\.0\.1/\d+ %s %s is %s \(%s\)$" % (
+        word, re.escape(name.rstrip(".")), value, extra)
     m = d.wait_log(rx, timeout)
     assert m, "no line like %r in:\n%s" % (rx, d.log())
     return m
 
 
 def test_log_paths_forward_cache_stale(daemon, upstream, uniq):
-    """A forwarded reply names the server that answered and its time; the
-    second query is cached; once expired, with the upstream dead,
-    serve-stale's answer says so."""
+    """log-queries=extra: a forwarded reply names the server that
+    answered and the time; the second query is cached; once expired, with
+    the upstream dead, serve-stale's answer says so (dnsmasq's
+    "cached-stale")."""
     up = upstream(ttl=1, delay={A: 0.05})
-    d = daemon("--log-queries", "--serve-stale=60", servers=[up])
+    srv = re.escape(up.server_arg)
+    d = daemon("--log-queries=extra", "--serve-stale=60", servers=[up])
     name = uniq("fw")
     d.q(name)
-    m = log_line(d, name, r"reply NOERROR from %s in (\d+) ms" %
-                 re.escape(up.server_arg))
+    m = log_line(d, "reply", name, r"192\.0\.2\.1",
+                 r"upstream, (\d+) ms, %s" % srv)
     assert 40 <= int(m.group(1)) < 1000, m.group(0)
-    log_line(d, name, "forwarded")
+    assert d.wait_log(r"^\S+: \d+ 127\.0\.0\.1/\d+ forwarded %s to %s$" %
+                      (re.escape(name.rstrip(".")), srv)), d.log()
     d.q(name)
-    log_line(d, name, "cached")
+    log_line(d, "cached", name, r"192\.0\.2\.1", r"cache, \d+ ms")
     time.sleep(1.2)		# the TTL of 1 s runs out
     up.dead = True
     r, _ = d.q(name, timeout=5)
     assert a_addrs(r) == ["192.0.2.1"], rcode_text(r)
-    log_line(d, name, "stale answer from the cache")
+    log_line(d, "cached-stale", name, r"192\.0\.2\.1", r"stale, \d+ ms")
 
 
 def test_log_paths_empty(daemon, upstream, uniq, write_file):
-    """Each way of answering empty names itself: aaaa-mode (filter-AAAA
-    and filter-rr=AAAA are aaaa-mode=empty), aaaa-empty, filter
-    (filter-rr of another type), deadline, after-a."""
+    """Each way of answering empty names itself: dnsmasq's "config NAME is
+    NODATA-IPv6" of filter-AAAA for aaaa-mode (filter-AAAA and
+    filter-rr=AAAA are aaaa-mode=empty), aaaa-empty and filter (filter-rr
+    of another type), the path in extra's parentheses; a wait that ran
+    out its own word: deadline, after-a."""
     up = upstream(delay={AAAA: 0.4})
-    d1 = daemon("--log-queries", "--aaaa-mode=empty", servers=[up])
+    d1 = daemon("--log-queries=extra", "--aaaa-mode=empty", servers=[up])
     n = uniq("mode")
     d1.q(n, "AAAA")
-    log_line(d1, n, r"answered empty \(aaaa-mode\)")
+    log_line(d1, "config", n, "NODATA-IPv6", r"aaaa-mode, \d+ ms")
 
-    d2 = daemon("--log-queries", "--aaaa-empty=/ae.example.com/",
+    d2 = daemon("--log-queries=extra", "--aaaa-empty=/ae.example.com/",
                 servers=[up])
     n = uniq("x", "ae.example.com")
     d2.q(n, "AAAA")
-    log_line(d2, n, r"answered empty \(aaaa-empty\)")
+    log_line(d2, "config", n, "NODATA-IPv6", r"aaaa-empty, \d+ ms")
 
-    d3 = daemon("--log-queries", "--filter-rr=A", servers=[up])
+    d3 = daemon("--log-queries=extra", "--filter-rr=A", servers=[up])
     n = uniq("filt")
     d3.q(n, "A")
-    log_line(d3, n, r"answered empty \(filter\)")
+    log_line(d3, "config", n, "NODATA-IPv4", r"filter, \d+ ms")
 
-    d4 = daemon("--log-queries", "--aaaa-mode=deadline:100", servers=[up])
+    d4 = daemon("--log-queries=extra", "--aaaa-mode=deadline:100",
+                servers=[up])
     n = uniq("dl")
     d4.q(n, "AAAA")
-    log_line(d4, n, r"answered empty \(deadline\)")
+    m = log_line(d4, "deadline", n, "NODATA-IPv6", r"deadline, (\d+) ms")
+    assert 90 <= int(m.group(1)) < 400, m.group(0)
 
-    d5 = daemon("--log-queries", "--aaaa-mode=after-a", servers=[up])
+    d5 = daemon("--log-queries=extra", "--aaaa-mode=after-a", servers=[up])
     n = uniq("aa")
     together(d5, n)
-    log_line(d5, n, r"answered empty \(after-a\)")
+    log_line(d5, "after-a", n, "NODATA-IPv6", r"after-a, \d+ ms")
     # The A of the same name: a forwarded reply.
-    log_line(d5, n, r"reply NOERROR from %s in \d+ ms" %
-             re.escape(up.server_arg))
+    log_line(d5, "reply", n, r"192\.0\.2\.1",
+             r"upstream, \d+ ms, %s" % re.escape(up.server_arg))
+
+
+def test_log_paths_empty_client(daemon, upstream, uniq):
+    """An aaaa-empty-client= network answers empty under its own path
+    word, not under aaaa-empty= (a domain rule); a query of slow-types
+    says so too."""
+    up = upstream()
+    d = daemon("--log-queries=extra", "--aaaa-mode=forward",
+               "--slow-types=HTTPS", "--aaaa-empty-client=127.0.0.0/8",
+               servers=[up])
+    n = uniq("cl")
+    d.q(n, "AAAA")
+    log_line(d, "config", n, "NODATA-IPv6", r"aaaa-empty-client, \d+ ms")
+    n = uniq("clh")
+    d.q(n, "HTTPS")
+    log_line(d, "config", n, "NODATA",
+             r"aaaa-empty-client, slow-types, \d+ ms")
+    assert up.queries(qname=n) == []

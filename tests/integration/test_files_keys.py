@@ -287,8 +287,9 @@ F_SETPIPE_SZ = 1031
 def test_log_async_blocked_stderr():
     """Nobody reads the daemon's stderr (a full pipe, as a hung syslog):
     with log-async it keeps answering every query at once, the lines past
-    the queue dropped and counted; without it, it stalls (the control,
-    which shows that the pipe did fill)."""
+    the queue dropped and counted; with log-async=0 (no queue, not even
+    log-queries' own) it stalls (the control, which shows that the pipe
+    did fill)."""
     blocked_run(False)
     blocked_run(True)
 
@@ -299,7 +300,7 @@ def blocked_run(async_):
     fcntl.fcntl(wfd, F_SETPIPE_SZ, 4096)
     argv = [bdutil.BRISKDNS, "-d", "-C", "/dev/null", "--no-resolv",
             "--port=%d" % port, "--listen-address=127.0.0.1",
-            "--log-queries"] + (["--log-async=5"] if async_ else [])
+            "--log-queries", "--log-async=5" if async_ else "--log-async=0"]
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=wfd,
                          stderr=wfd)
     os.close(wfd)
@@ -352,7 +353,7 @@ def blocked_run(async_):
 
 def test_log_async_values():
     for v, want in (("", "log-async=5"), ("=20", "log-async=20"),
-                    ("=500", "log-async=100"), ("=0", "# log-async: off")):
+                    ("=500", "log-async=100"), ("=0", "log-async=0")):
         r = run_briskdns(["--test", "-C", "/dev/null", "--log-async" + v])
         assert r.returncode == 0, r.stderr
         assert want in r.stdout.splitlines(), r.stdout

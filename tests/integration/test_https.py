@@ -188,6 +188,33 @@ def test_hint_auto_without_ipv6(netns, daemon, upstream, uniq):
     check_stripped(q(d, uniq("auto")))
 
 
+def test_hint_learn_follows_server(netns, daemon, upstream, uniq):
+    """learn (a host with IPv6): while the server is fast at AAAA, AAAA is
+    awaited, so nobody is told there is none: the hint stays, even with no
+    AAAA cached; once the server is learnt slow (3 AAAA SERVFAILs in a
+    row), AAAA has a deadline: stripped."""
+    ns = netns()
+    ns.ip("-6", "route", "add", "2001:db8::/32", "dev", "lo")
+    up = svc_upstream(upstream, netns=ns)
+    svc = up.responder
+    fail = []
+
+    def respond(rq):
+        if rq.msg is not None and rq.qtype == AAAA and fail:
+            r = dns.message.make_response(rq.msg)
+            r.set_rcode(2)
+            return [(0, r.to_wire(), "main")]
+        return svc(rq)
+    up.responder = respond
+    d = daemon("--aaaa-mode=learn", servers=[up], netns=ns)
+    check_kept(q(d, uniq("fast")))
+    fail.append(1)
+    for i in range(3):
+        d.q(uniq("sf"), "AAAA")
+    assert d.wait_log(r"AAAA slow \(3 failures", 2.0), d.log()
+    check_stripped(q(d, uniq("slow")))
+
+
 # ---- slow-types --------------------------------------------------------------
 def test_slow_types_empty(daemon, upstream, uniq):
     """slow-types=HTTPS in mode empty: HTTPS answered empty at once (the

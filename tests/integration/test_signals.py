@@ -178,3 +178,26 @@ def test_sighup_keeps_every_server(daemon, upstream, uniq, write_file):
     d.expect_exit = True
     d.signal(signal.SIGTERM)
     assert d.wait(3) == 0
+
+
+def test_stats_name_resolv_servers(daemon, upstream, uniq, write_file):
+    """The upstreams read from a resolv-file are named: at start ("using
+    2 nameservers from FILE: ADDR#53, ADDR#53") and in SIGUSR1's
+    statistics, marked as coming from that file."""
+    ups = []
+    for addr in ("127.0.9.5", "127.0.9.6"):
+        try:
+            ups.append(upstream(addr, 53, a=["192.0.2.1"]))
+        except OSError as e:
+            pytest.skip("port 53 on %s: %s" % (addr, e))
+    rf = write_file("resolv.conf", "nameserver 127.0.9.5\n"
+                    "nameserver 127.0.9.6\n")
+    d = daemon(resolv=rf)
+    assert d.wait_log(r"using 2 nameservers from %s: 127\.0\.9\.5#53, "
+                      r"127\.0\.9\.6#53$" % re.escape(rf), 2), d.log()
+    assert a_addrs(d.q(uniq())[0]) == ["192.0.2.1"]
+    off = len(d.log())
+    d.signal(signal.SIGUSR1)
+    for a in ("127.0.9.5", "127.0.9.6"):
+        assert d.wait_log(r"server %s#53 \(from %s\): sent" % (
+            re.escape(a), re.escape(rf)), 2, off), d.log()[off:]

@@ -199,6 +199,108 @@ START_TEST(test_rev6_soa_owner)
 }
 END_TEST
 
+/* servers.bind's servers: two, then none. */
+static const char *
+two_servers(size_t i, char *buf, size_t len)
+{
+	if (i >= 2)
+		return NULL;
+	snprintf(buf, len, "192.0.2.%zu#53 %zu 1", i + 1, 10 * (i + 1));
+	return buf;
+}
+
+/* The TXT strings of the one answer record of buf, "|"-separated. */
+static void
+txt_of(const uint8_t *buf, size_t n, char *out, size_t outsz)
+{
+	ldns_pkt	*pkt = NULL;
+	ldns_rr		*rr;
+	ldns_rdf	*rdf;
+	size_t		 i, o = 0;
+
+	ck_assert(ldns_wire2pkt(&pkt, buf, n) == LDNS_STATUS_OK);
+	ck_assert_uint_eq(ldns_pkt_ancount(pkt), 1);
+	rr = ldns_rr_list_rr(ldns_pkt_answer(pkt), 0);
+	ck_assert_int_eq(ldns_rr_get_type(rr), LDNS_RR_TYPE_TXT);
+	ck_assert_int_eq(ldns_rr_get_class(rr), LDNS_RR_CLASS_CH);
+	ck_assert_uint_eq(ldns_rr_ttl(rr), 0);
+	out[0] = '\0';
+	for (i = 0; i < ldns_rr_rd_count(rr); i++) {
+		rdf = ldns_rr_rdf(rr, i);
+		o += (size_t)snprintf(out + o, outsz - o, "%s%.*s",
+		    i > 0 ? "|" : "", (int)ldns_rdf_data(rdf)[0],
+		    (const char *)ldns_rdf_data(rdf) + 1);
+		ck_assert_uint_lt(o, outsz);
+	}
+	ldns_pkt_free(pkt);
+}
+
+/* dnsmasq 2.90's statistics names: one TXT, TTL 0, from the counters;
+ * without them (the interception door) not answered here. */
+START_TEST(test_chaos_stats)
+{
+	static const struct {
+		const char	*name;
+		const char	*want;
+	} names[] = {
+		{ "cachesize.bind", "150" }, { "Insertions.BIND", "7" },
+		{ "evictions.bind", "0" }, { "misses.bind", "12" },
+		{ "hits.bind", "18446744073709551615" }, { "auth.bind", "0" },
+		{ "servers.bind", "192.0.2.1#53 10 1|192.0.2.2#53 20 1" },
+	};
+	struct localdata_stats	 st = { 150, 7, 0, 12,
+	    18446744073709551615ULL, two_servers };
+	struct localdata_stats	 none = { 0, 0, 0, 0, 0, NULL };
+	struct ld_case		 c = { NULL, CH, DNS_TYPE_TXT, 0,
+	    LOCALDATA_ANSWER, 0, NULL, NULL };
+	struct query		 q;
+	uint8_t			 buf[DNS_MAXMSG];
+	char			 txt[512];
+	size_t			 i, n;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		c.qname = names[i].name;
+		c.edns = (int)(i % 2);
+		make_query(&q, &c, DNS_FLAG_RD);
+		ck_assert_int_eq(localdata_match(&q), LOCALDATA_ANSWER);
+		ck_assert_uint_eq(localdata_answer(&q, TTL, buf, sizeof(buf)),
+		    0);
+		n = localdata_answer_stats(&q, TTL, &st, buf, sizeof(buf));
+		ck_assert_uint_gt(n, 0);
+		ck_assert_int_eq(DNS_RCODE(buf[3]), DNS_RCODE_NOERROR);
+		txt_of(buf, n, txt, sizeof(txt));
+		ck_assert_str_eq(txt, names[i].want);
+		/* Too small a buffer: 0, never past it. */
+		ck_assert_uint_eq(localdata_answer_stats(&q, TTL, &st, buf,
+		    n - 1), 0);
+	}
+	/* No server: one empty string. */
+	c.qname = "servers.bind";
+	make_query(&q, &c, DNS_FLAG_RD);
+	n = localdata_answer_stats(&q, TTL, &none, buf, sizeof(buf));
+	txt_of(buf, n, txt, sizeof(txt));
+	ck_assert_str_eq(txt, "");
+	/* Other types and classes, unknown names: as before. */
+	c.qtype = DNS_TYPE_A;
+	make_query(&q, &c, DNS_FLAG_RD);
+	ck_assert_int_eq(localdata_match(&q), LOCALDATA_REFUSED);
+	c.qtype = DNS_TYPE_TXT;
+	c.qclass = IN;
+	make_query(&q, &c, DNS_FLAG_RD);
+	ck_assert_int_eq(localdata_match(&q), LOCALDATA_NONE);
+	c.qclass = CH;
+	c.qname = "authors.bind";
+	make_query(&q, &c, DNS_FLAG_RD);
+	ck_assert_int_eq(localdata_match(&q), LOCALDATA_REFUSED);
+	/* version.bind with the counters: still the version. */
+	c.qname = "version.bind";
+	make_query(&q, &c, DNS_FLAG_RD);
+	n = localdata_answer_stats(&q, TTL, &st, buf, sizeof(buf));
+	txt_of(buf, n, txt, sizeof(txt));
+	ck_assert_str_eq(txt, "briskdns-" VERSION);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -208,6 +310,7 @@ main(void)
 	tcase_add_loop_test(tc, test_answer, 0,
 	    sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_rev6_soa_owner);
+	tcase_add_test(tc, test_chaos_stats);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
