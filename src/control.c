@@ -687,9 +687,20 @@ control_shutdown(void)
 		ctl.fd = -1;
 	}
 	if (ctl.path != NULL) {
-		if (unlink(ctl.path) == -1 && errno != ENOENT)
-			log_warn("control-socket %s: cannot remove it",
-			    ctl.path);
+		/*
+		 * After the drop, a directory of root's (systemd's
+		 * RuntimeDirectory=, which systemd removes itself) keeps
+		 * the socket: the next start replaces it as stale.
+		 */
+		if (unlink(ctl.path) == -1 && errno != ENOENT) {
+			if (errno == EACCES || errno == EPERM)
+				log_debug("control-socket %s: left for the "
+				    "next start to replace (%s)", ctl.path,
+				    strerror(errno));
+			else
+				log_warn("control-socket %s: cannot remove "
+				    "it", ctl.path);
+		}
 		free(ctl.path);
 		ctl.path = NULL;
 	}

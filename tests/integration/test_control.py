@@ -343,3 +343,22 @@ def test_stale_socket_replaced(daemon, upstream, sockdir):
     assert r.returncode == 2
     assert "another daemon answers on it" in r.stderr
     assert ctl(d2.ctl_path, "status").returncode == 0
+
+
+def test_socket_in_roots_directory(daemon, upstream, workdir):
+    """In a directory of root's (systemd's RuntimeDirectory) the daemon,
+    dropped to nobody, cannot remove its socket: no warning at exit, and
+    the next start replaces it."""
+    if not bdutil.is_root():
+        pytest.skip("needs root to drop privileges")
+    path = os.path.join(workdir, "ctl")	# workdir: root's, 0755
+    d = daemon("--control-socket=" + path, servers=[upstream()])
+    assert ctl(path, "status").returncode == 0
+    d.expect_exit = True
+    d.signal(signal.SIGTERM)
+    assert d.wait(3) == 0
+    assert "cannot remove" not in d.log()
+    d2 = daemon("--control-socket=" + path, servers=[upstream()])
+    r = ctl(path, "status")
+    assert r.returncode == 0
+    assert "pid: %d" % d2.proc.pid in r.stdout
