@@ -784,6 +784,21 @@ cache_flush_name(struct cache *c, const uint8_t *name, size_t namelen)
 	return n;
 }
 
+static void
+entry_view(const struct cache_entry *e, uint64_t now, struct cache_view *v)
+{
+	v->ans = entry_ans(e);
+	v->len = e->len;
+	v->qtype = e->qtype;
+	v->qclass = e->qclass;
+	v->rcode = DNS_RCODE(v->ans[3]);
+	v->dobit = (e->flags & CE_DO) != 0;
+	v->cdbit = (e->flags & CE_CD) != 0;
+	v->rdbit = (e->flags & CE_RD) != 0;
+	v->age_s = now > e->born ? (uint32_t)((now - e->born) / 1000) : 0;
+	v->left_ms = (int64_t)entry_expires(e) - (int64_t)now;
+}
+
 int
 cache_walk(const struct cache *c, uint64_t now,
     int (*fn)(const struct cache_view *, void *), void *arg)
@@ -793,19 +808,28 @@ cache_walk(const struct cache *c, uint64_t now,
 	int			 rv;
 
 	TAILQ_FOREACH(e, &c->lru, lru) {
-		v.ans = entry_ans(e);
-		v.len = e->len;
-		v.qtype = e->qtype;
-		v.qclass = e->qclass;
-		v.rcode = DNS_RCODE(v.ans[3]);
-		v.dobit = (e->flags & CE_DO) != 0;
-		v.cdbit = (e->flags & CE_CD) != 0;
-		v.rdbit = (e->flags & CE_RD) != 0;
-		v.age_s = now > e->born ? (uint32_t)((now - e->born) / 1000) :
-		    0;
-		v.left_ms = (int64_t)entry_expires(e) - (int64_t)now;
+		entry_view(e, now, &v);
 		if ((rv = fn(&v, arg)) != 0)
 			return rv;
 	}
 	return 0;
+}
+
+int
+cache_walk_part(const struct cache *c, uint64_t now, size_t *pos,
+    size_t budget, void (*fn)(const struct cache_view *, void *), void *arg)
+{
+	struct cache_entry	*e;
+	struct cache_view	 v;
+	size_t			 shown = 0;
+
+	while (*pos <= c->mask && shown < budget) {
+		LIST_FOREACH(e, &c->table[*pos], chain) {
+			entry_view(e, now, &v);
+			fn(&v, arg);
+			shown++;
+		}
+		(*pos)++;
+	}
+	return *pos <= c->mask;
 }

@@ -131,4 +131,16 @@ struct cache_view {
 int	cache_walk(const struct cache *, uint64_t now,
 	    int (*fn)(const struct cache_view *, void *), void *arg);
 
+/*
+ * The same in pieces, for a dump that must not hold the event loop:
+ * from bucket *pos (0 to start), whole buckets until at least budget
+ * entries were shown; *pos is where to go on.  Returns 1 while buckets
+ * remain, 0 at the end.  Between calls the cache may change: an entry
+ * is shown at most once (entries never move between buckets), one
+ * inserted meanwhile may be missed.  Hash order, not use order.
+ */
+int	cache_walk_part(const struct cache *, uint64_t now, size_t *pos,
+	    size_t budget, void (*fn)(const struct cache_view *, void *),
+	    void *arg);
+
 #endif

@@ -5,9 +5,13 @@
  * Each connection is a bufferevent.  The command line is read whole (up
  * to CONTROL_MAX_LINE), reading stops, the whole answer is put in the
  * output buffer (never more than CONTROL_MAX_OUTPUT bytes) and the
- * connection is freed once it has drained.  A reload is the one command
- * that waits: the connection is answered when main.c reports the
- * outcome of a reload started after the command came.
+ * connection is freed once it has drained.  dump-cache is made a part at
+ * a time (cache_walk_part): about CONTROL_DUMP_CHUNK bytes, then more
+ * when the client has read them down to CONTROL_DUMP_LOW, so a cache of
+ * millions of entries neither holds the event loop nor fills memory.  A
+ * reload is the one command that waits: the connection is answered when
+ * main.c reports the outcome of a reload started after the command
+ * came.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -49,6 +53,7 @@ enum ctl_state {
 	CTL_READING,
 	CTL_RELOAD_WANT,	/* asked; no reload started since */
 	CTL_RELOAD_STARTED,	/* waits for that reload's outcome */
+	CTL_DUMPING,		/* dump-cache, a part at a time */
 	CTL_WRITING,		/* answered; freed once drained */
 };
 
@@ -56,6 +61,8 @@ struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
 	struct bufferevent	*bev;
 	enum ctl_state		 state;
+	const struct cache	*dump_cache;	/* the cache being dumped */
+	size_t			 dump_pos;	/* cache_walk_part's */
 };
 TAILQ_HEAD(ctl_conns, ctl_conn);
 
@@ -108,6 +115,7 @@ ctl_finish(struct ctl_conn *c, const char *err)
 	else
 		evbuffer_add_printf(out, "ERROR: %s\n", err);
 	c->state = CTL_WRITING;
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_enable(c->bev, EV_WRITE);
 	if (evbuffer_get_length(out) == 0)
@@ -166,34 +174,23 @@ cmd_flush(struct evbuffer *out, const char *name)
 	return NULL;
 }
 
-struct dump {
-	struct evbuffer	*out;
-	size_t		 entries;
-	int		 full;
-};
-
 static char	 dumpbuf[48 * 1024];	/* one record's line */
 
-static int
+/* One entry: its answer records, or a comment line for a negative one. */
+static void
 dump_entry(const struct cache_view *v, void *arg)
 {
-	struct dump	*d = arg;
+	struct evbuffer	*out = arg;
 	struct msg_iter	 it;
 	struct msg_rr	 rr;
 	uint32_t	 ttl;
 	size_t		 n, nans = 0;
 	char		 name[1100], type[16];
 	const char	*stale = v->left_ms < 0 ? " ; stale" : "";
-	int		 r;
 
-	if (evbuffer_get_length(d->out) >= CONTROL_MAX_OUTPUT) {
-		d->full = 1;
-		return 1;
-	}
-	d->entries++;
 	if (msg_iter_start(&it, v->ans, v->len) == -1)
-		return 0;
-	while ((r = msg_iter_next(&it, &rr)) == 1) {
+		return;
+	while (msg_iter_next(&it, &rr) == 1) {
 		if (rr.section != MSG_SEC_ANSWER)
 			break;
 		nans++;
@@ -205,13 +202,9 @@ dump_entry(const struct cache_view *v, void *arg)
 			ttl = 0;
 		n = msg_rr_text(v->ans, v->len, &rr, ttl, dumpbuf,
 		    sizeof(dumpbuf));
-		if (n == 0)
-			continue;
-		if (out_line(d->out, "%s%s%s", dumpbuf, v->dobit ? " ; do" :
-		    "", stale) == -1) {
-			d->full = 1;
-			return 1;
-		}
+		if (n > 0)
+			out_line(out, "%s%s%s", dumpbuf, v->dobit ? " ; do" :
+			    "", stale);
 	}
 	if (nans == 0) {
 		/* A negative or SERVFAIL entry: a comment line. */
@@ -219,35 +212,48 @@ dump_entry(const struct cache_view *v, void *arg)
 		    sizeof(name));
 		ttl = v->left_ms > 0 ? (uint32_t)((v->left_ms + 999) / 1000) :
 		    0;
-		if (out_line(d->out, "; %s %u %s %s %s%s%s", name, ttl,
+		out_line(out, "; %s %u %s %s %s%s%s", name, ttl,
 		    v->qclass == DNS_CLASS_IN ? "IN" : "CLASS?",
 		    msg_type_text(v->qtype, type, sizeof(type)),
 		    v->rcode == DNS_RCODE_NOERROR ? "NODATA" :
-		    msg_rcode_text(v->rcode), v->dobit ? " ; do" : "",
-		    stale) == -1) {
-			d->full = 1;
-			return 1;
-		}
+		    msg_rcode_text(v->rcode), v->dobit ? " ; do" : "", stale);
 	}
-	return 0;
 }
 
-static const char *
-cmd_dump_cache(struct evbuffer *out)
+/* The next part of a dump, or its end. */
+static void
+dump_more(struct ctl_conn *c)
 {
-	static char	 why[96];
-	struct cache	*c = query_cache();
-	struct dump	 d = { out, 0, 0 };
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	struct cache	*cache = query_cache();
 
-	if (c == NULL)
-		return NULL;	/* no cache: nothing in it */
-	(void)cache_walk(c, clock_ms(), dump_entry, &d);
-	if (d.full) {
-		snprintf(why, sizeof(why), "output truncated at %d bytes "
-		    "(%zu entries shown)", CONTROL_MAX_OUTPUT, d.entries);
-		return why;
+	if (cache == NULL || cache != c->dump_cache) {
+		ctl_finish(c, "the cache was replaced meanwhile (cache-size "
+		    "changed); dump again");
+		return;
 	}
-	return NULL;
+	while (evbuffer_get_length(out) < CONTROL_DUMP_CHUNK)
+		if (!cache_walk_part(cache, clock_ms(), &c->dump_pos,
+		    CONTROL_DUMP_ENTRIES, dump_entry, out)) {
+			ctl_finish(c, NULL);
+			return;
+		}
+	/* More when the client has read it down to CONTROL_DUMP_LOW. */
+	bufferevent_setwatermark(c->bev, EV_WRITE, CONTROL_DUMP_LOW, 0);
+	bufferevent_enable(c->bev, EV_WRITE);
+}
+
+static void
+cmd_dump_cache(struct ctl_conn *c)
+{
+	if ((c->dump_cache = query_cache()) == NULL) {
+		ctl_finish(c, NULL);	/* no cache: nothing in it */
+		return;
+	}
+	c->state = CTL_DUMPING;
+	c->dump_pos = 0;
+	bufferevent_disable(c->bev, EV_READ);
+	dump_more(c);
 }
 
 /* "ADDR#PORT", as server names are written. */
@@ -350,9 +356,10 @@ ctl_command(struct ctl_conn *c, char *line)
 		err = cmd_stats(out);
 	else if (strcmp(line, "flush") == 0)
 		err = cmd_flush(out, arg);
-	else if (strcmp(line, "dump-cache") == 0 && arg == NULL)
-		err = cmd_dump_cache(out);
-	else if (strcmp(line, "status") == 0 && arg == NULL)
+	else if (strcmp(line, "dump-cache") == 0 && arg == NULL) {
+		cmd_dump_cache(c);
+		return;
+	} else if (strcmp(line, "status") == 0 && arg == NULL)
 		err = cmd_status(out);
 	else if (strcmp(line, "reload") == 0 && arg == NULL) {
 		log_info("control: reload asked");
@@ -433,7 +440,9 @@ ctl_write(struct bufferevent *bev, void *arg)
 {
 	struct ctl_conn	*c = arg;
 
-	if (c->state == CTL_WRITING &&
+	if (c->state == CTL_DUMPING)
+		dump_more(c);
+	else if (c->state == CTL_WRITING &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		ctl_free(c);
 }

@@ -14,10 +14,12 @@
  * Bounds: CONTROL_MAX_CLIENTS connections at once (one more is told
  * "ERROR: too many control connections" and closed), CONTROL_READ_SEC to
  * send the command, CONTROL_WRITE_SEC without progress while the answer
- * is read, and at most CONTROL_MAX_OUTPUT bytes of answer (dump-cache
- * stops there, with an error status).  The answer is made at once and
- * sent as the client reads it: a slow reader holds its answer's memory,
- * never the event loop.
+ * is read, and at most CONTROL_MAX_OUTPUT bytes of answer.  The answer
+ * is made at once and sent as the client reads it: a slow reader holds
+ * its answer's memory, never the event loop.  dump-cache, whose answer
+ * grows with the cache, is made CONTROL_DUMP_CHUNK bytes at a time, the
+ * next part when the client has read the last one (hash order; entries
+ * added meanwhile may be missed, none is shown twice).
  */
 #ifndef BRISKDNS_CONTROL_H
 #define BRISKDNS_CONTROL_H
@@ -29,7 +31,10 @@
 #define CONTROL_MAX_CLIENTS	8
 #define CONTROL_READ_SEC	10
 #define CONTROL_WRITE_SEC	30
-#define CONTROL_MAX_OUTPUT	(32 * 1024 * 1024)
+#define CONTROL_MAX_OUTPUT	(4 * 1024 * 1024)
+#define CONTROL_DUMP_CHUNK	(64 * 1024)	/* bytes made at a time */
+#define CONTROL_DUMP_LOW	(16 * 1024)	/* make more below this */
+#define CONTROL_DUMP_ENTRIES	256	/* entries per cache_walk_part */
 
 struct event_base;
 struct config;

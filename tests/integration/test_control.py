@@ -362,3 +362,46 @@ def test_socket_in_roots_directory(daemon, upstream, workdir):
     r = ctl(path, "status")
     assert r.returncode == 0
     assert "pid: %d" % d2.proc.pid in r.stdout
+
+
+@pytest.mark.slow
+def test_dump_cache_slow_reader(daemon, upstream, sockdir):
+    """A dump of 20000 entries (about 800 KB, many parts of 64 KiB) to a
+    client that reads nothing at first: the daemon answers meanwhile, and
+    the client gets every entry, once, when it reads."""
+    up = upstream()
+    d = start(daemon, sockdir, "--cache-size=30000", servers=[up])
+    n = 20000
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    got = 0
+    for i in range(n):
+        s.sendto(bdutil.make_query("d%d.example.com." % i).to_wire(),
+                 ("127.0.0.1", d.port))
+        if i % 100 == 99:
+            for _ in range(100):
+                try:
+                    s.recv(4096)
+                    got += 1
+                except socket.timeout:
+                    break
+    s.close()
+    assert got == n
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    c.settimeout(20)
+    c.connect(d.ctl_path)
+    c.sendall(b"dump-cache\n")
+    # Not read yet: the daemon still answers.
+    assert a_addrs(d.q("other.example.com.")[0]) == ["192.0.2.1"]
+    out = b""
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        out += b
+    c.close()
+    lines = out.decode().splitlines()
+    assert lines[-1] == "OK"
+    names = [ln.split()[0] for ln in lines[:-1]]
+    assert len(names) == n + 1 and len(set(names)) == n + 1

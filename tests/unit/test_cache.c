@@ -1215,6 +1215,70 @@ START_TEST(test_walk)
 }
 END_TEST
 
+struct part_seen {
+	int	 count[64];
+};
+
+static void
+part_fn(const struct cache_view *v, void *arg)
+{
+	struct part_seen	*p = arg;
+	int			 i;
+
+	/* The names are pNN.example: NN from the question. */
+	ck_assert_uint_ge(v->len, DNS_HDRLEN + 4);
+	i = atoi((const char *)v->ans + DNS_HDRLEN + 2);
+	ck_assert_int_lt(i, 64);
+	p->count[i]++;
+}
+
+/* cache_walk_part: in pieces, each entry once, resumed after changes;
+ * a removed entry is not shown, nothing is shown twice. */
+START_TEST(test_walk_part)
+{
+	struct cache		*c = new_cache(64, &lim_default);
+	struct part_seen	 p;
+	char			 name[32];
+	uint8_t			 w[DNS_MAXNAME];
+	size_t			 pos = 0, wl;
+	int			 i, calls = 0, more;
+
+	for (i = 0; i < 50; i++) {
+		snprintf(name, sizeof(name), "p%02d.example", i);
+		ck_assert_int_eq(insert(c, name, DNS_TYPE_A, 0, &sp_a, T0), 1);
+	}
+	memset(&p, 0, sizeof(p));
+	do {
+		more = cache_walk_part(c, T0, &pos, 3, part_fn, &p);
+		if (calls++ == 2) {
+			/* Meanwhile: p49 goes, p50..p52 come, p00 again. */
+			wl = wire_name("p49.example", w);
+			ck_assert_uint_eq(cache_flush_name(c, w, wl), 1);
+			for (i = 50; i < 53; i++) {
+				snprintf(name, sizeof(name), "p%02d.example",
+				    i);
+				ck_assert_int_eq(insert(c, name, DNS_TYPE_A, 0,
+				    &sp_a, T0), 1);
+			}
+			ck_assert_int_eq(insert(c, "p00.example",
+			    DNS_TYPE_A, 0, &sp_a, T0 + 1), 1);
+		}
+	} while (more);
+	ck_assert_int_gt(calls, 5);
+	for (i = 0; i < 53; i++)
+		ck_assert_int_le(p.count[i], 1);
+	for (i = 0; i < 49; i++)
+		ck_assert_msg(p.count[i] == 1, "p%02d seen %d times", i,
+		    p.count[i]);
+	/* Past the end: nothing more. */
+	memset(&p, 0, sizeof(p));
+	ck_assert_int_eq(cache_walk_part(c, T0, &pos, 3, part_fn, &p), 0);
+	for (i = 0; i < 53; i++)
+		ck_assert_int_eq(p.count[i], 0);
+	cache_free(c);
+}
+END_TEST
+
 /* A malformed answer that slipped past: nothing kept, nothing read out. */
 START_TEST(test_malformed)
 {
@@ -1359,6 +1423,7 @@ cache_suite(void)
 	tcase_add_test(tc, test_clear);
 	tcase_add_test(tc, test_flush_name);
 	tcase_add_test(tc, test_walk);
+	tcase_add_test(tc, test_walk_part);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("clients");
