@@ -1023,12 +1023,17 @@ svc_params(const uint8_t *pkt, const struct msg_rr *rr, uint16_t key,
 	return found;
 }
 
-/* The name at pkt[off] decompressed and lower-cased into out
- * (DNS_MAXNAME bytes): its length, or 0 if malformed. */
+/*
+ * The name at pkt[off] decompressed into out (DNS_MAXNAME bytes), lower-
+ * cased with fold: its length, or 0 if malformed (pointers only
+ * backwards, at most MSG_MAXHOPS).  *after, when after is not NULL: the
+ * offset after the name where it stands (its pointer or its root).
+ */
 static size_t
-name_flatten(const uint8_t *pkt, size_t len, size_t off, uint8_t *out)
+name_unpack(const uint8_t *pkt, size_t len, size_t off, uint8_t *out,
+    int fold, size_t *after)
 {
-	size_t	 pos = off, n = 0, i, t;
+	size_t	 pos = off, n = 0, i, t, end = 0;
 	int	 hops = 0;
 
 	for (;;) {
@@ -1043,6 +1048,8 @@ name_flatten(const uint8_t *pkt, size_t len, size_t off, uint8_t *out)
 			t = ((size_t)(c & 0x3f) << 8) | pkt[pos + 1];
 			if (t >= pos)
 				return 0;
+			if (end == 0)
+				end = pos + 2;
 			pos = t;
 			continue;
 		}
@@ -1051,12 +1058,22 @@ name_flatten(const uint8_t *pkt, size_t len, size_t off, uint8_t *out)
 			return 0;
 		out[n] = c;
 		for (i = 1; i <= c; i++)
-			out[n + i] = lower(pkt[pos + i]);
+			out[n + i] = fold ? lower(pkt[pos + i]) : pkt[pos + i];
 		n += c + 1;
-		if (c == 0)
+		if (c == 0) {
+			if (after != NULL)
+				*after = end != 0 ? end : pos + 1;
 			return n;
+		}
 		pos += c + 1;
 	}
+}
+
+/* The name at pkt[off], decompressed and lower-cased into out. */
+static size_t
+name_flatten(const uint8_t *pkt, size_t len, size_t off, uint8_t *out)
+{
+	return name_unpack(pkt, len, off, out, 1, NULL);
 }
 
 /* An RRset whose signatures no longer match: section, type, owner. */
@@ -1508,36 +1525,10 @@ rr_name_text(const uint8_t *pkt, size_t len, size_t off, char *buf,
     size_t bufsz)
 {
 	uint8_t		 wire[DNS_MAXNAME];
-	size_t		 w = 0, pos = off, after = 0;
-	unsigned int	 hops = 0;
-	uint8_t		 l;
+	size_t		 w, after;
 
-	for (;;) {
-		if (pos >= len)
-			return 0;
-		l = pkt[pos];
-		if ((l & 0xc0) == 0xc0) {
-			size_t	 ptr;
-
-			if (pos + 1 >= len || ++hops > 64)
-				return 0;
-			ptr = ((size_t)(l & 0x3f) << 8) | pkt[pos + 1];
-			if (after == 0)
-				after = pos + 2;
-			if (ptr >= pos)
-				return 0;
-			pos = ptr;
-			continue;
-		}
-		if (l > DNS_MAXLABEL || pos + 1 + l > len ||
-		    w + 1 + l > sizeof(wire))
-			return 0;
-		memcpy(wire + w, pkt + pos, 1 + (size_t)l);
-		w += 1 + (size_t)l;
-		pos += 1 + (size_t)l;
-		if (l == 0)
-			break;
-	}
+	if ((w = name_unpack(pkt, len, off, wire, 0, &after)) == 0)
+		return 0;
 	if (w == 1)
 		snprintf(buf, bufsz, ".");
 	else {
@@ -1545,7 +1536,7 @@ rr_name_text(const uint8_t *pkt, size_t len, size_t off, char *buf,
 		if (strlen(buf) + 1 < bufsz && buf[strlen(buf) - 1] != '.')
 			strcat(buf, ".");
 	}
-	return after != 0 ? after : pos;
+	return after;
 }
 
 size_t
