@@ -291,7 +291,8 @@ const struct key config_keys[] = {
 	{ "log-async", 0, KT_FLAG, K_OPTVALUE, NULL, "LINES", F(log_async), 0,
 	    0, set_log_async, print_log_async,
 	    "queue up to LINES log lines (default 5, at most 100) instead "
-	    "of waiting for a slow log" },
+	    "of waiting for a slow log; 0: no queue at all (log-queries "
+	    "otherwise has one of 1024 lines)" },
 	{ "log-debug", 0, KT_FLAG, 0, NULL, NULL, F(log_debug), 0, 0, NULL,
 	    NULL, "log debugging messages too" },
 
