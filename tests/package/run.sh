@@ -23,6 +23,9 @@ made_policy=0 made_user=0
 ns=bdpkg$$ dpid=
 
 cleanup() {
+	# Every step runs whatever the one before did (set -e stays off here:
+	# a daemon already gone must not leave the package installed).
+	set +e
 	if [ -n "$dpid" ]; then kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null; fi
 	[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
 	if dpkg -s briskdns >/dev/null 2>&1; then
@@ -139,7 +142,10 @@ daemon_log() {	# pattern: wait for it in the daemon's log, at most 10 s
 }
 if ip netns add "$ns" 2>/dev/null; then
 	ip -n "$ns" link set lo up
+	# The pid file and the control socket in the test's directory: no
+	# /run/briskdns without systemd's RuntimeDirectory.
 	ip netns exec "$ns" /usr/sbin/briskdns -d --pid-file="$work/briskdns.pid" \
+	    --control-socket="$work/control" \
 	    --no-hosts --no-resolv --server=127.0.0.1#5399 2>"$work/daemon.log" &
 	dpid=$!
 	check "the installed configuration starts (network namespace)" \
@@ -147,10 +153,12 @@ if ip netns add "$ns" 2>/dev/null; then
 	child=$(pgrep -P "$dpid" || true)
 	check "the daemon runs as briskdns" \
 		test "$(ps -o user= -p "${child:-$dpid}" | tr -d ' ')" = briskdns
-	kill -HUP "$dpid"
+	check "briskdns-control status answers (installed tool, its socket)" \
+		sh -c "/usr/sbin/briskdns-control -s '$work/control' status >'$work/status.out' && test -s '$work/status.out'"
+	kill -HUP "$dpid" 2>/dev/null || true
 	check "SIGHUP reloads the installed configuration as briskdns" \
 		daemon_log 'configuration reloaded'
-	kill "$dpid"
+	kill "$dpid" 2>/dev/null || true
 	wait "$dpid" 2>/dev/null || true
 	dpid=
 	ip netns del "$ns"
@@ -159,10 +167,11 @@ if ip netns add "$ns" 2>/dev/null; then
 else
 	echo "package: no network namespace here; the daemon is not run"
 fi
-if /usr/sbin/briskdns --help 2>&1 | grep -q 'control-socket'; then
-	check "control-socket=/run/briskdns/control is set" \
-		grep -qx 'control-socket=/run/briskdns/control' /etc/briskdns.conf
-fi
+check "control-socket=/run/briskdns/control is set" \
+	grep -qx 'control-socket=/run/briskdns/control' /etc/briskdns.conf
+check "briskdns-control installed" test -x /usr/sbin/briskdns-control
+check "briskdns-control(8) installed" \
+	test -f /usr/share/man/man8/briskdns-control.8.gz
 
 unit=/lib/systemd/system/briskdns.service
 check "unit installed" test -f "$unit"
