@@ -47,6 +47,7 @@
 #include "learn.h"
 #include "log.h"
 #include "msg.h"
+#include "policy.h"
 #include "uio.h"
 #include "upstream.h"
 #include "wire.h"
@@ -468,14 +469,8 @@ learning(void)
 static int
 learnt_type(uint16_t qtype)
 {
-	size_t	 i;
-
-	if (learn_class_of(qtype) != LEARN_HTTPS)
-		return 1;
-	for (i = 0; i < uconf->nslow_types; i++)
-		if (uconf->slow_types[i] == qtype)
-			return 1;
-	return 0;
+	return learn_class_of(qtype) != LEARN_HTTPS ||
+	    policy_slow_type(uconf, qtype);
 }
 
 /*
