@@ -464,6 +464,20 @@ useful_rcode(int rcode)
 }
 
 /*
+ * The wait of one client: aaaa-mode=learn decided by the server that q
+ * goes to first, learnt slow (a deadline) or not (the real answer).
+ * Each client decides for itself, joining a question in flight or not.
+ */
+static enum policy_wait
+learnt_wait(const struct query *q, const struct policy_decision *d)
+{
+	if (d->aaaa_wait != POLICY_WAIT_LEARN)
+		return d->aaaa_wait;
+	return upstream_learn_slow(d->route, q->qtype) ? POLICY_WAIT_LEARNT :
+	    POLICY_WAIT_NONE;
+}
+
+/*
  * Whether AAAA is suppressed for q's name, for client c: an AAAA query of
  * the name from c would get the empty answer (aaaa-mode=empty, auto
  * without a global IPv6 route, aaaa-empty=, aaaa-empty-client=,
@@ -474,9 +488,6 @@ useful_rcode(int rcode)
  * policy_decide_client says for c's AAAA query (client rules included)
  * it follows.
  */
-static enum policy_wait	learnt_wait(const struct query *,
-			    const struct policy_decision *);
-
 static int
 query_aaaa_suppressed(const struct query *q, const struct query_client *c,
     uint64_t now)
@@ -637,20 +648,6 @@ static const struct pending_ops path_ops = {
 };
 
 /* ---- the path -------------------------------------------------------- */
-
-/*
- * The wait of one client: aaaa-mode=learn decided by the server that q
- * goes to first, learnt slow (a deadline) or not (the real answer).
- * Each client decides for itself, joining a question in flight or not.
- */
-static enum policy_wait
-learnt_wait(const struct query *q, const struct policy_decision *d)
-{
-	if (d->aaaa_wait != POLICY_WAIT_LEARN)
-		return d->aaaa_wait;
-	return upstream_learn_slow(d->route, q->qtype) ? POLICY_WAIT_LEARNT :
-	    POLICY_WAIT_NONE;
-}
 
 static void
 forward(const struct query *q, const struct query_client *c,
