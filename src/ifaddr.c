@@ -362,36 +362,9 @@ ifaddr_close(void)
 static int
 ifaddr_open(void)
 {
-	struct sockaddr_nl	 snl;
-	socklen_t		 len;
-	int			 sz = IFADDR_RCVBUF;
-
-	ia_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    NETLINK_ROUTE);
-	if (ia_fd == -1) {
-		log_warn("ifaddr: netlink socket");
-		return -1;
-	}
-	(void)setsockopt(ia_fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	memset(&snl, 0, sizeof(snl));
-	snl.nl_family = AF_NETLINK;
-	snl.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
-	if (bind(ia_fd, (struct sockaddr *)&snl, sizeof(snl)) == -1) {
-		log_warn("ifaddr: netlink bind");
-		goto fail;
-	}
-	len = sizeof(snl);
-	if (getsockname(ia_fd, (struct sockaddr *)&snl, &len) == -1 ||
-	    len != sizeof(snl) || snl.nl_family != AF_NETLINK) {
-		log_warn("ifaddr: netlink getsockname");
-		goto fail;
-	}
-	ia_dump.portid = snl.nl_pid;
-	return 0;
-fail:
-	close(ia_fd);
-	ia_fd = -1;
-	return -1;
+	ia_fd = netlink_open(RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+	    IFADDR_RCVBUF, &ia_dump.portid, "ifaddr");
+	return ia_fd == -1 ? -1 : 0;
 }
 
 static void
@@ -407,30 +380,13 @@ ifaddr_timer_arm(int sec)
 static int
 ifaddr_dump_start(void)
 {
-	struct {
-		struct nlmsghdr	 nh;
-		struct ifaddrmsg ifa;
-	} req;
-	struct sockaddr_nl	 snl;
-
 	if (ia_dump.dumping) {
 		ia_dump.need_dump = 1;
 		return 0;
 	}
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
-	req.nh.nlmsg_type = RTM_GETADDR;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.nh.nlmsg_seq = ++ia_dump.seq;
-	req.nh.nlmsg_pid = ia_dump.portid;
-	req.ifa.ifa_family = AF_UNSPEC;
-	memset(&snl, 0, sizeof(snl));
-	snl.nl_family = AF_NETLINK;
-
 	ia_dump.need_dump = 0;
-	if (sendto(ia_fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&snl,
-	    sizeof(snl)) == -1) {
-		log_warn("ifaddr: netlink dump request");
+	if (netlink_dump_request(ia_fd, ia_dump.portid, ++ia_dump.seq,
+	    RTM_GETADDR, AF_UNSPEC, sizeof(struct ifaddrmsg), "ifaddr") == -1) {
 		ia_dump.need_dump = 1;
 		ifaddr_timer_arm(IFADDR_RETRY_SEC);
 		return -1;

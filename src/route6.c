@@ -150,37 +150,9 @@ route6_set(int have)
 static int
 route6_open(void)
 {
-	struct sockaddr_nl	 snl;
-	socklen_t		 len;
-	int			 sz = ROUTE6_RCVBUF;
-
-	r6_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    NETLINK_ROUTE);
-	if (r6_fd == -1) {
-		log_warn("route6: netlink socket");
-		return -1;
-	}
-	/* Bigger than the default: fewer lost notifications (ENOBUFS). */
-	(void)setsockopt(r6_fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	memset(&snl, 0, sizeof(snl));
-	snl.nl_family = AF_NETLINK;
-	snl.nl_groups = RTMGRP_IPV6_ROUTE;
-	if (bind(r6_fd, (struct sockaddr *)&snl, sizeof(snl)) == -1) {
-		log_warn("route6: netlink bind");
-		goto fail;
-	}
-	len = sizeof(snl);
-	if (getsockname(r6_fd, (struct sockaddr *)&snl, &len) == -1 ||
-	    len != sizeof(snl) || snl.nl_family != AF_NETLINK) {
-		log_warn("route6: netlink getsockname");
-		goto fail;
-	}
-	r6_portid = snl.nl_pid;
-	return 0;
-fail:
-	close(r6_fd);
-	r6_fd = -1;
-	return -1;
+	r6_fd = netlink_open(RTMGRP_IPV6_ROUTE, ROUTE6_RCVBUF, &r6_portid,
+	    "route6");
+	return r6_fd == -1 ? -1 : 0;
 }
 
 static void
@@ -201,31 +173,15 @@ route6_close(void)
 static int
 route6_dump_start(void)
 {
-	struct {
-		struct nlmsghdr	 nh;
-		struct rtmsg	 rtm;
-	} req;
-	struct sockaddr_nl	 snl;
 	struct timeval		 tv;
 
 	if (r6_dumping) {
 		r6_need_dump = 1;
 		return 0;
 	}
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.rtm));
-	req.nh.nlmsg_type = RTM_GETROUTE;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.nh.nlmsg_seq = ++r6_seq;
-	req.nh.nlmsg_pid = r6_portid;
-	req.rtm.rtm_family = AF_INET6;
-	memset(&snl, 0, sizeof(snl));
-	snl.nl_family = AF_NETLINK;
-
 	r6_need_dump = 0;
-	if (sendto(r6_fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&snl,
-	    sizeof(snl)) == -1) {
-		log_warn("route6: netlink dump request");
+	if (netlink_dump_request(r6_fd, r6_portid, ++r6_seq, RTM_GETROUTE,
+	    AF_INET6, sizeof(struct rtmsg), "route6") == -1) {
 		r6_need_dump = 1;
 		tv.tv_sec = ROUTE6_RETRY_SEC;
 		tv.tv_usec = 0;
