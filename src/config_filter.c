@@ -162,9 +162,7 @@ filter_rr_add(struct parse *p, const struct key *k, uint16_t type)
 	size_t		 i;
 
 	if (type == DNS_TYPE_AAAA) {	/* the existing empty mode */
-		cfg->aaaa_mode = AAAA_EMPTY;
-		cfg->aaaa_deadline_ms = 0;
-		cfg->aaaa_after_a_ms = 0;
+		config_set_aaaa_mode(cfg, AAAA_EMPTY, 0);
 		return 0;
 	}
 	for (i = 0; i < cfg->nfilter_rr; i++)

@@ -158,6 +158,7 @@ int	set_string(struct parse *, const struct key *, const char *);
 int	set_path(struct parse *, const struct key *, const char *);
 int	set_name(struct parse *, const struct key *, const char *);
 int	set_listen(struct parse *, const struct key *, const char *);
+void	config_set_aaaa_mode(struct config *, enum aaaa_mode, unsigned int);
 int	set_aaaa_mode(struct parse *, const struct key *, const char *);
 int	set_filter_aaaa(struct parse *, const struct key *, const char *);
 int	set_slow_types(struct parse *, const struct key *, const char *);

@@ -574,6 +574,18 @@ domains_parse(struct parse *p, const struct key *k, const char *v,
 const char *const aaaa_mode_names[AAAA_NMODES] = { "empty", "forward",
     "auto", "deadline", "after-a", "learn" };
 
+/* The AAAA mode and its one MS (deadline, after-a, learn); the other
+ * modes' MS fields are 0. */
+void
+config_set_aaaa_mode(struct config *cfg, enum aaaa_mode mode,
+    unsigned int ms)
+{
+	cfg->aaaa_mode = mode;
+	cfg->aaaa_deadline_ms = mode == AAAA_DEADLINE ? ms : 0;
+	cfg->aaaa_after_a_ms = mode == AAAA_AFTER_A ? ms : 0;
+	cfg->aaaa_learn_ms = mode == AAAA_LEARN ? ms : 0;
+}
+
 /*
  * empty, forward, auto, deadline:MS (MS 1 to CONFIG_MAX_DEADLINE),
  * after-a[:MS] (MS 0 to CONFIG_MAX_DEADLINE; after-a alone is 0) or
@@ -596,10 +608,7 @@ set_aaaa_mode(struct parse *p, const struct key *k, const char *v)
 			    show(v, sb, sizeof(sb)), CONFIG_MAX_DEADLINE);
 			return -1;
 		}
-		p->cfg->aaaa_mode = AAAA_DEADLINE;
-		p->cfg->aaaa_deadline_ms = ms;
-		p->cfg->aaaa_after_a_ms = 0;
-		p->cfg->aaaa_learn_ms = 0;
+		config_set_aaaa_mode(p->cfg, AAAA_DEADLINE, ms);
 		return 0;
 	}
 	if (strncmp(v, "after-a:", 8) == 0) {
@@ -609,10 +618,7 @@ set_aaaa_mode(struct parse *p, const struct key *k, const char *v)
 			    show(v, sb, sizeof(sb)), CONFIG_MAX_DEADLINE);
 			return -1;
 		}
-		p->cfg->aaaa_mode = AAAA_AFTER_A;
-		p->cfg->aaaa_deadline_ms = 0;
-		p->cfg->aaaa_after_a_ms = ms;
-		p->cfg->aaaa_learn_ms = 0;
+		config_set_aaaa_mode(p->cfg, AAAA_AFTER_A, ms);
 		return 0;
 	}
 	if (strncmp(v, "learn", 5) == 0 && (v[5] == ':' || v[5] == '\0')) {
@@ -624,19 +630,13 @@ set_aaaa_mode(struct parse *p, const struct key *k, const char *v)
 			    show(v, sb, sizeof(sb)), CONFIG_MAX_DEADLINE);
 			return -1;
 		}
-		p->cfg->aaaa_mode = AAAA_LEARN;
-		p->cfg->aaaa_deadline_ms = 0;
-		p->cfg->aaaa_after_a_ms = 0;
-		p->cfg->aaaa_learn_ms = ms;
+		config_set_aaaa_mode(p->cfg, AAAA_LEARN, ms);
 		return 0;
 	}
 	for (i = 0; i < sizeof(aaaa_mode_names) / sizeof(*aaaa_mode_names);
 	    i++)
 		if (i != AAAA_DEADLINE && strcmp(v, aaaa_mode_names[i]) == 0) {
-			p->cfg->aaaa_mode = (enum aaaa_mode)i;
-			p->cfg->aaaa_deadline_ms = 0;
-			p->cfg->aaaa_after_a_ms = 0;
-			p->cfg->aaaa_learn_ms = 0;
+			config_set_aaaa_mode(p->cfg, (enum aaaa_mode)i, 0);
 			return 0;
 		}
 	kerr(p, k, "'%s' is not one of empty, forward, auto, deadline:MS, "
@@ -647,10 +647,7 @@ set_aaaa_mode(struct parse *p, const struct key *k, const char *v)
 int
 set_filter_aaaa(struct parse *p, const struct key *k, const char *v)
 {
-	p->cfg->aaaa_mode = AAAA_EMPTY;
-	p->cfg->aaaa_deadline_ms = 0;
-	p->cfg->aaaa_after_a_ms = 0;
-	p->cfg->aaaa_learn_ms = 0;
+	config_set_aaaa_mode(p->cfg, AAAA_EMPTY, 0);
 	return 0;
 }
 
