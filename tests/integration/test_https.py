@@ -158,6 +158,21 @@ def test_hint_aaaa_forward_domain(daemon, upstream, uniq):
     check_stripped(q(d, uniq("gone")))
 
 
+def test_hint_beside_dnsmasq(pair, upstream, uniq):
+    """The same filter-AAAA configuration and the same signed HTTPS answer
+    through dnsmasq 2.90 and briskdns: both forward the HTTPS query once;
+    dnsmasq hands the ipv6hint on, briskdns takes it out (and the RRSIG,
+    and AD), since its AAAA answer for the name is empty."""
+    p = pair("filter-AAAA\n", up=svc_upstream(upstream))
+    name = uniq("side")
+    r = p.ask(name, "HTTPS", edns=True, do=True)
+    assert r.forwarded == {"dnsmasq": True, "briskdns": True}, r
+    assert p.upstream_saw(name, HTTPS) == 2
+    assert r.dnsmasq is not None and r.dnsmasq.rcode() == 0, r
+    assert svc_keys(r.dnsmasq) == [[1, 4, 6, 65333]], r.dnsmasq.to_text()
+    check_stripped(r.briskdns)
+
+
 def test_hint_deadline_follows_cached_aaaa(daemon, upstream, uniq):
     """deadline:MS: stripped while no AAAA with addresses is cached for the
     name (the client may have been told there is none), kept once the real
